@@ -1,0 +1,3 @@
+"""kb: an offline, cited-answer knowledge base over statutes and policy texts."""
+
+__version__ = "0.1.0"

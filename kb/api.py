@@ -1,0 +1,91 @@
+"""The library's front door: one function per command, each returning data for a renderer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kb.answer import AnswerSettings, answer_question
+from kb.citations import CitationRef
+from kb.config import Settings
+from kb.errors import IndexMissing
+from kb.indexing import BuildReport, Progress, StaleReport, build_index, check_index
+from kb.models import Answer, Hit, Source
+from kb.retrieval import Retriever
+from kb.store import open_index
+
+
+@dataclass
+class Session:
+    """An opened index and what happened while opening it (built, stale), for stderr."""
+
+    retriever: Retriever
+    notices: list[str]
+
+
+def open_session(settings: Settings, *, rebuild: bool = False, progress: Progress | None = None) -> Session:
+    """Open the index; build it first when it is missing, or when `rebuild` and it is stale."""
+    notices: list[str] = []
+    report = check_index(settings)
+    if report.missing:
+        notices.append(f"no index at {settings.index_dir}: building it now (once)")
+        built = build_index(settings, progress=progress)
+        notices.extend(built.notices)
+        notices.append(describe_build(built))
+    elif report.stale and rebuild:
+        built = build_index(settings, progress=progress)
+        notices.extend(built.notices)
+        notices.append(describe_build(built))
+    elif report.stale:
+        notices.append(
+            f"the index is stale ({describe_stale(report)}); answering from it anyway. "
+            "Run `kb build` or pass --rebuild."
+        )
+    index = open_index(settings.index_dir)
+    retriever = Retriever(index=index, settings=settings, notices=notices)
+    return Session(retriever, notices)
+
+
+def describe_stale(report: StaleReport) -> str:
+    parts = []
+    for label, items in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
+        if items:
+            parts.append(f"{len(items)} {label}")
+    parts.extend(report.reasons)
+    return "; ".join(parts) or "missing"
+
+
+def describe_build(r: BuildReport) -> str:
+    return (
+        f"built {r.path}: {r.sources} sources, {r.chunks} chunks; embedded {r.embedded}, "
+        f"reused {r.reused} ({r.encoder}, {r.seconds:.1f} s)"
+    )
+
+
+def ask(session: Session, question: str, k: int = 5) -> Answer:
+    return answer_question(session.retriever, question, k=k, settings=AnswerSettings())
+
+
+def search(session: Session, query: str, k: int = 5, mode: str = "hybrid") -> list[Hit]:
+    return session.retriever.search(query, k=k, mode=mode)
+
+
+def cite(session: Session, citation: str) -> tuple[CitationRef, list[Hit]]:
+    return session.retriever.cite(citation)
+
+
+def sources(settings: Settings) -> list[Source]:
+    """The corpus's documents, read from the corpus itself (no index needed)."""
+    from kb.corpus import load_corpus
+
+    return [f.source for f in load_corpus(settings.corpus_dir)]
+
+
+def build(settings: Settings, *, full: bool = False, progress: Progress | None = None) -> BuildReport:
+    return build_index(settings, full=full, progress=progress)
+
+
+def check(settings: Settings) -> StaleReport:
+    return check_index(settings)
+
+
+__all__ = ["IndexMissing", "Session", "open_session", "ask", "search", "cite", "sources", "build", "check"]

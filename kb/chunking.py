@@ -1,0 +1,169 @@
+"""Markdown → chunks, one per subdivision or heading, each carrying its exact citation (pure)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from kb.models import Chunk, CorpusFile
+from kb.text import split_sentences
+
+# "(a)", "(12)", "(A)", "(iv)" at the start of a heading: a statutory subdivision label.
+_SUBDIVISION = re.compile(r"^\(([A-Za-z0-9]{1,5})\)(?:\s+(.*))?$")
+# "Q1. What is ...?": one question of a guide.
+_QUESTION = re.compile(r"^(Q\d{1,3})\.\s+(.*)$")
+
+
+@dataclass(frozen=True)
+class ChunkerSettings:
+    """Settings that change the chunks; stored in the manifest so a change makes the index stale.
+
+    max_tokens: the model's window in word pieces (256 for all-MiniLM-L6-v2, from its
+    sentence_bert_config.json), less the two special tokens the tokenizer adds.
+    overlap_tokens: how much of a split passage's previous window the next one repeats, so a
+    sentence cut at a window edge is whole in at least one window (32 ≈ one or two sentences).
+    """
+
+    max_tokens: int = 254
+    overlap_tokens: int = 32
+
+    def to_json(self) -> dict:
+        return {"max_tokens": self.max_tokens, "overlap_tokens": self.overlap_tokens}
+
+
+TokenCounter = Callable[[str], int]
+
+
+@dataclass(frozen=True)
+class _Section:
+    level: int  # 1 for the text before any heading, else the heading level
+    heading: str
+    label: str  # subdivision label, "Q1", or ""
+    start: int  # 0-based line of the heading (or of the body start) in the body
+    end: int  # 0-based, exclusive
+
+
+def split_sections(body: str) -> list[_Section]:
+    """The body's headings and the line range each one owns, up to the next heading."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").enable("table").parse(body)
+    heads = []
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open" and tok.map is not None:
+            inline = tokens[i + 1]
+            heads.append((int(tok.tag[1]), inline.content.strip(), tok.map[0]))
+    n_lines = body.count("\n") + 1
+    sections = []
+    first = heads[0][2] if heads else n_lines
+    sections.append(_Section(1, "", "", 0, first))
+    for j, (level, heading, line) in enumerate(heads):
+        end = heads[j + 1][2] if j + 1 < len(heads) else n_lines
+        m = _SUBDIVISION.match(heading) or _QUESTION.match(heading)
+        sections.append(_Section(level, heading, m.group(1) if m else "", line, end))
+    return sections
+
+
+def chunk_file(
+    doc: CorpusFile, count_tokens: TokenCounter, settings: ChunkerSettings
+) -> list[Chunk]:
+    """All chunks of one corpus file, in document order."""
+    source = doc.source
+    lines = doc.body.split("\n")
+    stack: list[_Section] = []
+    chunks: list[Chunk] = []
+    seen_paths: dict[tuple, int] = {}
+    for sec in split_sections(doc.body):
+        if sec.heading:
+            while stack and stack[-1].level >= sec.level:
+                stack.pop()
+            stack.append(sec)
+        text_start = sec.start + 1 if sec.heading else sec.start
+        own = lines[text_start : sec.end]
+        while own and not own[-1].strip():
+            own.pop()
+        text = "\n".join(own).strip()
+        if not text:
+            continue
+        labels = tuple(s.label for s in stack if s.label and not _QUESTION.match(s.heading))
+        question = next((s.label for s in stack if _QUESTION.match(s.heading)), "")
+        trail = tuple(s.heading for s in stack)
+        citation = source.citation + "".join(f"({label})" for label in labels)
+        if question:
+            citation = f"{source.citation}, {question}"
+        anchor = f"{source.id}#{question}" if question else ""
+        first_line = doc.body_line + text_start
+        last_line = doc.body_line + text_start + len(own) - 1
+        path_key = (labels, question, trail)
+        ordinal = seen_paths.get(path_key, 0)
+        seen_paths[path_key] = ordinal + 1
+        windows = _windows(text, citation, trail, count_tokens, settings)
+        for part, window in enumerate(windows):
+            chunks.append(
+                Chunk(
+                    id=_chunk_id(source.path, labels, question, trail, ordinal, part),
+                    source_id=source.id,
+                    citation=citation,
+                    labels=labels,
+                    anchor=anchor,
+                    heading_trail=trail,
+                    text=window,
+                    start_line=first_line,
+                    end_line=max(first_line, last_line),
+                    part=part,
+                    parts=len(windows),
+                )
+            )
+    return chunks
+
+
+def _chunk_id(path: str, labels, question: str, trail, ordinal: int, part: int) -> str:
+    key = "\x1f".join([path, "/".join(labels), question, " > ".join(trail), str(ordinal), str(part)])
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _windows(
+    text: str, citation: str, trail: tuple[str, ...], count: TokenCounter, settings: ChunkerSettings
+) -> list[str]:
+    """The text whole if it fits the model's window with its heading trail; else overlapping
+    windows of whole sentences (a sentence longer than a window is cut at word boundaries)."""
+    prefix = " > ".join((citation, *trail)) + "\n"
+    budget = settings.max_tokens - count(prefix)
+    if count(text) <= budget:
+        return [text]
+    budget = max(budget, 16)
+    pieces: list[tuple[str, int]] = []
+    for sentence in split_sentences(text):
+        n = count(sentence)
+        if n <= budget:
+            pieces.append((sentence, n))
+            continue
+        words, current = sentence.split(), []
+        for word in words:  # a sentence longer than the window: cut it at word boundaries
+            if current and count(" ".join(current + [word])) > budget:
+                piece = " ".join(current)
+                pieces.append((piece, count(piece)))
+                current = []
+            current.append(word)
+        if current:
+            piece = " ".join(current)
+            pieces.append((piece, count(piece)))
+    windows: list[str] = []
+    i = 0
+    while i < len(pieces):
+        size, j = 0, i
+        while j < len(pieces) and (j == i or size + pieces[j][1] <= budget):
+            size += pieces[j][1]
+            j += 1
+        windows.append(" ".join(p for p, _ in pieces[i:j]))
+        if j >= len(pieces):
+            break
+        # Step back over trailing pieces up to the overlap, but always move forward.
+        back, k = 0, j
+        while k - 1 > i and back + pieces[k - 1][1] <= settings.overlap_tokens:
+            k -= 1
+            back += pieces[k][1]
+        i = k
+    return windows

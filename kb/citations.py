@@ -1,0 +1,200 @@
+"""Parse, normalise and format legal citations in the forms advocates and statutes use.
+
+The PyPI parsers were tried first (see the commit message): eyecite finds U.S. Code cites but none
+of the California forms ("Veh. Code, § 1808.21", "Section 12800.7 of the Vehicle Code",
+"paragraph (1) of subdivision (a) of Section ..."), and citeurl needs a template per form anyway.
+So the patterns live here, one table, each tested in tests/test_citations.py.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kb.errors import InputError
+
+
+@dataclass(frozen=True)
+class CitationRef:
+    """A parsed citation: which code, which section, which subdivision path.
+
+    `code` is a stable key such as "ca-veh", "us-usc-18" or "case"; "" means the code was not
+    named ("§ 12801.9") and must be resolved against the corpus by section number alone.
+    """
+
+    code: str
+    section: str
+    labels: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.code, self.section.lower())
+
+    def with_labels(self, labels: tuple[str, ...]) -> "CitationRef":
+        return CitationRef(self.code, self.section, labels)
+
+    def format(self) -> str:
+        return format_citation(self)
+
+
+# code key -> how the official citation is written ({sec} is the section number).
+_FORMATS = {
+    "ca-veh": "Cal. Veh. Code § {sec}",
+    "ca-gov": "Cal. Gov. Code § {sec}",
+    "ca-civ": "Cal. Civ. Code § {sec}",
+    "us-realid": "REAL ID Act of 2005, Pub. L. No. 109-13, div. B, § {sec}",
+    "ny-vtl": "N.Y. Veh. & Traf. Law § {sec}",
+    "wa-rcw": "Wash. Rev. Code § {sec}",
+    "or-ors": "Or. Rev. Stat. § {sec}",
+    "co-crs": "Colo. Rev. Stat. § {sec}",
+    "il-ilcs": "{sec}",
+    "case": "{sec}",
+    "": "§ {sec}",
+}
+
+
+def format_citation(ref: CitationRef) -> str:
+    """The official form: `Cal. Veh. Code § 12801.9(a)(1)`, `18 U.S.C. § 2721(b)(1)`."""
+    subs = "".join(f"({label})" for label in ref.labels)
+    if ref.code.startswith("us-usc-"):
+        return f"{ref.code.rsplit('-', 1)[1]} U.S.C. § {ref.section}{subs}"
+    if ref.code.startswith("us-cfr-"):
+        return f"{ref.code.rsplit('-', 1)[1]} C.F.R. § {ref.section}{subs}"
+    if ref.code.startswith("ca-ccr-"):
+        return f"Cal. Code Regs., tit. {ref.code.rsplit('-', 1)[1]}, § {ref.section}{subs}"
+    return _FORMATS[ref.code].format(sec=ref.section) + subs
+
+
+# --- the patterns -------------------------------------------------------------------------
+
+_SEC = r"(?P<sec>\d+(?:\.\d+)*[a-z]?)"
+_SUBS = r"(?P<subs>(?:\s?\([A-Za-z0-9]{1,5}\))*)"
+_SIGN = r"(?:§§?|sec(?:tion|s?\.)?|s\.)"
+# "subdivision (a)", "subd. (a)", "paragraph (1)", "subparagraph (D)", "clause (i)"
+_UNIT = r"(?:sub(?:division|d\.?)|(?:sub)?paragraph|para\.|clause)"
+_CHAIN = rf"(?P<chain>(?:{_UNIT}\s*\([A-Za-z0-9]{{1,5}}\)\s*(?:,\s*)?(?:of\s+)?)+)"
+_TRAILING = rf"(?P<trail>(?:\s*,?\s*{_UNIT}\s*\([A-Za-z0-9]{{1,5}}\)(?:\s?\([A-Za-z0-9]{{1,5}}\))*)?)"
+
+_CA_CODES = {
+    "ca-veh": r"(?:cal(?:ifornia|\.)?\s*)?(?:veh(?:icle|\.)?\s*(?:code|c\.)|c?vc)",
+    "ca-gov": r"(?:cal(?:ifornia|\.)?\s*)?(?:gov(?:ernment|'t|t|\.)?\s*code|gc)",
+    "ca-civ": r"(?:cal(?:ifornia|\.)?\s*)?(?:civ(?:il|\.)?\s*code)",
+}
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    regex: re.Pattern
+    code: str  # a fixed code key, or a template using the match's "title" group
+    section: str = ""  # a fixed section, for forms that name none ("49 U.S.C. § 30301 note")
+
+    def ref(self, m: re.Match) -> CitationRef:
+        code = self.code.format(title=m.groupdict().get("title") or "")
+        labels = _labels(m.groupdict().get("subs") or "")
+        chain = m.groupdict().get("chain")
+        trail = m.groupdict().get("trail")
+        if chain:  # "paragraph (1) of subdivision (a) of Section ..." is written inside out
+            labels = tuple(reversed(_labels(chain))) + labels
+        if trail:
+            labels = labels + _labels(trail)
+        return CitationRef(code, self.section or m.group("sec"), labels)
+
+
+def _p(pattern: str, code: str, section: str = "") -> _Pattern:
+    return _Pattern(re.compile(pattern, re.IGNORECASE), code, section)
+
+
+_PATTERNS: list[_Pattern] = []
+for _code, _alias in _CA_CODES.items():
+    _PATTERNS += [
+        # "subdivision (j) of Section 12801.9 of the Vehicle Code", "Section 12800.7 of the Vehicle Code"
+        _p(rf"(?:{_CHAIN})?{_SIGN}\s*{_SEC}{_SUBS}\s+of\s+(?:the\s+)?{_alias}\b", _code),
+        # "Cal. Veh. Code § 12801.9(j)", "Veh. Code, § 1808.21, subd. (a)", "VC 12801.9(j)",
+        # "Government Code section 7284.6"
+        _p(rf"\b{_alias}\s*,?\s*(?:{_SIGN}\s*)?{_SEC}(?![\d.]*\d){_SUBS}{_TRAILING}", _code),
+    ]
+_PATTERNS += [
+    # "49 U.S.C. § 30301 note" is where the REAL ID Act is classified
+    _p(rf"49\s*U\.?\s*S\.?\s*C\.?\s*(?:A\.?\s*)?{_SIGN}?\s*30301\s*note(?P<sec>)", "us-realid", "202"),
+    _p(rf"\bREAL\s*ID\s*Act(?:\s*of\s*2005)?,?\s*(?:Pub\.?\s*L\.?\s*(?:No\.?\s*)?109-13,?\s*)?"
+       rf"(?:div(?:ision|\.)?\s*B,?\s*)?{_SIGN}\s*{_SEC}{_SUBS}", "us-realid"),
+    _p(rf"(?:{_CHAIN})?{_SIGN}\s*{_SEC}{_SUBS}\s+of\s+the\s+REAL\s*ID\s*Act", "us-realid"),
+    # "18 U.S.C. § 2721(b)(1)", "8 USC 1373", "title 18, United States Code, section 2721"
+    _p(rf"\b(?P<title>\d{{1,2}})\s*U\.?\s*S\.?\s*C\.?\s*(?:A\.?\s*)?(?:{_SIGN}\s*)?"
+       rf"(?P<sec>\d+[a-z]?){_SUBS}", "us-usc-{title}"),
+    _p(rf"\btitle\s*(?P<title>\d{{1,2}}),?\s*(?:of\s+the\s+)?United\s*States\s*Code,?\s*"
+       rf"{_SIGN}\s*(?P<sec>\d+[a-z]?){_SUBS}", "us-usc-{title}"),
+    _p(rf"{_SIGN}\s*(?P<sec>\d+[a-z]?){_SUBS}\s+of\s+title\s*(?P<title>\d{{1,2}})"
+       rf"(?:,?\s*(?:of\s+the\s+)?United\s*States\s*Code|\s*U\.?S\.?C\.?)?", "us-usc-{title}"),
+    # "6 C.F.R. § 37.33", "6 CFR 37.33"
+    _p(rf"\b(?P<title>\d{{1,2}})\s*C\.?\s*F\.?\s*R\.?\s*(?:{_SIGN}\s*|part\s*)?"
+       rf"(?P<sec>\d+(?:\.\d+)?){_SUBS}", "us-cfr-{title}"),
+    # "Cal. Code Regs., tit. 13, § 350.03", "13 CCR 350.03", "title 13 CCR section 350.14"
+    _p(rf"\bCal(?:ifornia|\.)?\s*Code\s*(?:of\s*)?Reg(?:ulation)?s?\.?,?\s*tit(?:le|\.)?\s*"
+       rf"(?P<title>\d{{1,2}}),?\s*(?:{_SIGN}\s*)?(?P<sec>\d+(?:\.\d+)?){_SUBS}", "ca-ccr-{title}"),
+    _p(rf"\b(?:tit(?:le|\.)?\s*)?(?P<title>\d{{1,2}}),?\s*(?:Cal\.?\s*)?C\.?\s*C\.?\s*R\.?\s*,?\s*"
+       rf"(?:{_SIGN}\s*)?(?P<sec>\d+(?:\.\d+)?){_SUBS}", "ca-ccr-{title}"),
+    # Other states, for the comparison files.
+    _p(rf"\b(?:N\.?\s*Y\.?\s*)?(?:Veh(?:icle|\.)?\s*(?:&|and)\s*Traf(?:fic|\.)?\s*Law|VTL)\s*"
+       rf"(?:{_SIGN}\s*)?(?P<sec>\d+){_SUBS}", "ny-vtl"),
+    _p(rf"\b(?:RCW|Wash(?:ington|\.)?\s*Rev(?:ised|\.)?\s*Code)\s*(?:{_SIGN}\s*)?"
+       rf"(?P<sec>\d+[A-Z]?\.\d+[A-Z]?\.\d+){_SUBS}", "wa-rcw"),
+    _p(rf"\b(?:ORS|Or(?:egon|\.)?\s*Rev(?:ised|\.)?\s*Stat(?:utes|\.)?)\s*(?:{_SIGN}\s*)?"
+       rf"(?P<sec>\d+[A-Z]?\.\d+){_SUBS}", "or-ors"),
+    _p(rf"\b(?:C\.?\s*R\.?\s*S\.?|Colo(?:rado|\.)?\s*Rev(?:ised|\.)?\s*Stat(?:utes|\.)?)\s*"
+       rf"(?:{_SIGN}\s*)?(?P<sec>\d+-\d+(?:\.\d+)?-\d+(?:\.\d+)?){_SUBS}", "co-crs"),
+    _p(r"\b(?P<sec>\d+\s*ILCS\s*\d+/\d+(?:[.-]\d+)*)(?P<subs>)", "il-ilcs"),
+    # Court reporters: "921 F.3d 865".
+    _p(r"\b(?P<sec>\d+\s+(?:U\.\s?S\.|S\.\s?Ct\.|F\.\s?(?:2d|3d|4th)|F\.\s?Supp\.(?:\s?[23]d)?|"
+       r"Cal\.\s?(?:App\.\s?)?(?:[2-5](?:d|th))?)\s+\d+)(?P<subs>)", "case"),
+    # A bare section sign: "§ 12801.9(j)", "section 1808.21" — the code is resolved by the corpus.
+    _p(rf"(?:{_CHAIN})?(?:§§?|\bsec(?:tion|\.))\s*{_SEC}{_SUBS}{_TRAILING}", ""),
+]
+
+
+def _labels(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"\(([A-Za-z0-9]{1,5})\)", text))
+
+
+def _clean(text: str) -> str:
+    text = text.replace("\u00a0", " ").replace("\u2009", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _normalise_case(ref: CitationRef) -> CitationRef:
+    if ref.code == "case":
+        return CitationRef("case", re.sub(r"\s+", " ", re.sub(r"\.\s+(?=\w)", ".", ref.section)))
+    return ref
+
+
+def find_citations(text: str) -> list[tuple[CitationRef, tuple[int, int]]]:
+    """Every citation in `text`, left to right, with its span; overlaps go to the longer match."""
+    text = _clean(text)
+    found: list[tuple[CitationRef, tuple[int, int]]] = []
+    taken: list[tuple[int, int]] = []
+    candidates = []
+    for order, pattern in enumerate(_PATTERNS):
+        for m in pattern.regex.finditer(text):
+            candidates.append((m.start(), -(m.end() - m.start()), order, pattern, m))
+    # Longer matches first at each position, then earlier patterns (more specific) win.
+    for start, neg_len, _order, pattern, m in sorted(candidates, key=lambda c: (c[1], c[2], c[0])):
+        end = start - neg_len
+        if any(start < t_end and t_start < end for t_start, t_end in taken):
+            continue
+        if pattern.code == "" and not m.group("sec"):
+            continue
+        taken.append((start, end))
+        found.append((_normalise_case(pattern.ref(m)), (start, end)))
+    return sorted(found, key=lambda f: f[1])
+
+
+def parse_citation(text: str) -> CitationRef:
+    """The one citation `text` holds, or InputError saying which forms are understood."""
+    found = find_citations(text)
+    if not found:
+        raise InputError(
+            f"not a citation I can read: {text!r} "
+            "(try forms like 'Cal. Veh. Code § 12801.9(j)', 'VC 12801.9', "
+            "'Gov. Code § 7284.6(a)(1)(D)', '18 U.S.C. § 2721(b)(1)' or '13 CCR 350.14')"
+        )
+    return found[0][0]

@@ -1,0 +1,122 @@
+"""The records that flow through `kb`: sources, chunks, hits and answers (all frozen)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Authorities that state the law themselves. Everything else (agency guidance, secondary guides,
+# our own notes) ranks behind them at similar relevance.
+PRIMARY_AUTHORITIES = frozenset({"statute", "regulation", "case"})
+AUTHORITIES = ("statute", "regulation", "case", "agency", "note", "secondary")
+STATUSES = ("in force", "pending", "failed", "repealed")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One corpus document, as read from its front matter."""
+
+    id: str
+    title: str
+    citation: str
+    jurisdiction: str
+    authority: str
+    url: str
+    as_of: str
+    status: str
+    path: str  # relative to the corpus folder, with forward slashes
+    sha256: str
+    corrects: tuple[str, ...] = ()
+
+    @property
+    def is_primary(self) -> bool:
+        return self.authority in PRIMARY_AUTHORITIES
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One retrievable passage: a subdivision, a heading's text, or a window of a long one."""
+
+    id: str
+    source_id: str
+    citation: str  # with the subdivision path: "Cal. Veh. Code § 12801.9(a)(1)"
+    labels: tuple[str, ...]  # subdivision labels on the heading trail: ("a", "1")
+    anchor: str  # "faq-dmv-ice#Q1" for a guide question, "" otherwise
+    heading_trail: tuple[str, ...]
+    text: str  # the passage itself, as written in the source
+    start_line: int  # 1-based, inclusive
+    end_line: int  # 1-based, inclusive
+    part: int = 0  # window number when a long passage was split
+    parts: int = 1
+
+    @property
+    def embed_text(self) -> str:
+        """What the embedder sees: the heading trail gives a bare subdivision its context."""
+        return " > ".join((self.citation, *self.heading_trail)) + "\n" + self.text
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "source_id": self.source_id,
+            "citation": self.citation,
+            "labels": list(self.labels),
+            "anchor": self.anchor,
+            "heading_trail": list(self.heading_trail),
+            "text": self.text,
+            "start_line": self.start_line,
+            "end_line": self.end_line,
+            "part": self.part,
+            "parts": self.parts,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Chunk":
+        return cls(
+            id=data["id"],
+            source_id=data["source_id"],
+            citation=data["citation"],
+            labels=tuple(data["labels"]),
+            anchor=data["anchor"],
+            heading_trail=tuple(data["heading_trail"]),
+            text=data["text"],
+            start_line=data["start_line"],
+            end_line=data["end_line"],
+            part=data["part"],
+            parts=data["parts"],
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A chunk retrieved for a query, with its score and the notes that correct it."""
+
+    chunk: Chunk
+    source: Source
+    score: float
+    corrections: tuple["Hit", ...] = ()
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    text: str
+    chunk_ids: tuple[str, ...]
+    secondary: bool  # true when the sentence comes from a non-primary source
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    abstained: bool
+    sentences: tuple[AnswerSentence, ...]
+    hits: tuple[Hit, ...]
+    reason: str = ""  # why it abstained, for the human output
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    """A corpus file read from disk: its source record, body and where the body starts."""
+
+    source: Source
+    body: str
+    body_line: int  # 1-based line number of the body's first line in the file
+    abspath: Path = field(compare=False)

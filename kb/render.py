@@ -1,0 +1,196 @@
+"""Answers, passages and reports as text for people (80 columns) or JSON for programs."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+from kb.citations import CitationRef
+from kb.indexing import BuildReport, StaleReport
+from kb.models import Answer, Hit, Source
+
+WIDTH = 80
+PASSAGE_CHARS = 700  # human output shows this much of a passage; --json and `kb cite` show all
+
+
+# --- JSON (the contract in README.md: keep it stable) --------------------------------------
+
+def passage_json(hit: Hit) -> dict:
+    c, s = hit.chunk, hit.source
+    return {
+        "id": c.id,
+        "citation": c.citation,
+        "title": s.title,
+        "source": s.path,
+        "url": s.url,
+        "authority": s.authority,
+        "jurisdiction": s.jurisdiction,
+        "as_of": s.as_of,
+        "status": s.status,
+        "score": round(hit.score, 6),
+        "text": c.text,
+        "lines": [c.start_line, c.end_line],
+        "corrections": [passage_json(n) for n in hit.corrections],
+    }
+
+
+def source_json(s: Source) -> dict:
+    return {
+        "id": s.id, "citation": s.citation, "title": s.title, "source": s.path, "url": s.url,
+        "authority": s.authority, "jurisdiction": s.jurisdiction, "as_of": s.as_of, "status": s.status,
+    }
+
+
+def dumps(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def answer_json(a: Answer) -> dict:
+    out = {
+        "question": a.question,
+        "abstained": a.abstained,
+        "answer": [
+            {"text": s.text, "passages": list(s.chunk_ids), "secondary": s.secondary}
+            for s in a.sentences
+        ],
+        "passages": [passage_json(h) for h in a.hits],
+    }
+    if a.abstained:
+        out["reason"] = a.reason
+    return out
+
+
+def search_json(query: str, hits: list[Hit]) -> dict:
+    return {"query": query, "results": [passage_json(h) for h in hits]}
+
+
+def cite_json(query: str, ref: CitationRef, hits: list[Hit]) -> dict:
+    return {"query": query, "normalized": ref.format(), "matches": [passage_json(h) for h in hits]}
+
+
+def sources_json(sources: list[Source]) -> dict:
+    return {"sources": [source_json(s) for s in sources]}
+
+
+def build_json(r: BuildReport) -> dict:
+    return {
+        "index": str(r.path), "sources": r.sources, "chunks": r.chunks, "embedded": r.embedded,
+        "reused": r.reused, "added": list(r.added), "changed": list(r.changed),
+        "removed": list(r.removed), "encoder": r.encoder, "seconds": round(r.seconds, 3),
+    }
+
+
+def check_json(r: StaleReport) -> dict:
+    return {
+        "index": str(r.index_path), "stale": r.stale, "missing": r.missing, "added": list(r.added),
+        "changed": list(r.changed), "removed": list(r.removed), "reasons": list(r.reasons),
+    }
+
+
+# --- text ------------------------------------------------------------------------------------
+
+def _wrap(text: str, indent: str = "    ") -> str:
+    paragraphs = [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
+    return "\n".join(
+        textwrap.fill(p, WIDTH, initial_indent=indent, subsequent_indent=indent) for p in paragraphs
+    )
+
+
+def _clip(text: str, limit: int | None) -> str:
+    if limit is None or len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut + " …"
+
+
+def _label(s: Source) -> str:
+    parts = [s.authority]
+    if s.status != "in force":
+        parts.append(s.status.upper())
+    parts.append(f"as of {s.as_of}")
+    return ", ".join(parts)
+
+
+def passage_text(n: int, hit: Hit, limit: int | None = PASSAGE_CHARS) -> str:
+    c, s = hit.chunk, hit.source
+    part = f" (part {c.part + 1} of {c.parts})" if c.parts > 1 else ""
+    lines = [f"[{n}] {c.citation}{part}", f"    {s.title} — {_label(s)}"]
+    if s.url:
+        lines.append(f"    {s.url}")
+    lines.append(f"    {s.path}:{c.start_line}-{c.end_line}")
+    lines.append(_wrap(_clip(c.text, limit)))
+    for note in hit.corrections:
+        lines.append(f"    ! Corrected by {note.chunk.citation} ({note.source.path}):")
+        lines.append(_wrap(_clip(note.chunk.text, limit), indent="      "))
+    return "\n".join(lines)
+
+
+def _primary_first(hits: list[Hit]) -> list[Hit]:
+    """Human output lists primary law before other sources, each group in rank order."""
+    return [h for h in hits if h.source.is_primary] + [h for h in hits if not h.source.is_primary]
+
+
+def answer_text(a: Answer) -> str:
+    hits = _primary_first(list(a.hits))
+    number = {h.chunk.id: i + 1 for i, h in enumerate(hits)}
+    out = []
+    if a.abstained:
+        out.append(_wrap(f"No answer: {a.reason}. The corpus may not cover this question.", ""))
+        if hits:
+            out.append("\nNearest passages (not an answer):")
+            out.extend(f"  {h.chunk.citation} — {h.source.title}" for h in hits[:3])
+        return "\n".join(out)
+    if a.sentences:
+        out.append("Answer:")
+        for s in a.sentences:
+            marks = "".join(f"[{number[c]}]" for c in s.chunk_ids if c in number)
+            tag = " (not primary law)" if s.secondary else ""
+            out.append(_wrap(f"{s.text} {marks}{tag}", "  "))
+    else:
+        out.append("No single sentence answers this; the passages below are the closest.")
+    out.append("\nSources:")
+    out.append("\n\n".join(passage_text(number[h.chunk.id], h) for h in hits))
+    return "\n".join(out)
+
+
+def hits_text(hits: list[Hit], limit: int | None = PASSAGE_CHARS) -> str:
+    if not hits:
+        return "No passages found."
+    return "\n\n".join(passage_text(i + 1, h, limit) for i, h in enumerate(hits))
+
+
+def cite_text(ref: CitationRef, hits: list[Hit]) -> str:
+    head = f"{ref.format()}: {len(hits)} passage{'s' if len(hits) != 1 else ''}"
+    return head + "\n\n" + hits_text(hits, limit=None)
+
+
+def sources_text(sources: list[Source]) -> str:
+    rows = []
+    for s in sources:
+        status = "" if s.status == "in force" else f" [{s.status}]"
+        rows.append(f"{s.citation}{status}\n    {s.title} — {s.authority}, as of {s.as_of} ({s.path})")
+    return "\n".join(rows) + f"\n\n{len(sources)} sources"
+
+
+def build_text(r: BuildReport) -> str:
+    changes = ", ".join(
+        f"{len(items)} {label}" for label, items in
+        (("added", r.added), ("changed", r.changed), ("removed", r.removed)) if items
+    ) or "no source changes"
+    return (
+        f"Index {r.path}: {r.sources} sources, {r.chunks} chunks ({changes}).\n"
+        f"Embedded {r.embedded} chunks, reused {r.reused}, with {r.encoder} in {r.seconds:.1f} s."
+    )
+
+
+def check_text(r: StaleReport) -> str:
+    if r.missing:
+        return f"No index at {r.index_path}: run `kb build`."
+    if not r.stale:
+        return f"Index {r.index_path} is up to date."
+    lines = [f"Index {r.index_path} is stale:"]
+    for label, items in (("added", r.added), ("changed", r.changed), ("removed", r.removed)):
+        lines.extend(f"  {label}: {p}" for p in items)
+    lines.extend(f"  {reason}" for reason in r.reasons)
+    lines.append("Run `kb build` to update it.")
+    return "\n".join(lines)

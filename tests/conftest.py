@@ -1,0 +1,146 @@
+"""Shared fixtures: a tiny corpus in tmp_path and indexes built from it with the hashing embedder.
+
+The hashing embedder (`--model hashing-64`) is deterministic and needs no model file, so these
+tests are fast; tests marked `slow` use the real packaged model.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from kb.config import Settings
+
+FAKE_MODEL = "hashing-64"
+
+STATUTE = """\
+---
+id: ca-veh-9999.1
+title: Test section on records
+citation: Cal. Veh. Code § 9999.1
+jurisdiction: CA
+authority: statute
+url: https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=VEH&sectionNum=9999.1.
+as_of: 2026-11-25
+source_read: https://example.test/page
+verified: official
+---
+
+A summary sentence about confidential residence addresses held by the department.
+
+## (a)
+
+The department keeps residence addresses confidential and releases them only to courts.
+
+### (1)
+
+Paragraph one covers law enforcement agencies requesting an address.
+
+#### (A)
+
+Subparagraph A says the request must be in writing — señal: niño, café.
+
+### (2)
+
+Paragraph two covers attorneys.
+
+## (b)
+
+| who | what |
+| --- | --- |
+| insurers | accident addresses |
+
+## History
+
+Added by a test bill in 2013.
+"""
+
+FEDERAL = """\
+---
+id: us-usc-18-9721
+title: Test federal section
+citation: 18 U.S.C. § 9721
+jurisdiction: US
+authority: statute
+url: https://www.law.cornell.edu/uscode/text/18/9721
+as_of: 2026-11-25
+---
+
+Federal summary on disclosure by state motor vehicle departments.
+
+## (b)
+
+### (1)
+
+Any government agency may receive personal information to carry out its functions.
+"""
+
+FAQ = """\
+---
+id: faq-test
+title: Test FAQ
+citation: "FAQ, Test guide"
+jurisdiction: CA
+authority: secondary
+as_of: 2026-11-25
+---
+
+A secondary guide.
+
+## Q1. When was the license law passed?
+
+The license law passed in 2019, the guide says.
+
+## Q2. Can I opt out?
+
+Yes, by filling in a form, the guide says.
+"""
+
+NOTE = """\
+---
+id: note-faq-test-q1
+title: "Correction: the law passed in 2013"
+citation: "kb correction note to FAQ Q1"
+jurisdiction: CA
+authority: note
+url: https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=VEH&sectionNum=9999.1.
+as_of: 2026-11-25
+corrects: [faq-test#Q1]
+---
+
+The guide's year is wrong: the license law passed in 2013 (Cal. Veh. Code § 9999.1).
+"""
+
+
+def write_corpus(root: Path, files: dict[str, str] | None = None) -> Path:
+    files = files if files is not None else {
+        "ca/veh-9999.1.md": STATUTE,
+        "us/usc-18-9721.md": FEDERAL,
+        "secondary/faq-test.md": FAQ,
+        "notes/faq-q1.md": NOTE,
+    }
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path) -> Path:
+    return write_corpus(tmp_path / "corpus")
+
+
+@pytest.fixture
+def settings(tmp_path: Path, corpus_dir: Path) -> Settings:
+    return Settings(corpus_dir=corpus_dir, index_dir=tmp_path / "index", model=FAKE_MODEL)
+
+
+@pytest.fixture
+def built(settings: Settings) -> Settings:
+    from kb.indexing import build_index
+
+    build_index(settings)
+    return settings

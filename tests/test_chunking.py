@@ -1,0 +1,79 @@
+from conftest import STATUTE, write_corpus
+from kb.chunking import ChunkerSettings, chunk_file
+from kb.corpus import load_corpus
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _chunks(tmp_path, files, settings=ChunkerSettings()):
+    root = write_corpus(tmp_path / "corpus", files)
+    return [c for f in load_corpus(root) for c in chunk_file(f, _words, settings)]
+
+
+def test_each_subdivision_is_a_chunk_with_its_citation_path(tmp_path):
+    chunks = _chunks(tmp_path, {"s.md": STATUTE})
+    assert [c.citation for c in chunks] == [
+        "Cal. Veh. Code § 9999.1",
+        "Cal. Veh. Code § 9999.1(a)",
+        "Cal. Veh. Code § 9999.1(a)(1)",
+        "Cal. Veh. Code § 9999.1(a)(1)(A)",
+        "Cal. Veh. Code § 9999.1(a)(2)",
+        "Cal. Veh. Code § 9999.1(b)",
+        "Cal. Veh. Code § 9999.1",  # the History heading has no label: cited to the section
+    ]
+    assert chunks[3].labels == ("a", "1", "A")
+    assert chunks[3].heading_trail == ("(a)", "(1)", "(A)")
+    assert chunks[6].heading_trail == ("History",)
+
+
+def test_line_spans_point_at_the_passage_in_the_file(tmp_path):
+    chunks = _chunks(tmp_path, {"s.md": STATUTE})
+    lines = STATUTE.split("\n")
+    for c in chunks:
+        # 1-based, inclusive: the span holds exactly the chunk's text.
+        assert "\n".join(lines[c.start_line - 1 : c.end_line]).strip() == c.text
+    assert chunks[3].text.endswith("señal: niño, café.")  # non-ASCII kept as written
+
+
+def test_a_table_stays_whole_in_its_subdivision(tmp_path):
+    table = _chunks(tmp_path, {"s.md": STATUTE})[5]
+    assert table.text.splitlines() == ["| who | what |", "| --- | --- |", "| insurers | accident addresses |"]
+
+
+def test_heading_trail_is_part_of_the_embedded_text(tmp_path):
+    chunk = _chunks(tmp_path, {"s.md": STATUTE})[3]
+    assert chunk.embed_text.startswith("Cal. Veh. Code § 9999.1(a)(1)(A) > (a) > (1) > (A)\n")
+
+
+def test_guide_questions_are_chunks_with_anchors(tmp_path):
+    from conftest import FAQ
+
+    chunks = _chunks(tmp_path, {"faq.md": FAQ})
+    assert [(c.citation, c.anchor) for c in chunks[1:]] == [
+        ("FAQ, Test guide, Q1", "faq-test#Q1"), ("FAQ, Test guide, Q2", "faq-test#Q2"),
+    ]
+
+
+def test_long_passage_is_split_with_overlap_and_keeps_its_citation(tmp_path):
+    sentences = " ".join(f"Sentence number {i} says the department keeps records." for i in range(60))
+    text = STATUTE.replace("Paragraph two covers attorneys.", sentences)
+    settings = ChunkerSettings(max_tokens=120, overlap_tokens=20)
+    parts = [c for c in _chunks(tmp_path, {"s.md": text}, settings) if c.citation.endswith("(a)(2)")]
+    assert len(parts) > 3
+    assert {c.parts for c in parts} == {len(parts)} and [c.part for c in parts] == list(range(len(parts)))
+    for c in parts:
+        assert _words(c.embed_text) <= 120
+    for before, after in zip(parts, parts[1:]):
+        last_sentence = before.text.split(". ")[-1]
+        assert last_sentence in after.text  # the overlap repeats the previous window's end
+    joined = " ".join(c.text for c in parts)
+    assert all(f"Sentence number {i} " in joined for i in range(60))  # nothing lost
+
+
+def test_ids_are_stable_and_unique(tmp_path):
+    first = _chunks(tmp_path / "1", {"s.md": STATUTE})
+    second = _chunks(tmp_path / "2", {"s.md": STATUTE})
+    assert [c.id for c in first] == [c.id for c in second]
+    assert len({c.id for c in first}) == len(first)

@@ -1,0 +1,78 @@
+import pytest
+
+from kb.citations import CitationRef, find_citations, format_citation, parse_citation
+from kb.errors import InputError
+
+CASES = [
+    # (text as users and statutes write it, normalised official form)
+    ("VC 12801.9(j)", "Cal. Veh. Code § 12801.9(j)"),
+    ("CVC 1808.4", "Cal. Veh. Code § 1808.4"),
+    ("Cal. Veh. Code § 12801.9", "Cal. Veh. Code § 12801.9"),
+    ("California Vehicle Code section 12800.5", "Cal. Veh. Code § 12800.5"),
+    ("Veh. Code, § 1808.21", "Cal. Veh. Code § 1808.21"),
+    ("Veh. Code, § 1808.21, subd. (a)", "Cal. Veh. Code § 1808.21(a)"),
+    ("Vehicle Code section 12801.9, subdivision (j)", "Cal. Veh. Code § 12801.9(j)"),
+    ("Section 12800.7 of the Vehicle Code", "Cal. Veh. Code § 12800.7"),
+    ("subdivision (j) of Section 12801.9 of the Vehicle Code", "Cal. Veh. Code § 12801.9(j)"),
+    ("paragraph (1) of subdivision (a) of Section 12801.9 of the Vehicle Code",
+     "Cal. Veh. Code § 12801.9(a)(1)"),
+    ("Government Code section 7284.6", "Cal. Gov. Code § 7284.6"),
+    ("Gov. Code § 7284.6(a)(1)(D)", "Cal. Gov. Code § 7284.6(a)(1)(D)"),
+    ("Gov't Code 15160", "Cal. Gov. Code § 15160"),
+    ("subdivision (e) of Section 7284.6 of the Government Code", "Cal. Gov. Code § 7284.6(e)"),
+    ("Civ. Code § 1798.24(e)", "Cal. Civ. Code § 1798.24(e)"),
+    ("Civil Code section 1798.26", "Cal. Civ. Code § 1798.26"),
+    ("18 U.S.C. § 2721(b)(1)", "18 U.S.C. § 2721(b)(1)"),
+    ("8 USC 1373", "8 U.S.C. § 1373"),
+    ("8 U.S.C. 1644", "8 U.S.C. § 1644"),
+    ("title 18, United States Code, section 2725", "18 U.S.C. § 2725"),
+    ("section 2721 of title 18", "18 U.S.C. § 2721"),
+    ("6 C.F.R. § 37.33", "6 C.F.R. § 37.33"),
+    ("6 CFR 37.33(a)", "6 C.F.R. § 37.33(a)"),
+    ("13 CCR 350.14", "Cal. Code Regs., tit. 13, § 350.14"),
+    ("Cal. Code Regs., tit. 13, § 350.03", "Cal. Code Regs., tit. 13, § 350.03"),
+    ("REAL ID Act § 202(d)(12)", "REAL ID Act of 2005, Pub. L. No. 109-13, div. B, § 202(d)(12)"),
+    ("49 U.S.C. § 30301 note", "REAL ID Act of 2005, Pub. L. No. 109-13, div. B, § 202"),
+    ("section 202 of the REAL ID Act", "REAL ID Act of 2005, Pub. L. No. 109-13, div. B, § 202"),
+    ("N.Y. Veh. & Traf. Law § 201(12)(a)", "N.Y. Veh. & Traf. Law § 201(12)(a)"),
+    ("RCW 43.17.425", "Wash. Rev. Code § 43.17.425"),
+    ("United States v. California, 921 F.3d 865 (9th Cir. 2019)", "921 F.3d 865"),
+    ("§ 12801.9(j)", "§ 12801.9(j)"),
+]
+
+
+@pytest.mark.parametrize("text,expected", CASES)
+def test_every_common_form_normalises_to_the_official_one(text, expected):
+    assert parse_citation(text).format() == expected
+
+
+def test_citation_inside_a_question_is_found_with_its_span():
+    question = "can ICE use Gov. Code § 7284.6(a)(1)(D) to get my address?"
+    [(ref, (start, end))] = find_citations(question)
+    assert ref == CitationRef("ca-gov", "7284.6", ("a", "1", "D"))
+    assert question[start:end] == "Gov. Code § 7284.6(a)(1)(D)"
+
+
+def test_two_citations_in_one_sentence_are_both_found_in_order():
+    refs = [r.format() for r, _ in find_citations("compare 8 USC 1373 with VC 12801.9")]
+    assert refs == ["8 U.S.C. § 1373", "Cal. Veh. Code § 12801.9"]
+
+
+@pytest.mark.parametrize("text", ["how do I opt out in 2019?", "AB 60 licenses", "SB 54", ""])
+def test_plain_questions_hold_no_citation(text):
+    assert find_citations(text) == []
+
+
+def test_unreadable_citation_says_which_forms_work():
+    with pytest.raises(InputError, match=r"not a citation I can read: 'the opt-out law'.*VC 12801.9"):
+        parse_citation("the opt-out law")
+
+
+def test_labels_keep_their_case():
+    # (a) is a subdivision and (A) a subparagraph in California codes: they differ.
+    assert parse_citation("Gov. Code § 7284.6(a)(1)(A)").labels == ("a", "1", "A")
+
+
+def test_format_round_trips():
+    ref = CitationRef("us-cfr-6", "37.33", ("b",))
+    assert parse_citation(format_citation(ref)) == ref

@@ -1,0 +1,109 @@
+import json
+
+import pytest
+
+from conftest import FAKE_MODEL, FEDERAL, STATUTE
+from kb.errors import IndexCorrupt, IndexMissing
+from kb.indexing import build_index, check_index
+from kb.store import open_index
+
+
+def test_build_writes_a_verified_index(built):
+    index = open_index(built.index_dir)
+    assert index.manifest["format_version"] == 1
+    assert index.manifest["model"] == {"id": FAKE_MODEL, "name": FAKE_MODEL, "dim": 64, "max_seq_length": 512}
+    assert index.manifest["counts"]["chunks"] == len(index.chunks) == index.faiss_index().ntotal
+    assert {s.path for s in index.sources} == set(index.manifest["sources"])
+    assert not check_index(built).stale
+
+
+def test_rebuilding_an_unchanged_corpus_gives_identical_files_and_embeds_nothing(built):
+    before = (built.index_dir / "chunks.jsonl").read_bytes()
+    report = build_index(built)
+    assert (report.embedded, report.reused) == (0, report.chunks)
+    assert (built.index_dir / "chunks.jsonl").read_bytes() == before
+
+
+def test_editing_one_file_re_embeds_only_its_changed_chunks(built):
+    path = built.corpus_dir / "ca/veh-9999.1.md"
+    path.write_text(path.read_text().replace("Paragraph two covers attorneys.", "Paragraph two covers insurers."))
+    report = build_index(built)
+    assert report.changed == ("ca/veh-9999.1.md",)
+    assert report.embedded == 1  # only (a)(2)'s text changed
+    assert report.reused == report.chunks - 1
+
+
+def test_check_reports_added_changed_and_removed_files(built):
+    (built.corpus_dir / "us/usc-18-9721.md").unlink()
+    (built.corpus_dir / "ca/veh-9999.1.md").write_text(STATUTE.replace("summary sentence", "summary line"))
+    (built.corpus_dir / "us/new.md").write_text(FEDERAL.replace("9721", "9722"))
+    report = check_index(built)
+    assert report.stale
+    assert (report.added, report.changed, report.removed) == (
+        ("us/new.md",), ("ca/veh-9999.1.md",), ("us/usc-18-9721.md",))
+    after = build_index(built)
+    assert (after.added, after.changed, after.removed) == (report.added, report.changed, report.removed)
+    assert not check_index(built).stale
+    assert "us/usc-18-9721.md" not in open_index(built.index_dir).manifest["sources"]
+
+
+def test_another_model_makes_the_index_stale(built):
+    from dataclasses import replace
+
+    report = check_index(replace(built, model="hashing-32"))
+    assert report.stale and report.reasons == ("built with model hashing-64, settings ask for hashing-32",)
+
+
+def test_missing_index_is_reported(settings):
+    assert check_index(settings).missing
+    with pytest.raises(IndexMissing, match="run `kb build` to create it"):
+        open_index(settings.index_dir)
+
+
+def test_a_build_that_dies_midway_leaves_the_old_index_usable(built, monkeypatch):
+    before = {p.name: p.read_bytes() for p in built.index_dir.iterdir() if p.is_file()}
+    (built.corpus_dir / "ca/veh-9999.1.md").write_text(STATUTE.replace("courts", "tribunals"))
+
+    def die(*args, **kwargs):
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr("kb.lexical.build_lexical", die)  # fails after chunks and vectors are written
+    with pytest.raises(RuntimeError, match="killed"):
+        build_index(built)
+    after = {p.name: p.read_bytes() for p in built.index_dir.iterdir() if p.is_file()}
+    assert after == before
+    assert open_index(built.index_dir).manifest["counts"]["chunks"] > 0
+    assert not [p for p in built.index_dir.parent.iterdir() if p.name.startswith(".index.tmp")]
+
+
+def test_truncated_chunks_file_is_reported_corrupt(built):
+    path = built.index_dir / "chunks.jsonl"
+    path.write_bytes(path.read_bytes()[:-50])
+    with pytest.raises(IndexCorrupt, match=r"chunks.jsonl: truncated or changed since the build.*kb build --full"):
+        open_index(built.index_dir)
+
+
+def test_foreign_manifest_is_reported_corrupt(built):
+    (built.index_dir / "manifest.json").write_text('{"name": "something else"}')
+    with pytest.raises(IndexCorrupt, match="not a kb manifest"):
+        open_index(built.index_dir)
+    (built.index_dir / "manifest.json").write_text("\x00\x01garbage")
+    with pytest.raises(IndexCorrupt, match="not valid JSON"):
+        open_index(built.index_dir)
+
+
+def test_newer_format_version_is_refused(built):
+    path = built.index_dir / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["format_version"] = 99
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexCorrupt, match="index format 99, this kb reads format 1"):
+        open_index(built.index_dir)
+
+
+def test_corrupt_index_is_rebuilt_from_scratch(built):
+    (built.index_dir / "vectors.faiss").write_bytes(b"junk")
+    report = build_index(built)
+    assert report.embedded == report.chunks
+    assert any("previous index unusable" in n for n in report.notices)
+    open_index(built.index_dir)
