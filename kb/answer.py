@@ -12,7 +12,6 @@ from kb.citations import find_citations
 from kb.errors import InputError
 from kb.models import Answer, AnswerSentence, Hit
 from kb.retrieval import Retriever
-from kb.text import split_sentences
 
 
 @dataclass(frozen=True)
@@ -21,7 +20,8 @@ class AnswerSettings:
     taken to answer it. Calibrated with `kb eval` on the tuning half of the question set (the
     unanswerable questions' best cosines against the answerable ones'); README has the run.
     sentences: how many answer sentences to show. passages_for_sentences: how many of the top
-    passages sentences are drawn from. min_sentence_cosine: a sentence less related than this
+    passages sentences are drawn from (the candidates are stored at build time, see
+    kb.indexing.candidate_sentences). min_sentence_cosine: a sentence less related than this
     is not shown even if it is the best a passage has."""
 
     abstain_below: float = 0.40
@@ -49,19 +49,20 @@ def answer_question(
             reason=(f"no passage in the corpus is close enough to the question "
                     f"(best similarity {best:.2f}, needed {settings.abstain_below:.2f})"),
         )
-    candidates: list[tuple[str, Hit]] = []
-    for hit in hits[: settings.passages_for_sentences]:
-        if hit.corrections:  # a claim our notes correct is never offered as an answer
-            continue
-        for sentence in split_sentences(hit.chunk.text):
-            if len(sentence) >= 25:  # headings, list numbers and fragments answer nothing
-                candidates.append((sentence, hit))
-    if not candidates:
+    # Sentence vectors were computed at build time: choosing sentences costs dot products only.
+    rows = {sc.chunk.id: i for i, sc in enumerate(retriever.index.chunks)}
+    usable = {
+        rows[h.chunk.id]: h for h in hits[: settings.passages_for_sentences]
+        if not h.corrections  # a claim our notes correct is never offered as an answer
+    }
+    items, vectors = retriever.index.sentences()
+    picked = [i for i, item in enumerate(items) if item.row in usable]
+    if not picked:
         return Answer(question, False, (), tuple(hits))
-    vectors = retriever.embedder().encode([s for s, _ in candidates])
-    cosines = vectors @ np.asarray(qv, dtype=np.float32)
+    cosines = vectors[picked] @ np.asarray(qv, dtype=np.float32)
+    candidates = [(items[i].text, usable[items[i].row]) for i in picked]
     scored = sorted(
-        ((float(c), i) for i, c in enumerate(cosines) if c >= settings.min_sentence_cosine),
+        ((float(c), j) for j, c in enumerate(cosines) if c >= settings.min_sentence_cosine),
         reverse=True,
     )
     primary = [(c, i) for c, i in scored if candidates[i][1].source.is_primary]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from kb.answer import AnswerSettings, answer_question
 from kb.citations import CitationRef
 from kb.config import Settings
-from kb.errors import IndexMissing
+from kb.errors import IndexMissing, InputError
 from kb.indexing import BuildReport, Progress, StaleReport, build_index, check_index
 from kb.models import Answer, Hit, Source
 from kb.retrieval import Retriever
@@ -59,6 +59,13 @@ def describe_build(r: BuildReport) -> str:
         f"built {r.path}: {r.sources} sources, {r.chunks} chunks; embedded {r.embedded}, "
         f"reused {r.reused} ({r.encoder}, {r.seconds:.1f} s)"
     )
+
+
+def require_text(text: str, what: str = "question") -> str:
+    """Refuse an empty question before any index is opened or built."""
+    if not text.strip():
+        raise InputError(f"the {what} is empty: ask something, e.g. kb ask \"how do I opt out?\"")
+    return text.strip()
 
 
 def ask(session: Session, question: str, k: int = 5) -> Answer:

@@ -93,13 +93,17 @@ def chunk_file(
         citation = source.citation + "".join(f"({label})" for label in labels)
         if question:
             citation = f"{source.citation}, {question}"
+        elif stack and not stack[-1].label:
+            # "## History", "## Notes": our commentary on the section, not a subdivision of it;
+            # the citation says so rather than passing it off as the statute's text.
+            citation = f"{citation} [{stack[-1].heading}]"
         anchor = f"{source.id}#{question}" if question else ""
         first_line = doc.body_line + text_start
         last_line = doc.body_line + text_start + len(own) - 1
         path_key = (labels, question, trail)
         ordinal = seen_paths.get(path_key, 0)
         seen_paths[path_key] = ordinal + 1
-        windows = _windows(text, citation, trail, count_tokens, settings)
+        windows = _windows(text, f"{citation} — {source.title}", trail, count_tokens, settings)
         for part, window in enumerate(windows):
             chunks.append(
                 Chunk(
@@ -109,6 +113,7 @@ def chunk_file(
                     labels=labels,
                     anchor=anchor,
                     heading_trail=trail,
+                    title=source.title,
                     text=window,
                     start_line=first_line,
                     end_line=max(first_line, last_line),

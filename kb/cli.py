@@ -21,6 +21,14 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+@app.callback()
+def _quiet_libraries() -> None:
+    """kb draws its own progress on stderr; the model libraries' bars would only add noise."""
+    import os
+
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
 CorpusOpt = Annotated[Optional[Path], typer.Option("--corpus", help="Corpus folder [env KB_CORPUS; default: the repository's corpus/].", show_default=False)]
 IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="Index folder [env KB_INDEX; default: the repository's index/].", show_default=False)]
 ModelOpt = Annotated[Optional[str], typer.Option("--model", help="sentence-transformers model name or folder [env KB_MODEL; default: all-MiniLM-L6-v2, packaged].", show_default=False)]
@@ -102,6 +110,7 @@ def ask(
     def body():
         from kb import api, render
 
+        api.require_text(question)
         session = _open(_settings(corpus, index, model), rebuild)
         seen = len(session.notices)
         result = api.ask(session, question, k=k)
@@ -126,6 +135,7 @@ def search(
     def body():
         from kb import api, render
 
+        api.require_text(query, "query")
         session = _open(_settings(corpus, index, model), rebuild)
         seen = len(session.notices)
         hits = api.search(session, query, k=k, mode=mode)
@@ -146,6 +156,7 @@ def cite(
     def body():
         from kb import api, render
 
+        api.require_text(citation, "citation")
         session = _open(_settings(corpus, index, model), rebuild)
         ref, hits = api.cite(session, citation)
         typer.echo(render.dumps(render.cite_json(citation, ref, hits)) if json_out else render.cite_text(ref, hits))
@@ -191,6 +202,44 @@ def build(
             _err(f"kb: {notice}")
         typer.echo(render.dumps(render.build_json(report)) if json_out else render.build_text(report))
         return 0
+
+    _run(debug, body)
+
+
+@app.command(name="eval")
+def eval_(
+    questions: Annotated[Optional[Path], typer.Option("--questions", help="Question file (YAML or JSON) [default: tests/eval/questions.yaml].", show_default=False)] = None,
+    split: Annotated[str, typer.Option("--split", help="heldout, tune or all.")] = "heldout",
+    calibrate: Annotated[bool, typer.Option("--calibrate", help="Also print the abstention threshold the tune split supports.")] = False,
+    corpus: CorpusOpt = None, index: IndexOpt = None, model: ModelOpt = None,
+    json_out: JsonOpt = False, rebuild: RebuildOpt = False, debug: DebugOpt = False,
+) -> None:
+    """Measure retrieval, abstention and citation lookup on a question set, every mode side by side."""
+    if split not in ("heldout", "tune", "all"):
+        raise typer.BadParameter(f"{split!r} is not one of heldout, tune, all", param_hint="--split")
+
+    def body():
+        from kb import evaluation, render
+        from kb.config import REPO_ROOT
+
+        path = questions or REPO_ROOT / "tests" / "eval" / "questions.yaml"
+        items = evaluation.load_questions(path)
+        chosen = [q for q in items if split == "all" or q.split == split]
+        session = _open(_settings(corpus, index, model), rebuild)
+        report = evaluation.evaluate(session.retriever, chosen)
+        report["split"] = split
+        if calibrate:
+            tune = [q for q in items if q.split == "tune"]
+            tuned = evaluation.evaluate(session.retriever, tune, modes=("hybrid",))["abstention"]
+            report["calibrated_threshold"] = evaluation.calibrate_threshold(
+                tuned["best_cosine_answerable"], tuned["best_cosine_unanswerable"])
+        if json_out:
+            typer.echo(render.dumps(report))
+        else:
+            typer.echo(evaluation.format_report(report, split))
+            if calibrate:
+                typer.echo(f"\ncalibrated abstention threshold (tune split, <= 5% wrongly abstained): "
+                           f"{report['calibrated_threshold']}")
 
     _run(debug, body)
 

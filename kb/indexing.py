@@ -13,7 +13,8 @@ from kb.config import Settings
 from kb.corpus import hash_corpus, load_corpus
 from kb.embedding import Embedder, ModelSpec, load_embedder, read_max_seq_length, resolve_model
 from kb.errors import IndexCorrupt, IndexMissing, KbError
-from kb.store import StoredChunk, open_index, read_manifest, write_index
+from kb.store import Sentence, StoredChunk, open_index, read_manifest, write_index
+from kb.text import split_sentences
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -60,6 +61,41 @@ def chunker_settings_for(spec: ModelSpec, embedder: Embedder | None = None) -> C
 
 def text_sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# Sentences shorter than this are headings, list numbers or fragments: they answer nothing.
+MIN_SENTENCE_CHARS = 25
+
+
+def candidate_sentences(chunks) -> list[Sentence]:
+    """Every sentence an answer may quote, with the row of the chunk it belongs to."""
+    out = []
+    for row, chunk in enumerate(chunks):
+        for sentence in split_sentences(chunk.text):
+            if len(sentence) >= MIN_SENTENCE_CHARS:
+                out.append(Sentence(row, sentence, text_sha(sentence)))
+    return out
+
+
+def _embed(embedder, texts, shas, previous, progress: Progress, stage: str):
+    """Vectors for `texts`, taking those whose sha is in `previous` (sha -> row, vectors)
+    instead of embedding them again. Returns (vectors, how many were embedded)."""
+    import numpy as np
+
+    vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    old_rows, old_vectors = previous if previous is not None else ({}, None)
+    todo = []
+    for i, sha in enumerate(shas):
+        if sha in old_rows:
+            vectors[i] = old_vectors[old_rows[sha]]
+        else:
+            todo.append(i)
+    batch = 32
+    for start in range(0, len(todo), batch):
+        rows = todo[start : start + batch]
+        vectors[rows] = embedder.encode([texts[r] for r in rows], batch_size=16)
+        progress(stage, min(start + batch, len(todo)), len(todo))
+    return vectors, len(todo)
 
 
 def check_index(settings: Settings) -> StaleReport:
@@ -133,29 +169,18 @@ def _build(settings: Settings, *, full: bool, progress: Progress) -> BuildReport
     texts = [c.embed_text for c in chunks]
     shas = [text_sha(t) for t in texts]
 
-    reusable: dict[str, int] = {}
-    old_vectors = None
-    same_settings = (
-        previous is not None
-        and previous.model_id == encoder.embedder.model_id
-        and previous.manifest.get("chunker") == chunker.to_json()
+    sentences = candidate_sentences(chunks)
+    # Vectors depend only on the text and the model: reuse every one whose text is unchanged.
+    chunk_cache = sentence_cache = None
+    if not full and previous is not None and previous.model_id == encoder.embedder.model_id:
+        chunk_cache = ({sc.text_sha: row for row, sc in enumerate(previous.chunks)}, previous.vectors())
+        old_items, old_vectors = previous.sentences()
+        sentence_cache = ({item.sha: i for i, item in enumerate(old_items)}, old_vectors)
+    vectors, embedded = _embed(encoder.embedder, texts, shas, chunk_cache, progress, "embed")
+    sentence_vectors, _ = _embed(
+        encoder.embedder, [x.text for x in sentences], [x.sha for x in sentences],
+        sentence_cache, progress, "sentences",
     )
-    if same_settings and not full:
-        reusable = {sc.text_sha: row for row, sc in enumerate(previous.chunks)}
-        old_vectors = previous.vectors()
-
-    import numpy as np
-
-    todo = [i for i, sha in enumerate(shas) if sha not in reusable]
-    vectors = np.zeros((len(chunks), encoder.embedder.dim), dtype=np.float32)
-    for i, sha in enumerate(shas):
-        if sha in reusable:
-            vectors[i] = old_vectors[reusable[sha]]
-    batch = 32
-    for start in range(0, len(todo), batch):
-        rows = todo[start : start + batch]
-        vectors[rows] = encoder.embedder.encode([texts[r] for r in rows], batch_size=16)
-        progress("embed", min(start + batch, len(todo)), len(todo))
 
     old_sources = previous.manifest.get("sources", {}) if previous else {}
     new_sources = {
@@ -182,14 +207,16 @@ def _build(settings: Settings, *, full: bool, progress: Progress) -> BuildReport
         [d.source for d in docs],
         [StoredChunk(c, s) for c, s in zip(chunks, shas)],
         vectors,
+        sentences,
+        sentence_vectors,
         extra_writers=[lambda tmp: build_lexical(texts, tmp), *encoder.writers],
     )
     return BuildReport(
         path=settings.index_dir,
         sources=len(docs),
         chunks=len(chunks),
-        embedded=len(todo),
-        reused=len(chunks) - len(todo),
+        embedded=embedded,
+        reused=len(chunks) - embedded,
         added=tuple(sorted(set(new_sources) - set(old_sources))),
         changed=tuple(sorted(
             p for p in new_sources if p in old_sources and old_sources[p]["sha256"] != new_sources[p]["sha256"]

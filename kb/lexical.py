@@ -1,7 +1,16 @@
-"""BM25 over chunk texts with bm25s: built at index time, saved without pickle, loaded per query."""
+"""BM25 over chunk texts: bm25s builds and saves the index; queries read its score matrix.
+
+bm25s scores eagerly: its saved index is a sparse (chunk × term) matrix of BM25 weights in CSC
+form (.npy arrays, no pickle) plus a JSON vocabulary, and a query's scores are the sums of its
+terms' columns. Importing bm25s costs ~0.3 s here (it pulls in scipy), so the query path reads
+those arrays with numpy and tokenises exactly as bm25s does; tests/test_lexical.py checks that
+the scores equal bm25s's own `get_scores` for many queries.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
@@ -11,6 +20,10 @@ if TYPE_CHECKING:
     import numpy as np
 
 LEXICAL_DIR = "lexical"
+TOKENIZER_FILE = "kb_tokenizer.json"
+# bm25s's default token pattern: words of two or more characters.
+TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+_REBUILD = "run `kb build --full` to rebuild it"
 
 
 def _stemmer():
@@ -19,42 +32,64 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
-def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    """Lower-cased, English stop words dropped, stemmed: the same for documents and queries."""
-    import bm25s
-
-    return bm25s.tokenize(
-        list(texts), stopwords="en", stemmer=_stemmer(), show_progress=False, return_ids=False
-    )
-
-
 def build_lexical(texts: Sequence[str], index_dir: Path) -> None:
     """Write the BM25 index of `texts` (row i = chunk i) into `index_dir/lexical`."""
     import bm25s
+    from bm25s.stopwords import STOPWORDS_EN
 
+    folder = index_dir / LEXICAL_DIR
     retriever = bm25s.BM25()
-    tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer(), show_progress=False)
+    tokens = bm25s.tokenize(
+        list(texts), stopwords=list(STOPWORDS_EN), stemmer=_stemmer(), token_pattern=TOKEN_PATTERN,
+        show_progress=False,
+    )
     retriever.index(tokens, show_progress=False)
-    retriever.save(str(index_dir / LEXICAL_DIR), show_progress=False, allow_pickle=False)
+    retriever.save(str(folder), show_progress=False, allow_pickle=False)
+    # What the query path needs to tokenise exactly as bm25s did.
+    (folder / TOKENIZER_FILE).write_text(
+        json.dumps({"token_pattern": TOKEN_PATTERN, "stopwords": sorted(STOPWORDS_EN),
+                    "stemmer": "english", "lower": True}, indent=1) + "\n",
+        encoding="utf-8",
+    )
 
 
 class LexicalIndex:
     def __init__(self, index_dir: Path):
         self._path = index_dir / LEXICAL_DIR
-        self._retriever = None
+        self._loaded = None
 
     def _load(self):
-        if self._retriever is None:
-            import bm25s
+        if self._loaded is None:
+            import numpy as np
 
             try:
-                self._retriever = bm25s.BM25.load(str(self._path), show_progress=False, allow_pickle=False)
-            except (OSError, ValueError, KeyError) as exc:
-                raise IndexCorrupt(
-                    f"{self._path}: BM25 index unreadable ({exc}); run `kb build --full` to rebuild it"
-                ) from None
-        return self._retriever
+                arrays = {
+                    name: np.load(self._path / f"{name}.csc.index.npy", allow_pickle=False)
+                    for name in ("data", "indices", "indptr")
+                }
+                vocab = json.loads((self._path / "vocab.index.json").read_text(encoding="utf-8"))
+                params = json.loads((self._path / "params.index.json").read_text(encoding="utf-8"))
+                tok = json.loads((self._path / TOKENIZER_FILE).read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise IndexCorrupt(f"{self._path}: BM25 index unreadable ({exc}); {_REBUILD}") from None
+            self._loaded = (arrays, vocab, int(params["num_docs"]), tok, re.compile(tok["token_pattern"]),
+                            frozenset(tok["stopwords"]), _stemmer())
+        return self._loaded
+
+    def tokenize(self, text: str) -> list[str]:
+        _arrays, _vocab, _n, tok, pattern, stopwords, stemmer = self._load()
+        words = [w for w in pattern.findall(text.lower() if tok["lower"] else text) if w not in stopwords]
+        return stemmer.stemWords(words)
 
     def scores(self, query: str) -> "np.ndarray":
         """BM25 score of every chunk for `query` (zeros when no query word is in the corpus)."""
-        return self._load().get_scores(tokenize([query])[0])
+        import numpy as np
+
+        arrays, vocab, num_docs, *_ = self._load()
+        ids = [vocab[t] for t in self.tokenize(query) if t in vocab]
+        out = np.zeros(num_docs, dtype=np.float32)
+        data, indices, indptr = arrays["data"], arrays["indices"], arrays["indptr"]
+        for t in ids:  # one column of the CSC matrix per query term, repeats counted as bm25s does
+            start, end = indptr[t], indptr[t + 1]
+            np.add.at(out, indices[start:end], data[start:end])
+        return out

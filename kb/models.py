@@ -43,6 +43,7 @@ class Chunk:
     labels: tuple[str, ...]  # subdivision labels on the heading trail: ("a", "1")
     anchor: str  # "faq-dmv-ice#Q1" for a guide question, "" otherwise
     heading_trail: tuple[str, ...]
+    title: str  # the document's title, so a bare subdivision is embedded with its topic
     text: str  # the passage itself, as written in the source
     start_line: int  # 1-based, inclusive
     end_line: int  # 1-based, inclusive
@@ -51,8 +52,9 @@ class Chunk:
 
     @property
     def embed_text(self) -> str:
-        """What the embedder sees: the heading trail gives a bare subdivision its context."""
-        return " > ".join((self.citation, *self.heading_trail)) + "\n" + self.text
+        """What the embedder and BM25 see: citation, title and heading trail give a bare
+        subdivision ("(2) Paragraph two covers attorneys.") the context it needs."""
+        return " > ".join((f"{self.citation} — {self.title}", *self.heading_trail)) + "\n" + self.text
 
     def to_json(self) -> dict:
         return {
@@ -62,6 +64,7 @@ class Chunk:
             "labels": list(self.labels),
             "anchor": self.anchor,
             "heading_trail": list(self.heading_trail),
+            "title": self.title,
             "text": self.text,
             "start_line": self.start_line,
             "end_line": self.end_line,
@@ -78,6 +81,7 @@ class Chunk:
             labels=tuple(data["labels"]),
             anchor=data["anchor"],
             heading_trail=tuple(data["heading_trail"]),
+            title=data["title"],
             text=data["text"],
             start_line=data["start_line"],
             end_line=data["end_line"],

@@ -76,21 +76,47 @@ def _read_json(path: Path) -> Any:
         raise EmbedderError(f"{path}: cannot be read as JSON ({exc})") from exc
 
 
-def _source_modules(model_dir: Path) -> list[dict[str, Any]]:
-    modules = _read_json(model_dir / "modules.json")
+@dataclass(frozen=True)
+class _SourcePipeline:
+    """The parts of a sentence-transformers folder that the ONNX embedder reproduces."""
+
+    transformer_dir: Path  # holds the weights, config.json, tokenizer.json
+    max_seq_length: int
+    pooling: str
+    pooling_dim: int | None
+    normalize: bool
+
+
+# The module sequence `OnnxEmbedder` implements; anything else (Dense, WordWeights, a second
+# pooling) would be silently dropped, so it is refused instead.
+_SUPPORTED_MODULES = ("Transformer", "Pooling", "Normalize")
+
+
+def _read_pipeline(model_dir: Path) -> _SourcePipeline:
+    modules_path = model_dir / "modules.json"
+    modules = _read_json(modules_path)
     if not isinstance(modules, list) or not all(isinstance(m, dict) for m in modules):
-        raise EmbedderError(f"{model_dir / 'modules.json'}: expected a list of modules")
-    return modules
-
-
-def _pooling_mode(model_dir: Path, modules: list[dict[str, Any]]) -> tuple[str, int | None]:
-    """The single pooling mode and the declared embedding dimension, from the Pooling config."""
-    pooling = [m for m in modules if str(m.get("type", "")).endswith("Pooling")]
-    if len(pooling) != 1:
+        raise EmbedderError(f"{modules_path}: expected a list of modules")
+    kinds = [str(m.get("type", "")).rsplit(".", 1)[-1] for m in modules]
+    if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
         raise EmbedderError(
-            f"{model_dir / 'modules.json'}: expected one Pooling module, found {len(pooling)}"
+            f"{modules_path}: modules {kinds} are not supported by the ONNX embedder (it runs "
+            f"{' -> '.join(_SUPPORTED_MODULES)}); use the sentence-transformers backend"
         )
-    config_path = model_dir / str(pooling[0].get("path", "1_Pooling")) / "config.json"
+    transformer_dir = model_dir / str(modules[0].get("path", ""))
+    pooling, pooling_dim = _pooling_mode(model_dir / str(modules[1].get("path", "")))
+    return _SourcePipeline(
+        transformer_dir=transformer_dir,
+        max_seq_length=_max_seq_length(transformer_dir),
+        pooling=pooling,
+        pooling_dim=pooling_dim,
+        normalize=kinds[-1] == "Normalize",
+    )
+
+
+def _pooling_mode(pooling_dir: Path) -> tuple[str, int | None]:
+    """The single pooling mode and the declared embedding dimension, from the Pooling config."""
+    config_path = pooling_dir / "config.json"
     config = _read_json(config_path)
     if not isinstance(config, dict):
         raise EmbedderError(f"{config_path}: expected a JSON object")
@@ -114,17 +140,30 @@ def _pooling_mode(model_dir: Path, modules: list[dict[str, Any]]) -> tuple[str, 
             f"{config_path}: pooling mode {mode!r} is not supported by the ONNX embedder "
             f"(supported: {', '.join(POOLING_MODES)}); use the sentence-transformers backend"
         )
+    if config.get("include_prompt") is False:
+        raise EmbedderError(
+            f"{config_path}: pooling that excludes the prompt is not supported by the ONNX "
+            "embedder; use the sentence-transformers backend"
+        )
     dim = config.get("embedding_dimension", config.get("word_embedding_dimension"))
     return mode, dim if isinstance(dim, int) else None
 
 
-def _max_seq_length(model_dir: Path) -> int:
+def _max_seq_length(transformer_dir: Path) -> int:
     # From sentence_bert_config.json, which is what sentence-transformers truncates to. The
     # tokenizer.json of all-MiniLM-L6-v2 says 128 (and pads to a fixed 128): trusting it would
     # silently embed only the first half of long passages.
-    path = model_dir / "sentence_bert_config.json"
-    value = _read_json(path).get("max_seq_length") if path.exists() else None
-    if not isinstance(value, int) or value <= 0:
+    path = transformer_dir / "sentence_bert_config.json"
+    config = _read_json(path)
+    if not isinstance(config, dict):
+        raise EmbedderError(f"{path}: expected a JSON object")
+    if config.get("do_lower_case"):
+        raise EmbedderError(
+            f"{path}: do_lower_case is not supported by the ONNX embedder; "
+            "use the sentence-transformers backend"
+        )
+    value = config.get("max_seq_length")
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise EmbedderError(f"{path}: lacks a positive integer 'max_seq_length'")
     return value
 
@@ -149,13 +188,11 @@ def export_onnx(model_dir: Path, out_dir: Path) -> OnnxModelInfo:
     """
     model_dir = Path(model_dir)
     out_dir = Path(out_dir)
-    tokenizer_src = model_dir / TOKENIZER_NAME
+    source = _read_pipeline(model_dir)
+    tokenizer_src = source.transformer_dir / TOKENIZER_NAME
     if not tokenizer_src.is_file():
         raise EmbedderError(f"{tokenizer_src}: not found (the ONNX embedder needs a fast tokenizer)")
-    modules = _source_modules(model_dir)
-    pooling, pooling_dim = _pooling_mode(model_dir, modules)
-    normalize = any(str(m.get("type", "")).endswith("Normalize") for m in modules)
-    max_seq_length = _max_seq_length(model_dir)
+    max_seq_length = source.max_seq_length
     if out_dir.exists() and not out_dir.is_dir():
         raise EmbedderError(f"{out_dir}: exists and is not a folder (choose another output path)")
 
@@ -170,14 +207,14 @@ def export_onnx(model_dir: Path, out_dir: Path) -> OnnxModelInfo:
         ) from exc
 
     try:
-        model = AutoModel.from_pretrained(str(model_dir), local_files_only=True)
+        model = AutoModel.from_pretrained(str(source.transformer_dir), local_files_only=True)
     except (OSError, ValueError) as exc:
         raise EmbedderError(f"{model_dir}: cannot load the transformer ({exc})") from exc
     model.eval()
     dim = int(model.config.hidden_size)
-    if pooling_dim is not None and pooling_dim != dim:
+    if source.pooling_dim is not None and source.pooling_dim != dim:
         raise EmbedderError(
-            f"{model_dir}: pooling config says dimension {pooling_dim}, the model {dim}"
+            f"{model_dir}: the pooling config says dimension {source.pooling_dim}, the model {dim}"
         )
     accepted = inspect.signature(model.forward).parameters
     input_names = [
@@ -236,8 +273,8 @@ def export_onnx(model_dir: Path, out_dir: Path) -> OnnxModelInfo:
             "format_version": FORMAT_VERSION,
             "source_model": model_dir.name,
             "max_seq_length": max_seq_length,
-            "pooling": pooling,
-            "normalize": normalize,
+            "pooling": source.pooling,
+            "normalize": source.normalize,
             "dim": dim,
             "inputs": input_names,
             "output": "last_hidden_state",
@@ -249,7 +286,7 @@ def export_onnx(model_dir: Path, out_dir: Path) -> OnnxModelInfo:
         _swap_into_place(tmp_dir, out_dir)
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
-    return OnnxModelInfo(out_dir, sha256, dim, max_seq_length, pooling, normalize)
+    return OnnxModelInfo(out_dir, sha256, dim, max_seq_length, source.pooling, source.normalize)
 
 
 def _swap_into_place(new_dir: Path, out_dir: Path) -> None:

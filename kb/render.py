@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 
 from kb.citations import CitationRef
@@ -89,11 +90,19 @@ def check_json(r: StaleReport) -> dict:
 
 # --- text ------------------------------------------------------------------------------------
 
+_ITEM = re.compile(r"\n(?=\s*(?:[-*+]|\d+\.)\s)")
+
+
 def _wrap(text: str, indent: str = "    ") -> str:
-    paragraphs = [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
-    return "\n".join(
-        textwrap.fill(p, WIDTH, initial_indent=indent, subsequent_indent=indent) for p in paragraphs
-    )
+    """Fill paragraphs to the terminal width; list items start on their own line."""
+    blocks = [b for p in text.split("\n\n") for b in _ITEM.split(p) if b.strip()]
+    out = []
+    for block in blocks:
+        block = " ".join(block.split())
+        marker = re.match(r"^(?:[-*+]|\d+\.)\s", block)
+        hang = indent + " " * (len(marker.group(0)) if marker else 0)
+        out.append(textwrap.fill(block, WIDTH, initial_indent=indent, subsequent_indent=hang))
+    return "\n".join(out)
 
 
 def _clip(text: str, limit: int | None) -> str:
@@ -114,13 +123,13 @@ def _label(s: Source) -> str:
 def passage_text(n: int, hit: Hit, limit: int | None = PASSAGE_CHARS) -> str:
     c, s = hit.chunk, hit.source
     part = f" (part {c.part + 1} of {c.parts})" if c.parts > 1 else ""
-    lines = [f"[{n}] {c.citation}{part}", f"    {s.title} — {_label(s)}"]
+    lines = [f"[{n}] {c.citation}{part}", _wrap(f"{s.title} — {_label(s)}")]
     if s.url:
         lines.append(f"    {s.url}")
     lines.append(f"    {s.path}:{c.start_line}-{c.end_line}")
     lines.append(_wrap(_clip(c.text, limit)))
     for note in hit.corrections:
-        lines.append(f"    ! Corrected by {note.chunk.citation} ({note.source.path}):")
+        lines.append(_wrap(f"! Corrected by {note.chunk.citation} ({note.source.path}):"))
         lines.append(_wrap(_clip(note.chunk.text, limit), indent="      "))
     return "\n".join(lines)
 
@@ -138,7 +147,7 @@ def answer_text(a: Answer) -> str:
         out.append(_wrap(f"No answer: {a.reason}. The corpus may not cover this question.", ""))
         if hits:
             out.append("\nNearest passages (not an answer):")
-            out.extend(f"  {h.chunk.citation} — {h.source.title}" for h in hits[:3])
+            out.extend(_wrap(f"{h.chunk.citation} — {h.source.title}", "  ") for h in hits[:3])
         return "\n".join(out)
     if a.sentences:
         out.append("Answer:")
@@ -168,7 +177,7 @@ def sources_text(sources: list[Source]) -> str:
     rows = []
     for s in sources:
         status = "" if s.status == "in force" else f" [{s.status}]"
-        rows.append(f"{s.citation}{status}\n    {s.title} — {s.authority}, as of {s.as_of} ({s.path})")
+        rows.append(f"{s.citation}{status}\n" + _wrap(f"{s.title} — {s.authority}, as of {s.as_of} ({s.path})"))
     return "\n".join(rows) + f"\n\n{len(sources)} sources"
 
 

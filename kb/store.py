@@ -5,6 +5,8 @@
       sources.json    the Source records, in corpus order
       chunks.jsonl    line i describes FAISS row i
       vectors.faiss   normalised vectors, inner product
+      sentences.jsonl candidate answer sentences: {"row": chunk row, "text", "sha"}, line i = vector i
+      sentences.npy   their normalised vectors (float32, saved without pickle)
       lexical/        the BM25 index (bm25s: .npy arrays saved without pickle, JSON vocabulary)
       onnx/           the exported query encoder (optional; see kb/onnx_embedding.py)
 
@@ -30,8 +32,15 @@ if TYPE_CHECKING:
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 # Files whose checksums the manifest records and `open_index` verifies.
-CHECKED_FILES = ("sources.json", "chunks.jsonl", "vectors.faiss")
+CHECKED_FILES = ("sources.json", "chunks.jsonl", "vectors.faiss", "sentences.jsonl", "sentences.npy")
 _REBUILD = "run `kb build --full` to rebuild it"
+
+
+@dataclass(frozen=True)
+class Sentence:
+    row: int  # the chunk it comes from
+    text: str
+    sha: str  # sha256 of the text: equal hashes reuse the vector on rebuild
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,7 @@ class IndexData:
     sources: list[Source]
     chunks: list[StoredChunk]
     _faiss: object = field(default=None, repr=False)
+    _sentences: tuple | None = field(default=None, repr=False)
 
     @property
     def model_id(self) -> str:
@@ -66,6 +76,19 @@ class IndexData:
             except RuntimeError as exc:
                 raise IndexCorrupt(f"{self.path / 'vectors.faiss'}: unreadable ({exc}); {_REBUILD}") from None
         return self._faiss
+
+    def sentences(self) -> tuple[list[Sentence], "np.ndarray"]:
+        """Answer-sentence candidates and their vectors, loaded on first use."""
+        if self._sentences is None:
+            import numpy as np
+
+            with (self.path / "sentences.jsonl").open(encoding="utf-8") as fh:
+                items = [Sentence(**json.loads(line)) for line in fh]
+            vectors = np.load(self.path / "sentences.npy", allow_pickle=False)
+            if len(vectors) != len(items):
+                raise IndexCorrupt(f"{self.path}: sentence records and vectors differ in count; {_REBUILD}")
+            self._sentences = (items, vectors)
+        return self._sentences
 
     def vectors(self) -> "np.ndarray":
         """All stored vectors, row i for chunk i (for reuse in incremental builds)."""
@@ -103,6 +126,8 @@ def write_index(
     sources: list[Source],
     chunks: list[StoredChunk],
     vectors: "np.ndarray",
+    sentences: list[Sentence],
+    sentence_vectors: "np.ndarray",
     extra_writers=(),
 ) -> None:
     """Write a complete index into a sibling temporary folder, then swap it in for `target`.
@@ -126,6 +151,12 @@ def write_index(
             for sc in chunks:
                 row = sc.chunk.to_json() | {"text_sha": sc.text_sha}
                 fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+        with (tmp / "sentences.jsonl").open("w", encoding="utf-8", newline="\n") as fh:
+            for sent in sentences:
+                fh.write(json.dumps({"row": sent.row, "text": sent.text, "sha": sent.sha}, ensure_ascii=False) + "\n")
+        import numpy as np
+
+        np.save(tmp / "sentences.npy", np.asarray(sentence_vectors, dtype=np.float32), allow_pickle=False)
         index = faiss.IndexFlatIP(manifest["model"]["dim"])
         if len(vectors):
             index.add(vectors)
@@ -134,7 +165,10 @@ def write_index(
             write(tmp)
         manifest = dict(manifest)
         manifest["format_version"] = FORMAT_VERSION
-        manifest["counts"] = {"sources": len(sources), "chunks": len(chunks), "vectors": int(index.ntotal)}
+        manifest["counts"] = {
+            "sources": len(sources), "chunks": len(chunks), "vectors": int(index.ntotal),
+            "sentences": len(sentences),
+        }
         manifest["files"] = {
             name: {"sha256": sha256_file(tmp / name), "bytes": (tmp / name).stat().st_size}
             for name in CHECKED_FILES

@@ -21,7 +21,7 @@ def test_each_subdivision_is_a_chunk_with_its_citation_path(tmp_path):
         "Cal. Veh. Code § 9999.1(a)(1)(A)",
         "Cal. Veh. Code § 9999.1(a)(2)",
         "Cal. Veh. Code § 9999.1(b)",
-        "Cal. Veh. Code § 9999.1",  # the History heading has no label: cited to the section
+        "Cal. Veh. Code § 9999.1 [History]",  # a heading without a label: named, not a subdivision
     ]
     assert chunks[3].labels == ("a", "1", "A")
     assert chunks[3].heading_trail == ("(a)", "(1)", "(A)")
@@ -44,7 +44,8 @@ def test_a_table_stays_whole_in_its_subdivision(tmp_path):
 
 def test_heading_trail_is_part_of_the_embedded_text(tmp_path):
     chunk = _chunks(tmp_path, {"s.md": STATUTE})[3]
-    assert chunk.embed_text.startswith("Cal. Veh. Code § 9999.1(a)(1)(A) > (a) > (1) > (A)\n")
+    assert chunk.embed_text.startswith(
+        "Cal. Veh. Code § 9999.1(a)(1)(A) — Test section on records > (a) > (1) > (A)\n")
 
 
 def test_guide_questions_are_chunks_with_anchors(tmp_path):

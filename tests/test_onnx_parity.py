@@ -91,7 +91,7 @@ def _varied_texts() -> list[str]:
         "Section 12801.9(a)(1)–(3); see also § 1653.5.", "“Quoted” text with ‘curly’ quotes…",
         "Straße, Ærøskøbing, Zürich, naïve café", "運転免許証の更新", "водительское удостоверение",
         "αβγ δ ε", "tab\tseparated\tvalues", "line one\nline two\r\nline three",
-        "UPPER CASE QUESTION ABOUT LICENSES", "x" * 600, "🚗" * 300,
+        "UPPER CASE QUESTION ABOUT LICENSES", "x" * 600, " ".join(["🚗"] * 300),
     ]
     blanks = ["", " ", "\n", "a", "?"]
     texts = questions + long_passages + medium + spanish + symbols + blanks
@@ -260,3 +260,29 @@ def test_import_does_not_load_torch() -> None:
         [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_export_refuses_modules_it_cannot_reproduce(tmp_path: Path) -> None:
+    # A Dense layer after pooling (as in LaBSE) would be silently dropped by the ONNX embedder.
+    source = tmp_path / "dense-model"
+    source.mkdir()
+    modules = [
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+        {"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"},
+    ]
+    (source / "modules.json").write_text(json.dumps(modules), encoding="utf-8")
+    with pytest.raises(EmbedderError, match=r"modules\.json: modules .*'Dense'.* not supported"):
+        export_onnx(source, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_export_refuses_unsupported_pooling(model_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    source = tmp_path / "lasttoken-model"
+    shutil.copytree(model_dir, source, ignore=shutil.ignore_patterns("*.safetensors"))
+    pooling = {"word_embedding_dimension": 384, "pooling_mode_lasttoken": True}
+    (source / "1_Pooling" / "config.json").write_text(json.dumps(pooling), encoding="utf-8")
+    with pytest.raises(EmbedderError, match=r"1_Pooling/config\.json: pooling mode 'lasttoken'"):
+        export_onnx(source, tmp_path / "out")

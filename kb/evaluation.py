@@ -1,0 +1,243 @@
+"""`kb eval`: retrieval quality, abstention and citation lookup, measured on a question file.
+
+Question file (YAML or JSON): {"questions": [{id, split, kind, question, expect | target}]}.
+kind is "answerable" (expect: citations or "id:<source id>" entries), "unanswerable", or
+"lookup" (target: the normalised citation). An expect entry matches a passage cited exactly so,
+or any of its subdivisions or commentary headings ("§ 1808" matches "§ 1808(a)" and
+"§ 1808 [History]", not "§ 1808.21").
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb.answer import AnswerSettings, answer_question
+from kb.errors import InputError, KbError
+from kb.models import Chunk
+from kb.retrieval import MODES, Retriever
+
+KS = (1, 3, 5, 10)
+KINDS = ("answerable", "unanswerable", "lookup")
+SPLITS = ("tune", "heldout")
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    split: str
+    kind: str
+    question: str
+    expect: tuple[str, ...] = ()
+    target: str = ""
+
+
+@dataclass
+class ModeResult:
+    mode: str
+    hits_at: dict[int, int] = field(default_factory=lambda: {k: 0 for k in KS})
+    reciprocal_ranks: list[float] = field(default_factory=list)
+    ndcgs: list[float] = field(default_factory=list)
+    latencies_ms: list[float] = field(default_factory=list)
+    misses: list[dict] = field(default_factory=list)
+
+    def summary(self, n: int) -> dict:
+        lat = sorted(self.latencies_ms)
+        return {
+            "mode": self.mode,
+            **{f"recall@{k}": _ratio(self.hits_at[k], n) for k in KS},
+            "mrr": round(statistics.fmean(self.reciprocal_ranks), 4) if self.reciprocal_ranks else 0.0,
+            "ndcg@10": round(statistics.fmean(self.ndcgs), 4) if self.ndcgs else 0.0,
+            "latency_ms_median": round(statistics.median(lat), 2) if lat else 0.0,
+            "latency_ms_p95": round(lat[min(len(lat) - 1, math.ceil(0.95 * len(lat)) - 1)], 2) if lat else 0.0,
+        }
+
+
+def _ratio(a: int, b: int) -> float:
+    return round(a / b, 4) if b else 0.0
+
+
+def load_questions(path: Path) -> list[Question]:
+    if not path.is_file():
+        raise InputError(f"question file {path} does not exist (pass --questions FILE)")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix == ".json":
+            data = json.loads(text)
+        else:
+            import yaml
+
+            data = yaml.safe_load(text)
+    except Exception as exc:  # yaml and json raise different types; both mean "unreadable"
+        raise InputError(f"{path}: not valid {path.suffix.lstrip('.').upper() or 'YAML'} ({exc})") from None
+    out, seen = [], set()
+    for i, item in enumerate((data or {}).get("questions", [])):
+        where = f"{path}: question {i + 1}"
+        try:
+            q = Question(
+                id=str(item["id"]), split=item["split"], kind=item["kind"], question=item["question"],
+                expect=tuple(item.get("expect") or ()), target=item.get("target") or "",
+            )
+        except (KeyError, TypeError):
+            raise InputError(f"{where}: needs id, split, kind and question") from None
+        if q.kind not in KINDS or q.split not in SPLITS:
+            raise InputError(f"{where} ({q.id}): kind must be one of {KINDS}, split one of {SPLITS}")
+        if q.kind == "answerable" and not q.expect or q.kind == "lookup" and not q.target:
+            raise InputError(f"{where} ({q.id}): an answerable question needs expect, a lookup a target")
+        if q.id in seen:
+            raise InputError(f"{where}: duplicate id {q.id}")
+        seen.add(q.id)
+        out.append(q)
+    if not out:
+        raise InputError(f"{path}: no questions")
+    return out
+
+
+def matches(expect: str, chunk: Chunk) -> bool:
+    if expect.startswith("id:"):
+        return chunk.source_id == expect[3:]
+    return chunk.citation == expect or chunk.citation.startswith((expect + "(", expect + " ["))
+
+
+def evaluate(
+    retriever: Retriever,
+    questions: list[Question],
+    *,
+    modes: tuple[str, ...] = MODES,
+    answer_settings: AnswerSettings = AnswerSettings(),
+) -> dict:
+    """Every mode over the same questions; see the module docstring for the file format."""
+    answerable = [q for q in questions if q.kind == "answerable"]
+    unanswerable = [q for q in questions if q.kind == "unanswerable"]
+    lookups = [q for q in questions if q.kind == "lookup"]
+    chunks = [sc.chunk for sc in retriever.index.chunks]
+    for q in answerable:
+        for e in q.expect:
+            if not any(matches(e, c) for c in chunks):
+                raise KbError(f"question {q.id}: expected {e!r} matches no passage in the index")
+    retriever.embed_query("warm-up")  # load the encoder before timing anything
+    results = {}
+    for mode in modes:
+        r = ModeResult(mode)
+        retriever.search("warm-up", k=1, mode=mode)
+        for q in answerable:
+            start = time.perf_counter()
+            hits = retriever.search(q.question, k=10, mode=mode)
+            r.latencies_ms.append((time.perf_counter() - start) * 1000)
+            relevant = [any(matches(e, h.chunk) for e in q.expect) for h in hits]
+            first = relevant.index(True) + 1 if True in relevant else None
+            for k in KS:
+                r.hits_at[k] += first is not None and first <= k
+            r.reciprocal_ranks.append(1 / first if first else 0.0)
+            n_relevant = sum(any(matches(e, c) for e in q.expect) for c in chunks)
+            dcg = sum(1 / math.log2(i + 2) for i, rel in enumerate(relevant) if rel)
+            ideal = sum(1 / math.log2(i + 2) for i in range(min(10, n_relevant)))
+            r.ndcgs.append(dcg / ideal if ideal else 0.0)
+            if first is None or first > 5:
+                r.misses.append({
+                    "id": q.id, "question": q.question, "expected": list(q.expect),
+                    "rank": first, "got": [h.chunk.citation for h in hits[:3]],
+                })
+        results[mode] = r
+    abstention = _abstention(retriever, answerable, unanswerable, answer_settings)
+    lookup = _lookups(retriever, lookups)
+    return {
+        "questions": {"answerable": len(answerable), "unanswerable": len(unanswerable), "lookup": len(lookups)},
+        "modes": [results[m].summary(len(answerable)) for m in modes],
+        "abstention": abstention,
+        "lookups": lookup,
+        "misses": {m: results[m].misses for m in modes},
+    }
+
+
+def _abstention(retriever, answerable, unanswerable, settings) -> dict:
+    wrong, right, wrong_ids, missed_ids = 0, 0, [], []
+    best_answerable, best_unanswerable = [], []
+    for q in answerable + unanswerable:
+        qv = retriever.embed_query(q.question)
+        best = max((s for _r, s in retriever.dense_scores(qv, n=1)), default=0.0)
+        abstained = answer_question(retriever, q.question, k=5, settings=settings).abstained
+        if q.kind == "answerable":
+            best_answerable.append(best)
+            if abstained:
+                wrong += 1
+                wrong_ids.append(q.id)
+        else:
+            best_unanswerable.append(best)
+            if abstained:
+                right += 1
+            else:
+                missed_ids.append(q.id)
+    return {
+        "threshold": settings.abstain_below,
+        "unanswerable_abstained": _ratio(right, len(unanswerable)),
+        "answerable_wrongly_abstained": _ratio(wrong, len(answerable)),
+        "wrongly_abstained": wrong_ids,
+        "not_abstained": missed_ids,
+        "best_cosine_answerable": [round(x, 4) for x in best_answerable],
+        "best_cosine_unanswerable": [round(x, 4) for x in best_unanswerable],
+    }
+
+
+def _lookups(retriever, lookups) -> dict:
+    exact, failures = 0, []
+    for q in lookups:
+        try:
+            ref, hits = retriever.cite(q.question)
+            ok = ref.format() == q.target and bool(hits) and hits[0].chunk.citation == q.target
+            got = hits[0].chunk.citation if hits else ref.format()
+        except KbError as exc:
+            ok, got = False, f"error: {exc}"
+        exact += ok
+        if not ok:
+            failures.append({"id": q.id, "query": q.question, "target": q.target, "got": got})
+    return {"exact": _ratio(exact, len(lookups)), "count": len(lookups), "failures": failures}
+
+
+def calibrate_threshold(best_answerable: list[float], best_unanswerable: list[float],
+                        max_wrong: float = 0.05) -> float:
+    """The highest abstention threshold that wrongly abstains on at most `max_wrong` of the
+    answerable questions: it abstains on as many unanswerable ones as that allows."""
+    ordered = sorted(best_answerable)
+    allowed = int(max_wrong * len(ordered))  # answerable questions that may fall below it
+    return round(ordered[allowed] - 1e-4, 4) if ordered else 0.0
+
+
+def format_report(report: dict, split: str) -> str:
+    q = report["questions"]
+    lines = [
+        f"kb eval — split: {split}; {q['answerable']} answerable, {q['unanswerable']} unanswerable, "
+        f"{q['lookup']} lookups",
+        "",
+        f"{'mode':<8} {'R@1':>6} {'R@3':>6} {'R@5':>6} {'R@10':>6} {'MRR':>6} {'nDCG@10':>8} {'p50 ms':>7} {'p95 ms':>7}",
+    ]
+    for m in report["modes"]:
+        lines.append(
+            f"{m['mode']:<8} {m['recall@1']:>6.3f} {m['recall@3']:>6.3f} {m['recall@5']:>6.3f} "
+            f"{m['recall@10']:>6.3f} {m['mrr']:>6.3f} {m['ndcg@10']:>8.3f} "
+            f"{m['latency_ms_median']:>7.1f} {m['latency_ms_p95']:>7.1f}"
+        )
+    a = report["abstention"]
+    lines += [
+        "",
+        f"abstention (kb ask, threshold {a['threshold']}): unanswerable abstained "
+        f"{a['unanswerable_abstained']:.1%}; answerable wrongly abstained {a['answerable_wrongly_abstained']:.1%}",
+        f"citation lookups: {report['lookups']['exact']:.1%} exact of {report['lookups']['count']}",
+    ]
+    if a["not_abstained"] or a["wrongly_abstained"]:
+        lines.append(f"  answered but unanswerable: {', '.join(a['not_abstained']) or '-'}")
+        lines.append(f"  abstained but answerable: {', '.join(a['wrongly_abstained']) or '-'}")
+    for f in report["lookups"]["failures"]:
+        lines.append(f"  lookup miss {f['id']}: {f['query']!r} -> {f['got']} (want {f['target']})")
+    hybrid_misses = report["misses"].get("hybrid", [])
+    if hybrid_misses:
+        lines += ["", "hybrid misses (no expected passage in the top 5):"]
+        for miss in hybrid_misses:
+            lines.append(f"  {miss['id']} {miss['question']!r}")
+            lines.append(f"      want {', '.join(miss['expected'])}; rank {miss['rank'] or '>10'}")
+            lines.append(f"      got  {' | '.join(miss['got'])}")
+    return "\n".join(lines)
