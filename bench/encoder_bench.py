@@ -6,6 +6,7 @@ Not a test: timings depend on the machine. Run from the repository root:
 
 (a) passages/s for one full encode of N synthetic ~150-word passages, batch 16, 2 threads each;
 (b) in-process latency of encoding one short question (median of --runs, after a warm-up).
+The backends alternate run by run, so load from other processes hits both alike.
 """
 
 from __future__ import annotations
@@ -35,32 +36,29 @@ def synthetic_passages(n: int, words: int = 150, seed: int = 0) -> list[str]:
     return [" ".join(rng.choice(vocab) for _ in range(words)) + "." for _ in range(n)]
 
 
-def median_latency(encode, runs: int) -> float:
-    encode([QUESTION])  # warm-up: lazy loading and first-run allocations are not latency
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        encode([QUESTION])
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def interleaved_medians(backends: dict, work, runs: int, blocks: int) -> dict[str, float]:
+    """Median seconds of ``work(encode)`` over ``runs`` calls per backend, in alternating blocks.
 
-
-def throughput(encode, passages: list[str], repeats: int = 3) -> float:
-    encode(passages[:BATCH])  # warm-up
-    best = min(_timed(encode, passages) for _ in range(repeats))
-    return len(passages) / best
-
-
-def _timed(encode, passages: list[str]) -> float:
-    start = time.perf_counter()
-    encode(passages)
-    return time.perf_counter() - start
+    Alternating spreads any load from other processes over both backends instead of
+    penalising whichever ran while the machine was busy; blocks (rather than strict
+    alternation) keep one backend's idle-spinning thread pool out of the other's timings.
+    """
+    times: dict[str, list[float]] = {name: [] for name in backends}
+    per_block = -(-runs // blocks)
+    while any(len(t) < runs for t in times.values()):
+        for name, encode in backends.items():
+            for _ in range(min(per_block, runs - len(times[name]))):
+                start = time.perf_counter()
+                work(encode)
+                times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passages", type=int, default=256)
-    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--runs", type=int, default=30, help="one-question encodes per backend")
+    parser.add_argument("--rounds", type=int, default=3, help="full encodes per backend")
     parser.add_argument("--onnx-dir", type=Path, help="an exported folder (default: export now)")
     args = parser.parse_args()
     if args.runs < 10:
@@ -95,17 +93,19 @@ def main() -> None:
             return st.encode(texts, batch_size=BATCH, convert_to_numpy=True)
 
         passages = synthetic_passages(args.passages)
-        rows = []
-        for name, encode, load in (("onnxruntime", onnx_encode, onnx_load),
-                                   ("sentence-transformers", st_encode, st_load)):
-            rows.append((name, throughput(encode, passages),
-                         median_latency(encode, args.runs) * 1000, load))
+        backends = {"onnxruntime": onnx_encode, "sentence-transformers": st_encode}
+        for encode in backends.values():  # warm-up: first-run allocations are not speed
+            encode(passages[:BATCH])
+        full = interleaved_medians(backends, lambda enc: enc(passages), args.rounds, args.rounds)
+        one = interleaved_medians(backends, lambda enc: enc([QUESTION]), args.runs, blocks=3)
+        loads = {"onnxruntime": onnx_load, "sentence-transformers": st_load}
 
-    print(f"{args.passages} passages of ~150 words, batch {BATCH}, {THREADS} threads; "
-          f"question latency = median of {args.runs} runs")
+    print(f"{args.passages} passages of ~150 words, batch {BATCH}, {THREADS} threads; medians of "
+          f"{args.rounds} full encodes and of {args.runs} one-question encodes, alternating")
     print(f"{'backend':<22} {'passages/s':>10} {'question ms':>12} {'load+1st s':>11}")
-    for name, rate, latency, load in rows:
-        print(f"{name:<22} {rate:>10.1f} {latency:>12.2f} {load:>11.2f}")
+    for name in backends:
+        print(f"{name:<22} {args.passages / full[name]:>10.1f} {one[name] * 1000:>12.2f} "
+              f"{loads[name]:>11.2f}")
 
 
 if __name__ == "__main__":

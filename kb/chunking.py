@@ -103,7 +103,8 @@ def chunk_file(
         path_key = (labels, question, trail)
         ordinal = seen_paths.get(path_key, 0)
         seen_paths[path_key] = ordinal + 1
-        windows = _windows(text, f"{citation} — {source.title}", trail, count_tokens, settings)
+        prefix = "" if anchor else f"{citation} — {source.title}"
+        windows = _windows(text, prefix, trail, count_tokens, settings)
         for part, window in enumerate(windows):
             chunks.append(
                 Chunk(
@@ -121,6 +122,16 @@ def chunk_file(
                     parts=len(windows),
                 )
             )
+    has_history = any(c.heading_trail[-1:] == ("History",) for c in chunks)
+    if source.history and not has_history:
+        # Users ask "when was AB 60 passed?": the front matter's history becomes a passage.
+        trail = ("History",)
+        text = "\n".join(f"- {event}" for event in source.history)
+        chunks.append(Chunk(
+            id=_chunk_id(source.path, (), "", trail, 0, 0), source_id=source.id,
+            citation=f"{source.citation} [History]", labels=(), anchor="", heading_trail=trail,
+            title=source.title, text=text, start_line=doc.history_lines[0], end_line=doc.history_lines[1],
+        ))
     return chunks
 
 
@@ -134,7 +145,7 @@ def _windows(
 ) -> list[str]:
     """The text whole if it fits the model's window with its heading trail; else overlapping
     windows of whole sentences (a sentence longer than a window is cut at word boundaries)."""
-    prefix = " > ".join((citation, *trail)) + "\n"
+    prefix = " > ".join(p for p in (citation, *trail) if p) + "\n"
     budget = settings.max_tokens - count(prefix)
     if count(text) <= budget:
         return [text]

@@ -232,7 +232,7 @@ def eval_(
             tune = [q for q in items if q.split == "tune"]
             tuned = evaluation.evaluate(session.retriever, tune, modes=("hybrid",))["abstention"]
             report["calibrated_threshold"] = evaluation.calibrate_threshold(
-                tuned["best_cosine_answerable"], tuned["best_cosine_unanswerable"])
+                tuned["best_cosine_answerable"], tuned["best_cosine_unanswerable"], tuned["answerable_count"])
         if json_out:
             typer.echo(render.dumps(report))
         else:

@@ -132,6 +132,11 @@ def validate_front_matter(meta: dict, rel: str, sha: str) -> Source:
             )
     # California and federal law must be citable by `kb cite`; other states' files are
     # comparisons whose citations (session laws, bills) the parser need not know.
+    history = meta.get("history") or []
+    if isinstance(history, str):
+        history = [history]
+    if not all(isinstance(h, str) for h in history):
+        raise CorpusError(f"{rel}: history must be a list of strings, one event each")
     if values["authority"] in ("statute", "regulation") and values["jurisdiction"].upper() in ("CA", "US"):
         _check_citation(values["citation"], rel)
     return Source(
@@ -146,6 +151,7 @@ def validate_front_matter(meta: dict, rel: str, sha: str) -> Source:
         path=rel,
         sha256=sha,
         corrects=tuple(corrects),
+        history=tuple(h.strip() for h in history),
     )
 
 
@@ -164,7 +170,20 @@ def read_corpus_file(path: Path, corpus_dir: Path) -> CorpusFile:
     text = read_text(path, rel)
     meta, body, body_line = split_front_matter(text, rel)
     source = validate_front_matter(meta, rel, sha256_text(text))
-    return CorpusFile(source=source, body=body, body_line=body_line, abspath=path)
+    return CorpusFile(source=source, body=body, body_line=body_line, abspath=path,
+                      history_lines=_key_span(text, "history", body_line))
+
+
+def _key_span(text: str, key: str, body_line: int) -> tuple[int, int]:
+    """1-based lines of a top-level front matter key and its indented or listed values."""
+    lines = text.split("\n")[: body_line - 1]
+    start = next((i for i, ln in enumerate(lines) if ln.startswith(f"{key}:")), None)
+    if start is None:
+        return (0, 0)
+    end = start
+    while end + 1 < len(lines) and lines[end + 1].startswith((" ", "-", "\t")):
+        end += 1
+    return (start + 1, end + 1)
 
 
 def load_corpus(corpus_dir: Path) -> list[CorpusFile]:

@@ -158,16 +158,22 @@ def _abstention(retriever, answerable, unanswerable, settings) -> dict:
     wrong, right, wrong_ids, missed_ids = 0, 0, [], []
     best_answerable, best_unanswerable = [], []
     for q in answerable + unanswerable:
-        qv = retriever.embed_query(q.question)
+        qv = retriever.query_vector(q.question)
         best = max((s for _r, s in retriever.dense_scores(qv, n=1)), default=0.0)
         abstained = answer_question(retriever, q.question, k=5, settings=settings).abstained
+        # Questions the threshold does not apply to play no part in calibrating it.
+        exempt = retriever.names_known_law(q.question) or (
+            retriever.lexical_strength(q.question) >= settings.lexical_rescue
+        )
         if q.kind == "answerable":
-            best_answerable.append(best)
+            if not exempt:
+                best_answerable.append(best)
             if abstained:
                 wrong += 1
                 wrong_ids.append(q.id)
         else:
-            best_unanswerable.append(best)
+            if not exempt:
+                best_unanswerable.append(best)
             if abstained:
                 right += 1
             else:
@@ -178,6 +184,7 @@ def _abstention(retriever, answerable, unanswerable, settings) -> dict:
         "answerable_wrongly_abstained": _ratio(wrong, len(answerable)),
         "wrongly_abstained": wrong_ids,
         "not_abstained": missed_ids,
+        "answerable_count": len(answerable),
         "best_cosine_answerable": [round(x, 4) for x in best_answerable],
         "best_cosine_unanswerable": [round(x, 4) for x in best_unanswerable],
     }
@@ -198,13 +205,21 @@ def _lookups(retriever, lookups) -> dict:
     return {"exact": _ratio(exact, len(lookups)), "count": len(lookups), "failures": failures}
 
 
-def calibrate_threshold(best_answerable: list[float], best_unanswerable: list[float],
-                        max_wrong: float = 0.05) -> float:
-    """The highest abstention threshold that wrongly abstains on at most `max_wrong` of the
-    answerable questions: it abstains on as many unanswerable ones as that allows."""
+def calibrate_threshold(
+    best_answerable: list[float], best_unanswerable: list[float], answerable_count: int,
+    max_wrong: float = 0.05,
+) -> float:
+    """The abstention threshold with the widest margin: among thresholds that abstain on as
+    many unanswerable questions as possible while wrongly abstaining on at most `max_wrong` of
+    all `answerable_count` answerable ones, the middle of that range. The inputs are the best
+    cosines of the questions the threshold applies to (not those naming a known law)."""
+    allowed = int(max_wrong * answerable_count)
     ordered = sorted(best_answerable)
-    allowed = int(max_wrong * len(ordered))  # answerable questions that may fall below it
-    return round(ordered[allowed] - 1e-4, 4) if ordered else 0.0
+    # Above this, more than `allowed` answerable questions fall below the threshold.
+    highest = ordered[allowed] if len(ordered) > allowed else 1.0
+    caught = [u for u in best_unanswerable if u < highest]
+    lowest = max(caught) + 1e-4 if caught else 0.0
+    return round((lowest + highest) / 2, 4)
 
 
 def format_report(report: dict, split: str) -> str:

@@ -86,9 +86,10 @@ class LexicalIndex:
         import numpy as np
 
         arrays, vocab, num_docs, *_ = self._load()
-        ids = [vocab[t] for t in self.tokenize(query) if t in vocab]
-        out = np.zeros(num_docs, dtype=np.float32)
         data, indices, indptr = arrays["data"], arrays["indices"], arrays["indptr"]
+        # bm25s's vocabulary also holds "" (its empty-document token), which has no column.
+        ids = [vocab[t] for t in self.tokenize(query) if vocab.get(t, len(indptr)) < len(indptr) - 1]
+        out = np.zeros(num_docs, dtype=np.float32)
         for t in ids:  # one column of the CSC matrix per query term, repeats counted as bm25s does
             start, end = indptr[t], indptr[t + 1]
             np.add.at(out, indices[start:end], data[start:end])

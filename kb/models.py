@@ -27,6 +27,7 @@ class Source:
     path: str  # relative to the corpus folder, with forward slashes
     sha256: str
     corrects: tuple[str, ...] = ()
+    history: tuple[str, ...] = ()  # enacting and amending bills, from the front matter
 
     @property
     def is_primary(self) -> bool:
@@ -54,6 +55,11 @@ class Chunk:
     def embed_text(self) -> str:
         """What the embedder and BM25 see: citation, title and heading trail give a bare
         subdivision ("(2) Paragraph two covers attorneys.") the context it needs."""
+        if self.anchor:
+            # A guide's question says what its passage is about; the guide's citation and title
+            # name the whole corpus's topic ("DMV data sharing with ICE") and would make every
+            # one of its passages match every question about it.
+            return " > ".join(self.heading_trail) + "\n" + self.text
         return " > ".join((f"{self.citation} — {self.title}", *self.heading_trail)) + "\n" + self.text
 
     def to_json(self) -> dict:
@@ -124,3 +130,4 @@ class CorpusFile:
     body: str
     body_line: int  # 1-based line number of the body's first line in the file
     abspath: Path = field(compare=False)
+    history_lines: tuple[int, int] = (0, 0)  # 1-based span of `history:` in the front matter

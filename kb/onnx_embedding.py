@@ -15,7 +15,6 @@ Only `export_onnx` needs torch and transformers; nothing here imports them at mo
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import os
 import shutil
@@ -191,7 +190,9 @@ def export_onnx(model_dir: Path, out_dir: Path) -> OnnxModelInfo:
     source = _read_pipeline(model_dir)
     tokenizer_src = source.transformer_dir / TOKENIZER_NAME
     if not tokenizer_src.is_file():
-        raise EmbedderError(f"{tokenizer_src}: not found (the ONNX embedder needs a fast tokenizer)")
+        raise EmbedderError(
+            f"{tokenizer_src}: not found (the ONNX embedder needs a fast tokenizer's JSON file)"
+        )
     max_seq_length = source.max_seq_length
     if out_dir.exists() and not out_dir.is_dir():
         raise EmbedderError(f"{out_dir}: exists and is not a folder (choose another output path)")
@@ -216,6 +217,8 @@ def export_onnx(model_dir: Path, out_dir: Path) -> OnnxModelInfo:
         raise EmbedderError(
             f"{model_dir}: the pooling config says dimension {source.pooling_dim}, the model {dim}"
         )
+    import inspect  # stdlib but ~10 ms to import, and only an export needs it
+
     accepted = inspect.signature(model.forward).parameters
     input_names = [
         name for name in ("input_ids", "attention_mask", "token_type_ids") if name in accepted
@@ -254,6 +257,7 @@ def export_onnx(model_dir: Path, out_dir: Path) -> OnnxModelInfo:
                 # dynamo=False: torch >= 2.9 defaults to the torch.export-based exporter, which
                 # needs the onnxscript package; the TorchScript exporter needs nothing extra and
                 # gives a graph that matches sentence-transformers to ~4e-6 per hidden unit.
+                # Should a later torch drop it, install onnxscript and remove this argument.
                 torch.onnx.export(
                     wrapper,
                     tuple(example[name] for name in input_names),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kb.citations import CitationRef, find_citations, format_citation, parse_citation
 from kb.config import Settings
 from kb.errors import CitationNotFound, InputError
+from kb.glossary import expand_query, translate_query
 from kb.models import Chunk, Hit, Source
 from kb.store import IndexData
 
@@ -15,16 +17,35 @@ if TYPE_CHECKING:
     import numpy as np
 
 MODES = ("hybrid", "dense", "lexical")
-# Reciprocal rank fusion constant from Cormack, Clarke & Büttcher (SIGIR 2009); kb eval compares
-# it with score fusion on the tuning questions (README, "Retrieval quality").
-RRF_K = 60
-# Rank multipliers by authority: primary law ahead of guidance and secondary sources "of similar
-# relevance". Set on the tuning half of tests/eval/questions.yaml (see README for the runs).
-AUTHORITY_WEIGHT = {
-    "statute": 1.0, "regulation": 1.0, "case": 0.97, "agency": 0.93, "note": 0.9, "secondary": 0.8,
-}
-# How many of each list take part in fusion: more than any -k a user asks for.
-CANDIDATES = 50
+# How many of each list take part in fusion. The FAQ and the notes alone hold ~70 passages
+# that all speak of "DMV data" and "ICE": a shorter list can hold no primary law at all.
+CANDIDATES = 200
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    """How hybrid search fuses and ranks; every value was chosen with `kb eval` on the tuning
+    half of tests/eval/questions.yaml (README, "Retrieval quality", lists the runs).
+
+    fusion: "rrf", reciprocal rank fusion (Cormack, Clarke & Büttcher, SIGIR 2009; rrf_k = 60
+    is their constant), or "score", a weighted sum of max-normalised scores.
+    authority: rank multipliers, so primary law ranks ahead of guidance and secondary sources
+    of similar relevance.
+    primary_band: when above 0, every primary-law passage scoring at least this share of the
+    best score is moved ahead of the non-primary passages in that band ("of similar
+    relevance", made exact).
+    """
+
+    fusion: str = "score"
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    sentence_weight: float = 0.0
+    primary_band: float = 0.0
+    authority: tuple[tuple[str, float], ...] = (
+        ("statute", 1.0), ("regulation", 1.0), ("case", 0.97), ("agency", 0.93), ("note", 0.9),
+        ("secondary", 0.8),
+    )
 
 
 @dataclass
@@ -34,10 +55,12 @@ class Retriever:
     index: IndexData
     settings: Settings
     notices: list[str] = field(default_factory=list)
+    tuning: RetrievalSettings = RetrievalSettings()
     _embedder: object = None
     _lexical: object = None
     _by_source: dict = field(default=None, repr=False)
     _last_query: tuple | None = field(default=None, repr=False)
+    _bills: frozenset | None = field(default=None, repr=False)
 
     # --- building blocks -------------------------------------------------------------------
 
@@ -54,8 +77,12 @@ class Retriever:
             self._embedder = query_embedder(self.index, self.settings, self.notices)
         return self._embedder
 
+    def query_vector(self, query: str) -> "np.ndarray":
+        """The vector dense search uses for `query`: glossary words in English, then embedded."""
+        return self.embed_query(translate_query(query))
+
     def embed_query(self, text: str) -> "np.ndarray":
-        """The query's vector; the last one is kept, since ask() needs it twice."""
+        """The text's vector; the last one is kept, since ask() needs it twice."""
         if self._last_query is None or self._last_query[0] != text:
             self._last_query = (text, self.embedder().encode([text])[0])
         return self._last_query[1]
@@ -73,6 +100,24 @@ class Retriever:
         scores, rows = index.search(query_vector.reshape(1, -1), n)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
 
+    def sentence_scores(self, query_vector: "np.ndarray", n: int = CANDIDATES) -> list[tuple[int, float]]:
+        """(row, best sentence cosine) of the `n` chunks holding the sentences nearest the query:
+        a passage with one sentence that answers the question ranks by that sentence."""
+        import numpy as np
+
+        items, vectors = self.index.sentences()
+        if not items:
+            return []
+        cosines = vectors @ np.asarray(query_vector, dtype=np.float32)
+        best: dict[int, float] = {}
+        for i in np.argsort(-cosines, kind="stable"):
+            row = items[int(i)].row
+            if row not in best:
+                best[row] = float(cosines[i])
+                if len(best) == n:
+                    break
+        return list(best.items())
+
     def lexical_scores(self, query: str, n: int = CANDIDATES) -> list[tuple[int, float]]:
         """(row, BM25) of the `n` best chunks that share at least one term with the query."""
         import numpy as np
@@ -87,28 +132,48 @@ class Retriever:
 
     # --- search ----------------------------------------------------------------------------
 
-    def ranked(self, query: str, mode: str = "hybrid", query_vector=None) -> list[tuple[int, float]]:
+    def ranked(
+        self, query: str, mode: str = "hybrid", query_vector=None, primary_band: float | None = None,
+    ) -> list[tuple[int, float]]:
         """(row, score) for every candidate, best first, by `mode`."""
         if mode not in MODES:
             raise InputError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
-        weight = [AUTHORITY_WEIGHT.get(self.sources[sc.chunk.source_id].authority, 0.8)
-                  for sc in self.index.chunks]
+        t = self.tuning
+        authority = dict(t.authority)
+        weight = [authority.get(self.sources[sc.chunk.source_id].authority, 0.8) for sc in self.index.chunks]
+        expanded = expand_query(query)
         if mode == "lexical":
-            ranked = [(r, s * weight[r]) for r, s in self.lexical_scores(query)]
+            ranked = [(r, s * weight[r]) for r, s in self.lexical_scores(expanded)]
         elif mode == "dense":
-            qv = self.embed_query(query) if query_vector is None else query_vector
+            qv = self.query_vector(query) if query_vector is None else query_vector
             ranked = [(r, s * weight[r]) for r, s in self.dense_scores(qv)]
         else:
-            qv = self.embed_query(query) if query_vector is None else query_vector
+            qv = self.query_vector(query) if query_vector is None else query_vector
             fused: dict[int, float] = {}
-            for results in (self.dense_scores(qv), self.lexical_scores(query)):
-                for rank, (row, _score) in enumerate(results):
-                    fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank + 1)
+            lists = [(self.dense_scores(qv), t.dense_weight), (self.lexical_scores(expanded), t.lexical_weight)]
+            if t.sentence_weight:
+                lists.append((self.sentence_scores(qv), t.sentence_weight))
+            for results, w in lists:
+                top = max((score for _row, score in results), default=0.0) or 1.0
+                for rank, (row, score) in enumerate(results):
+                    part = 1.0 / (t.rrf_k + rank + 1) if t.fusion == "rrf" else score / top
+                    fused[row] = fused.get(row, 0.0) + w * part
             ranked = [(r, s * weight[r]) for r, s in fused.items()]
-        return sorted(ranked, key=lambda rs: (-rs[1], rs[0]))
+        ranked.sort(key=lambda rs: (-rs[1], rs[0]))
+        band_share = t.primary_band if primary_band is None else primary_band
+        if band_share and ranked:
+            floor = band_share * ranked[0][1]
+            is_primary = [self.sources[sc.chunk.source_id].is_primary for sc in self.index.chunks]
+            band = [rs for rs in ranked if rs[1] >= floor]
+            ranked = ([rs for rs in band if is_primary[rs[0]]] + [rs for rs in band if not is_primary[rs[0]]]
+                      + ranked[len(band):])
+        return ranked
 
-    def search(self, query: str, k: int = 5, mode: str = "hybrid") -> list[Hit]:
-        """Ranked passages; a citation in the query puts its passages first."""
+    def search(
+        self, query: str, k: int = 5, mode: str = "hybrid", primary_band: float | None = None,
+    ) -> list[Hit]:
+        """Ranked passages; a citation in the query puts its passages first. `primary_band`
+        overrides the settings' (see RetrievalSettings)."""
         if not query.strip():
             raise InputError("the query is empty: ask a question or give a citation")
         if k < 1:
@@ -123,10 +188,13 @@ class Retriever:
                         hits.append(h)
             except (CitationNotFound, InputError):
                 continue  # a cite the corpus lacks: plain search still answers the rest
-        for row, score in self.ranked(query, mode):
+        cited = {h.chunk.citation for h in hits}
+        for row, score in self.ranked(query, mode, primary_band=primary_band):
             chunk = self.index.chunks[row].chunk
-            if chunk.id not in seen:
+            # Windows of one long passage share a citation: the best one stands for them all.
+            if chunk.id not in seen and chunk.citation not in cited:
                 seen.add(chunk.id)
+                cited.add(chunk.citation)
                 hits.append(self.hit(row, score))
         return [self.with_corrections(h) for h in hits[:k]]
 
@@ -187,6 +255,41 @@ class Retriever:
         source, ref = self.resolve(ref)
         return ref, self.lookup(ref)
 
+    def lexical_strength(self, query: str) -> float:
+        """The best passage's BM25 score per query term: high when one passage holds the
+        question's distinctive words ("opt out", "CLETS"), whatever the embedding says."""
+        if self._lexical is None:
+            self.lexical_scores(query, n=1)
+        terms = self._lexical.tokenize(expand_query(query))
+        top = self.lexical_scores(expand_query(query), n=1)
+        return top[0][1] / len(terms) if top and terms else 0.0
+
+    # --- named laws ------------------------------------------------------------------------
+
+    def known_bills(self) -> frozenset[str]:
+        """Every bill the corpus mentions ("AB 60", "SB 54"), normalised."""
+        if self._bills is None:
+            found = set()
+            for sc in self.index.chunks:
+                found.update(_bills_in(sc.chunk.text + " " + sc.chunk.title))
+            for src in self.index.sources:
+                found.update(_bills_in(" ".join(src.history) + " " + src.title))
+            self._bills = frozenset(found)
+        return self._bills
+
+    def names_known_law(self, question: str) -> bool:
+        """Whether the question names a bill the corpus records or a section it holds: such a
+        question is about the corpus even when its wording embeds poorly ("what did AB 1660 do")."""
+        if _bills_in(question) & self.known_bills():
+            return True
+        for ref, _span in find_citations(question):
+            try:
+                self.resolve(ref)
+                return True
+            except (CitationNotFound, InputError):
+                continue
+        return False
+
     # --- corrections -----------------------------------------------------------------------
 
     def with_corrections(self, hit: Hit) -> Hit:
@@ -201,6 +304,13 @@ class Retriever:
         if not notes:
             return hit
         return Hit(chunk=hit.chunk, source=hit.source, score=hit.score, corrections=tuple(notes))
+
+
+_BILL = re.compile(r"\b(AB|SB)\s?-?(\d{1,4})\b", re.IGNORECASE)
+
+
+def _bills_in(text: str) -> set[str]:
+    return {f"{house.upper()} {int(number)}" for house, number in _BILL.findall(text)}
 
 
 def chunk_rows(index: IndexData) -> dict[str, int]:

@@ -112,12 +112,12 @@ def source_to_json(s: Source) -> dict:
     return {
         "id": s.id, "title": s.title, "citation": s.citation, "jurisdiction": s.jurisdiction,
         "authority": s.authority, "url": s.url, "as_of": s.as_of, "status": s.status,
-        "path": s.path, "sha256": s.sha256, "corrects": list(s.corrects),
+        "path": s.path, "sha256": s.sha256, "corrects": list(s.corrects), "history": list(s.history),
     }
 
 
 def source_from_json(d: dict) -> Source:
-    return Source(**{**d, "corrects": tuple(d.get("corrects", ()))})
+    return Source(**{**d, "corrects": tuple(d.get("corrects", ())), "history": tuple(d.get("history", ()))})
 
 
 def write_index(

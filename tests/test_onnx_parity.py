@@ -255,7 +255,8 @@ def test_import_does_not_load_torch() -> None:
         "import kb.onnx_embedding, sys; print(sorted(m for m in sys.modules "
         "if m.split('.')[0] in {'torch','transformers','sentence_transformers'}))"
     )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    path = os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "PYTHONPATH": path}
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True
     )
@@ -267,9 +268,9 @@ def test_export_refuses_modules_it_cannot_reproduce(tmp_path: Path) -> None:
     source = tmp_path / "dense-model"
     source.mkdir()
     modules = [
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"},
+        {"path": "", "type": "sentence_transformers.models.Transformer"},
+        {"path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+        {"path": "2_Dense", "type": "sentence_transformers.models.Dense"},
     ]
     (source / "modules.json").write_text(json.dumps(modules), encoding="utf-8")
     with pytest.raises(EmbedderError, match=r"modules\.json: modules .*'Dense'.* not supported"):

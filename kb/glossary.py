@@ -1,0 +1,80 @@
+"""Query normalisation: the words advocates type that the corpus spells another way.
+
+The default model and the BM25 stemmer are English-only, and the corpus is written in English
+legal terms. A question in Spanish or with British spellings and shorthand ("licencia AB 60",
+"adress", "SSN", "info") shares few words with it. Each glossary entry appends the corpus's term
+to the query for lexical search (the original words stay) and replaces the word for dense search. Entries are common
+Spanish words and shorthand in advocates' questions, mapped to the corpus's own vocabulary.
+"""
+
+from __future__ import annotations
+
+import re
+
+# word or phrase as typed (lower case, accents as typed or not) -> the corpus's words
+GLOSSARY: dict[str, str] = {
+    # Spanish
+    "licencia": "license", "licencias": "licenses", "licencia de manejo": "driver's license",
+    "licencia de conducir": "driver's license", "identificación": "identification card",
+    "identificacion": "identification card", "dirección": "address", "direccion": "address",
+    "domicilio": "residence address", "documentos": "documents", "papeles": "documents",
+    "pasaporte": "passport", "acta de nacimiento": "birth certificate", "seguro social": "social security",
+    "número de seguro social": "social security number", "numero de seguro social": "social security number",
+    "policía": "police law enforcement", "policia": "police law enforcement", "migra": "immigration enforcement ICE",
+    "inmigración": "immigration", "inmigracion": "immigration", "estatus migratorio": "immigration status",
+    "indocumentado": "undocumented", "indocumentados": "undocumented", "foto": "photograph",
+    "fotografía": "photograph", "fotografia": "photograph", "compartir": "share disclose",
+    "comparte": "share disclose", "comparten": "share disclose", "datos": "information data",
+    "información": "information", "informacion": "information", "dueño": "landlord owner",
+    "apartamento": "housing", "rentar": "housing rent", "trabajo": "employment", "patrón": "employer",
+    "discriminación": "discrimination", "discriminacion": "discrimination", "cárcel": "jail",
+    "carcel": "jail", "orden judicial": "court order warrant", "citatorio": "subpoena",
+    "leyes": "law", "ley": "law", "puede": "can", "pueden": "can", "necesito": "need", "sacar": "obtain",
+    "privacidad": "privacy", "protección": "protection", "proteccion": "protection",
+    # spelling variants and shorthand
+    "papers": "documents", "photo": "photograph", "photos": "photographs", "pic": "photograph",
+    "picture": "photograph", "sell": "sale", "home address": "residence address",
+    "licence": "license", "licences": "licenses", "adress": "address", "addres": "address",
+    "info": "information", "ssn": "social security number", "dl": "driver's license",
+    "ab60": "AB 60", "sb54": "SB 54", "ab1766": "AB 1766", "ab1747": "AB 1747", "ab1660": "AB 1660",
+    "dppa": "Driver's Privacy Protection Act", "realid": "REAL ID", "opt out": "opt-out consent",
+    "opt-out": "opt-out consent", "sanctuary": "California Values Act SB 54",
+    "sanctuary state": "California Values Act SB 54", "green light": "Green Light law New York",
+}
+
+# Spanish grammar words: translated for the dense encoder only when the question reads as Spanish
+# (they mean nothing to BM25, whose English stop-word list drops their translations anyway).
+SPANISH_WORDS: dict[str, str] = {
+    "mi": "my", "mis": "my", "el": "the", "la": "the", "los": "the", "las": "the", "del": "of the",
+    "de": "of", "para": "to", "por": "for", "con": "with", "sin": "without", "que": "that",
+    "qué": "what", "cómo": "how", "como": "how", "dónde": "where", "cuándo": "when", "es": "is",
+    "son": "are", "ver": "see", "dar": "give", "darle": "give", "tengo": "I have", "tiene": "has",
+    "si": "if", "sí": "yes", "mí": "me", "a": "to", "un": "a", "una": "a", "y": "and", "o": "or",
+    "en": "in", "al": "to the", "lo": "it", "le": "to them", "legal": "legal", "pasa": "happens",
+}
+_SPANISH_HINT = re.compile(r"[¿¡áéíóúñ]|\b(?:mi|mis|del|para|puede|qué|cómo)\b", re.IGNORECASE)
+_SPANISH_PATTERN = re.compile(r"(?<!\w)(" + "|".join(re.escape(k) for k in SPANISH_WORDS) + r")(?!\w)", re.IGNORECASE)
+
+_PATTERN = re.compile(
+    r"(?<!\w)(" + "|".join(re.escape(k) for k in sorted(GLOSSARY, key=len, reverse=True)) + r")(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def translate_query(text: str) -> str:
+    """`text` with each glossary word replaced by the corpus's term: for the dense encoder,
+    whose English-only model embeds a half-Spanish question poorly even with terms appended."""
+    text = _PATTERN.sub(lambda m: GLOSSARY[m.group(1).lower()], text)
+    if _SPANISH_HINT.search(text):
+        text = _SPANISH_PATTERN.sub(lambda m: SPANISH_WORDS[m.group(1).lower()], text).replace("¿", "")
+    return text
+
+
+def expand_query(text: str) -> str:
+    """`text` with the corpus's terms for any glossary words appended (each once)."""
+    extra: list[str] = []
+    for m in _PATTERN.finditer(text):
+        term = GLOSSARY[m.group(1).lower()]
+        if term not in extra and term.lower() not in text.lower():
+            extra.append(term)
+    return f"{text} ({'; '.join(extra)})" if extra else text
