@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from pathlib import Path
 
 from kb.errors import CorpusError
+from kb.hashing import sha256_text
 from kb.models import AUTHORITIES, STATUSES, CorpusFile, Source
 
 REQUIRED = ("id", "title", "citation", "jurisdiction", "authority", "as_of")
@@ -46,10 +46,6 @@ def read_text(path: Path, shown: str) -> str:
             f"{shown}: not UTF-8 text (bad byte at offset {exc.start}); re-save it as UTF-8"
         ) from None
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-
-
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def split_front_matter(text: str, shown: str) -> tuple[dict, str, int]:

@@ -64,7 +64,7 @@ def _onnx_ok(onnx_dir: Path, expected_sha: str | None, verify: bool) -> bool:
 
 def build_encoder(spec: ModelSpec, settings: Settings, previous, notices: list[str]) -> BuildEncoder:
     """The encoder for `kb build`: export (or reuse) the ONNX model, spot-check it, use it."""
-    if spec.is_hashing or spec.path is None:
+    if spec.is_hashing or spec.path is None or settings.encoder == "sentence-transformers":
         embedder = load_embedder(spec)
         return BuildEncoder("hashing" if spec.is_hashing else "sentence-transformers", embedder)
     staging = settings.index_dir.parent / f".{settings.index_dir.name}.onnx-{os.getpid()}"
@@ -115,7 +115,7 @@ def query_embedder(index, settings: Settings, notices: list[str]) -> Embedder:
     else sentence-transformers with the model that built the index (saying so in `notices`)."""
     model = index.manifest["model"]
     onnx = index.manifest.get("onnx")
-    if onnx and onnx.get("model_id") == model["id"]:
+    if onnx and onnx.get("model_id") == model["id"] and settings.encoder == "onnx":
         onnx_dir = index.path / onnx.get("dir", ONNX_DIR)
         if _onnx_ok(onnx_dir, onnx.get("sha256"), verify=False):
             return OnnxQueryEmbedder(onnx_dir, model["id"])

@@ -156,11 +156,17 @@ def evaluate(
 
 def _abstention(retriever, answerable, unanswerable, settings) -> dict:
     wrong, right, wrong_ids, missed_ids = 0, 0, [], []
+    from_expected = answered = 0
     best_answerable, best_unanswerable = [], []
     for q in answerable + unanswerable:
         qv = retriever.query_vector(q.question)
         best = max((s for _r, s in retriever.dense_scores(qv, n=1)), default=0.0)
-        abstained = answer_question(retriever, q.question, k=5, settings=settings).abstained
+        answer = answer_question(retriever, q.question, k=5, settings=settings)
+        abstained = answer.abstained
+        if q.kind == "answerable" and answer.sentences:
+            answered += 1
+            first = next(h for h in answer.hits if h.chunk.id == answer.sentences[0].chunk_ids[0])
+            from_expected += any(matches(e, first.chunk) for e in q.expect)
         # Questions the threshold does not apply to play no part in calibrating it.
         exempt = retriever.names_known_law(q.question) or (
             retriever.lexical_strength(q.question) >= settings.lexical_rescue
@@ -181,6 +187,9 @@ def _abstention(retriever, answerable, unanswerable, settings) -> dict:
     return {
         "threshold": settings.abstain_below,
         "unanswerable_abstained": _ratio(right, len(unanswerable)),
+        # Of the answerable questions given answer sentences: the first sentence comes from an
+        # expected passage.
+        "first_sentence_from_expected": _ratio(from_expected, answered),
         "answerable_wrongly_abstained": _ratio(wrong, len(answerable)),
         "wrongly_abstained": wrong_ids,
         "not_abstained": missed_ids,
@@ -241,6 +250,8 @@ def format_report(report: dict, split: str) -> str:
         "",
         f"abstention (kb ask, threshold {a['threshold']}): unanswerable abstained "
         f"{a['unanswerable_abstained']:.1%}; answerable wrongly abstained {a['answerable_wrongly_abstained']:.1%}",
+        f"answer sentences: the first comes from an expected passage for "
+        f"{a['first_sentence_from_expected']:.1%} of answered questions",
         f"citation lookups: {report['lookups']['exact']:.1%} exact of {report['lookups']['count']}",
     ]
     if a["not_abstained"] or a["wrongly_abstained"]:

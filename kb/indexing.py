@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +12,7 @@ from kb.config import Settings
 from kb.corpus import hash_corpus, load_corpus
 from kb.embedding import Embedder, ModelSpec, load_embedder, read_max_seq_length, resolve_model
 from kb.errors import IndexCorrupt, IndexMissing, KbError
+from kb.hashing import sha256_text
 from kb.store import Sentence, StoredChunk, open_index, read_manifest, write_index
 from kb.text import split_sentences
 
@@ -31,6 +31,8 @@ class BuildReport:
     removed: tuple[str, ...]
     encoder: str  # "onnx" or "sentence-transformers" or "hashing"
     seconds: float
+    embed_seconds: float = 0.0  # of which embedding chunks and sentences
+    embedded_texts: int = 0  # chunks and answer sentences embedded
     notices: tuple[str, ...] = ()
 
 
@@ -59,10 +61,6 @@ def chunker_settings_for(spec: ModelSpec, embedder: Embedder | None = None) -> C
     return ChunkerSettings(max_tokens=window - 2)
 
 
-def text_sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 # Sentences shorter than this are headings, list numbers or fragments: they answer nothing.
 MIN_SENTENCE_CHARS = 25
 
@@ -73,7 +71,7 @@ def candidate_sentences(chunks) -> list[Sentence]:
     for row, chunk in enumerate(chunks):
         for sentence in split_sentences(chunk.text):
             if len(sentence) >= MIN_SENTENCE_CHARS:
-                out.append(Sentence(row, sentence, text_sha(sentence)))
+                out.append(Sentence(row, sentence, sha256_text(sentence)))
     return out
 
 
@@ -167,7 +165,7 @@ def _build(settings: Settings, *, full: bool, progress: Progress) -> BuildReport
         chunks.extend(chunk_file(doc, encoder.embedder.count_tokens, chunker))
         progress("chunk", i + 1, len(docs))
     texts = [c.embed_text for c in chunks]
-    shas = [text_sha(t) for t in texts]
+    shas = [sha256_text(t) for t in texts]
 
     sentences = candidate_sentences(chunks)
     # Vectors depend only on the text and the model: reuse every one whose text is unchanged.
@@ -176,11 +174,13 @@ def _build(settings: Settings, *, full: bool, progress: Progress) -> BuildReport
         chunk_cache = ({sc.text_sha: row for row, sc in enumerate(previous.chunks)}, previous.vectors())
         old_items, old_vectors = previous.sentences()
         sentence_cache = ({item.sha: i for i, item in enumerate(old_items)}, old_vectors)
+    embed_started = time.perf_counter()
     vectors, embedded = _embed(encoder.embedder, texts, shas, chunk_cache, progress, "embed")
-    sentence_vectors, _ = _embed(
+    sentence_vectors, embedded_sentences = _embed(
         encoder.embedder, [x.text for x in sentences], [x.sha for x in sentences],
         sentence_cache, progress, "sentences",
     )
+    embed_seconds = time.perf_counter() - embed_started
 
     old_sources = previous.manifest.get("sources", {}) if previous else {}
     new_sources = {
@@ -224,5 +224,7 @@ def _build(settings: Settings, *, full: bool, progress: Progress) -> BuildReport
         removed=tuple(sorted(set(old_sources) - set(new_sources))),
         encoder=encoder.name,
         seconds=time.perf_counter() - started,
+        embed_seconds=embed_seconds,
+        embedded_texts=embedded + embedded_sentences,
         notices=tuple(notices),
     )

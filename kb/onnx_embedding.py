@@ -14,7 +14,6 @@ Only `export_onnx` needs torch and transformers; nothing here imports them at mo
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kb.errors import EmbedderError
+from kb.hashing import sha256_file
 
 if TYPE_CHECKING:  # only for annotations: importing numpy here would slow `import kb.cli`
     import numpy as np
@@ -167,14 +167,6 @@ def _max_seq_length(transformer_dir: Path) -> int:
     return value
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 # ---------------------------------------------------------------------------------------------
 # Export
 
@@ -272,7 +264,7 @@ def export_onnx(model_dir: Path, out_dir: Path) -> OnnxModelInfo:
         except Exception as exc:  # the exporter raises many unrelated types
             raise EmbedderError(f"{model_dir}: ONNX export failed ({exc})") from exc
         shutil.copyfile(tokenizer_src, tmp_dir / TOKENIZER_NAME)
-        sha256 = _sha256(onnx_path)
+        sha256 = sha256_file(onnx_path)
         config = {
             "format_version": FORMAT_VERSION,
             "source_model": model_dir.name,
@@ -359,7 +351,7 @@ def _load_config(onnx_dir: Path, verify_checksum: bool) -> tuple[OnnxModelInfo, 
         if not (onnx_dir / name).is_file():
             raise EmbedderError(f"{onnx_dir / name}: not found; {_EXPORT_HINT}")
     if verify_checksum:
-        actual = _sha256(onnx_dir / MODEL_NAME)
+        actual = sha256_file(onnx_dir / MODEL_NAME)
         if actual != config["model_sha256"]:
             raise EmbedderError(
                 f"{onnx_dir / MODEL_NAME}: sha256 {actual[:12]}... does not match the "

@@ -78,6 +78,7 @@ def build_json(r: BuildReport) -> dict:
         "index": str(r.path), "sources": r.sources, "chunks": r.chunks, "embedded": r.embedded,
         "reused": r.reused, "added": list(r.added), "changed": list(r.changed),
         "removed": list(r.removed), "encoder": r.encoder, "seconds": round(r.seconds, 3),
+        "embed_seconds": round(r.embed_seconds, 3), "embedded_texts": r.embedded_texts,
     }
 
 

@@ -15,7 +15,6 @@ The manifest is written last, so a folder without one is an unfinished build.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb.errors import IndexCorrupt, IndexMissing
+from kb.hashing import sha256_file
 from kb.models import Chunk, Source
 
 if TYPE_CHECKING:
@@ -98,14 +98,6 @@ class IndexData:
         if index.ntotal == 0:
             return np.zeros((0, index.d), dtype=np.float32)
         return index.reconstruct_n(0, index.ntotal)
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def source_to_json(s: Source) -> dict:

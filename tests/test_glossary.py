@@ -1,0 +1,25 @@
+from kb.glossary import expand_query, translate_query
+
+
+def test_spanish_and_shorthand_terms_are_appended_for_lexical_search():
+    assert expand_query("¿puede ICE ver mi dirección del DMV?") == "¿puede ICE ver mi dirección del DMV? (can; address)"
+    assert expand_query("my licence adress") == "my licence adress (license; address)"
+
+
+def test_a_term_already_present_is_not_repeated():
+    assert expand_query("license licence") == "license licence"
+
+
+def test_translation_replaces_words_for_the_english_encoder():
+    assert translate_query("¿necesito número de seguro social para sacar la licencia AB 60?") == (
+        "need social security number to obtain the license AB 60?")
+
+
+def test_english_questions_are_untouched_by_translation():
+    question = "can a bank get my address from the DMV in LA"
+    assert translate_query(question) == question
+    assert expand_query(question) == question
+
+
+def test_whole_words_only():
+    assert expand_query("informational") == "informational"
