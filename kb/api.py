@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from kb.answer import AnswerSettings, answer_question
 from kb.citations import CitationRef
@@ -14,6 +15,24 @@ from kb.retrieval import Retriever
 from kb.store import open_index
 
 
+class Notices(list):
+    """Messages for the user (built, stale, fell back), passed on as they happen: the CLI
+    prints each to stderr at once, so "building it now" comes before the build, not after."""
+
+    def __init__(self, emit: Callable[[str], None] | None = None):
+        super().__init__()
+        self._emit = emit
+
+    def append(self, message: str) -> None:
+        super().append(message)
+        if self._emit is not None:
+            self._emit(message)
+
+    def extend(self, messages) -> None:
+        for message in messages:
+            self.append(message)
+
+
 @dataclass
 class Session:
     """An opened index and what happened while opening it (built, stale), for stderr."""
@@ -22,9 +41,13 @@ class Session:
     notices: list[str]
 
 
-def open_session(settings: Settings, *, rebuild: bool = False, progress: Progress | None = None) -> Session:
-    """Open the index; build it first when it is missing, or when `rebuild` and it is stale."""
-    notices: list[str] = []
+def open_session(
+    settings: Settings, *, rebuild: bool = False, progress: Progress | None = None,
+    emit: Callable[[str], None] | None = None,
+) -> Session:
+    """Open the index; build it first when it is missing, or when `rebuild` and it is stale.
+    `emit` receives each notice as it happens."""
+    notices = Notices(emit)
     report = check_index(settings)
     if report.missing:
         notices.append(f"no index at {settings.index_dir}: building it now (once)")

@@ -87,15 +87,8 @@ class _StderrProgress:
 def _open(settings, rebuild: bool):
     from kb.api import open_session
 
-    session = open_session(settings, rebuild=rebuild, progress=_StderrProgress())
-    for notice in session.notices:
-        _err(f"kb: {notice}")
-    return session
-
-
-def _flush_notices(session, already: int) -> None:
-    for notice in session.notices[already:]:
-        _err(f"kb: {notice}")
+    return open_session(settings, rebuild=rebuild, progress=_StderrProgress(),
+                        emit=lambda notice: _err(f"kb: {notice}"))
 
 
 @app.command()
@@ -112,9 +105,7 @@ def ask(
 
         api.require_text(question)
         session = _open(_settings(corpus, index, model), rebuild)
-        seen = len(session.notices)
         result = api.ask(session, question, k=k)
-        _flush_notices(session, seen)
         typer.echo(render.dumps(render.answer_json(result)) if json_out else render.answer_text(result))
 
     _run(debug, body)
@@ -137,9 +128,7 @@ def search(
 
         api.require_text(query, "query")
         session = _open(_settings(corpus, index, model), rebuild)
-        seen = len(session.notices)
         hits = api.search(session, query, k=k, mode=mode)
-        _flush_notices(session, seen)
         typer.echo(render.dumps(render.search_json(query, hits)) if json_out else render.hits_text(hits))
 
     _run(debug, body)

@@ -121,7 +121,7 @@ def query_embedder(index, settings: Settings, notices: list[str]) -> Embedder:
             return OnnxQueryEmbedder(onnx_dir, model["id"])
         notices.append(
             f"the ONNX encoder in {onnx_dir} is missing or does not match the index; "
-            "answering with sentence-transformers (slower). Run `kb build --full` to restore it."
+            "answering with sentence-transformers (slower). Run `kb build` to restore it."
         )
     spec = resolve_model(model["name"])
     if spec.model_id != model["id"]:

@@ -29,7 +29,9 @@ def run(settings):
 def test_ask_on_a_missing_index_builds_it_first_and_says_so(run, settings):
     result = run("ask", "Can I opt out? Cal. Veh. Code § 9999.1(a)(1)", "--json")
     assert result.exit_code == 0, result.output
-    assert f"kb: no index at {settings.index_dir}: building it now (once)" in result.stderr
+    notice = f"kb: no index at {settings.index_dir}: building it now (once)"
+    assert notice in result.stderr
+    assert result.stderr.index(notice) < result.stderr.index("embed: ")  # said before, not after
     data = json.loads(result.stdout)
     assert set(data) == {"question", "abstained", "answer", "passages"}
     assert data["abstained"] is False
