@@ -94,8 +94,13 @@ def check_json(r: StaleReport) -> dict:
 _ITEM = re.compile(r"\n(?=\s*(?:[-*+]|\d+\.)\s)")
 
 
+_EMPHASIS = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+
+
 def _wrap(text: str, indent: str = "    ") -> str:
-    """Fill paragraphs to the terminal width; list items start on their own line."""
+    """Fill paragraphs to the terminal width; list items start on their own line; Markdown
+    bold markers are dropped (the terminal would show them as asterisks)."""
+    text = _EMPHASIS.sub(lambda m: m.group(1) or m.group(2), text)
     blocks = [b for p in text.split("\n\n") for b in _ITEM.split(p) if b.strip()]
     out = []
     for block in blocks:
