@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kb.errors import InputError
-from kb.models import Answer, AnswerSentence, Hit
+from kb.models import Answer, AnswerSentence
 from kb.retrieval import Retriever
 
 

@@ -10,7 +10,7 @@ from kb.citations import CitationRef, find_citations, format_citation, parse_cit
 from kb.config import Settings
 from kb.errors import CitationNotFound, InputError
 from kb.glossary import expand_query, translate_query
-from kb.models import Chunk, Hit, Source
+from kb.models import Hit, Source
 from kb.store import IndexData
 
 if TYPE_CHECKING:
@@ -40,7 +40,6 @@ class RetrievalSettings:
     rrf_k: int = 60
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
-    sentence_weight: float = 0.0
     primary_band: float = 0.0
     authority: tuple[tuple[str, float], ...] = (
         ("statute", 1.0), ("regulation", 1.0), ("case", 0.97), ("agency", 0.93), ("note", 0.9),
@@ -100,24 +99,6 @@ class Retriever:
         scores, rows = index.search(query_vector.reshape(1, -1), n)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
 
-    def sentence_scores(self, query_vector: "np.ndarray", n: int = CANDIDATES) -> list[tuple[int, float]]:
-        """(row, best sentence cosine) of the `n` chunks holding the sentences nearest the query:
-        a passage with one sentence that answers the question ranks by that sentence."""
-        import numpy as np
-
-        items, vectors = self.index.sentences()
-        if not items:
-            return []
-        cosines = vectors @ np.asarray(query_vector, dtype=np.float32)
-        best: dict[int, float] = {}
-        for i in np.argsort(-cosines, kind="stable"):
-            row = items[int(i)].row
-            if row not in best:
-                best[row] = float(cosines[i])
-                if len(best) == n:
-                    break
-        return list(best.items())
-
     def lexical_scores(self, query: str, n: int = CANDIDATES) -> list[tuple[int, float]]:
         """(row, BM25) of the `n` best chunks that share at least one term with the query."""
         import numpy as np
@@ -151,8 +132,6 @@ class Retriever:
             qv = self.query_vector(query) if query_vector is None else query_vector
             fused: dict[int, float] = {}
             lists = [(self.dense_scores(qv), t.dense_weight), (self.lexical_scores(expanded), t.lexical_weight)]
-            if t.sentence_weight:
-                lists.append((self.sentence_scores(qv), t.sentence_weight))
             for results, w in lists:
                 top = max((score for _row, score in results), default=0.0) or 1.0
                 for rank, (row, score) in enumerate(results):
@@ -311,11 +290,3 @@ _BILL = re.compile(r"\b(AB|SB)\s?-?(\d{1,4})\b", re.IGNORECASE)
 
 def _bills_in(text: str) -> set[str]:
     return {f"{house.upper()} {int(number)}" for house, number in _BILL.findall(text)}
-
-
-def chunk_rows(index: IndexData) -> dict[str, int]:
-    return {sc.chunk.id: i for i, sc in enumerate(index.chunks)}
-
-
-def is_primary_chunk(chunk: Chunk, sources: dict[str, Source]) -> bool:
-    return sources[chunk.source_id].is_primary

@@ -2,7 +2,7 @@
 
 from dataclasses import replace
 
-from conftest import FAQ, FEDERAL, NOTE, STATUTE, write_corpus
+from conftest import FAQ, FEDERAL, STATUTE, write_corpus
 from kb.answer import AnswerSettings, answer_question
 from kb.indexing import build_index
 from kb.retrieval import Retriever
