@@ -101,3 +101,20 @@ def test_onnx_and_sentence_transformers_return_the_same_top_10(real):
             differ.append(q)
     assert type(st.embedder()).__name__ == "SentenceTransformerEmbedder"
     assert differ == []
+
+
+def test_missing_onnx_export_falls_back_to_sentence_transformers_and_says_so(real):
+    from kb.retrieval import Retriever
+
+    model = real.retriever.index.path / "onnx" / "model.onnx"
+    hidden = model.with_name("model.onnx.hidden")
+    model.rename(hidden)
+    try:
+        notices: list[str] = []
+        r = Retriever(real.retriever.index, real.retriever.settings, notices=notices)
+        hits = r.search("Can police use CLETS for immigration enforcement?", k=3)
+        assert type(r.embedder()).__name__ == "SentenceTransformerEmbedder"
+        assert any("ONNX encoder" in n and "sentence-transformers (slower)" in n for n in notices)
+        assert hits[0].chunk.citation.startswith("Cal. Gov. Code § 15160")
+    finally:
+        hidden.rename(model)
