@@ -237,6 +237,8 @@ def export_onnx(model_dir: Path, out_dir: Path) -> OnnxModelInfo:
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp_dir = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    # mkdtemp makes the folder private (0700); the export is read by whoever reads the index.
+    tmp_dir.chmod(0o755)
     try:
         onnx_path = tmp_dir / MODEL_NAME
         try:
