@@ -60,6 +60,8 @@ class Retriever:
     _by_source: dict = field(default=None, repr=False)
     _last_query: tuple | None = field(default=None, repr=False)
     _bills: frozenset | None = field(default=None, repr=False)
+    _keys: dict | None = field(default=None, repr=False)
+    _notes_by_anchor: dict | None = field(default=None, repr=False)
 
     # --- building blocks -------------------------------------------------------------------
 
@@ -180,12 +182,15 @@ class Retriever:
     # --- citation lookup -------------------------------------------------------------------
 
     def _citation_keys(self) -> dict[tuple[str, str], Source]:
-        keys = {}
-        for s in self.index.sources:
-            found = find_citations(s.citation)
-            if found and s.authority not in ("note", "secondary"):
-                keys.setdefault(found[0][0].key, s)
-        return keys
+        """(code, section) -> source, parsed once per index from the sources' citations."""
+        if self._keys is None:
+            keys: dict[tuple[str, str], Source] = {}
+            for s in self.index.sources:
+                found = find_citations(s.citation)
+                if found and s.authority not in ("note", "secondary"):
+                    keys.setdefault(found[0][0].key, s)
+            self._keys = keys
+        return self._keys
 
     def resolve(self, ref: CitationRef) -> tuple[Source, CitationRef]:
         """The source a citation names, and the citation with its code filled in."""
@@ -275,14 +280,19 @@ class Retriever:
         """Attach the correction notes that point at this passage (a FAQ question)."""
         if not hit.chunk.anchor:
             return hit
-        notes = []
-        for s in self.index.sources:
-            if hit.chunk.anchor in s.corrects:
-                row = next(i for i, sc in enumerate(self.index.chunks) if sc.chunk.source_id == s.id)
-                notes.append(self.hit(row, 1.0))
+        if self._notes_by_anchor is None:
+            first_row: dict[str, int] = {}
+            for row, sc in enumerate(self.index.chunks):
+                first_row.setdefault(sc.chunk.source_id, row)
+            by_anchor: dict[str, list[int]] = {}
+            for src in self.index.sources:
+                for anchor in src.corrects:
+                    by_anchor.setdefault(anchor, []).append(first_row[src.id])
+            self._notes_by_anchor = by_anchor
+        notes = tuple(self.hit(row, 1.0) for row in self._notes_by_anchor.get(hit.chunk.anchor, ()))
         if not notes:
             return hit
-        return Hit(chunk=hit.chunk, source=hit.source, score=hit.score, corrections=tuple(notes))
+        return Hit(chunk=hit.chunk, source=hit.source, score=hit.score, corrections=notes)
 
 
 _BILL = re.compile(r"\b(AB|SB)\s?-?(\d{1,4})\b", re.IGNORECASE)
