@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kb.errors import InputError
+from kb.text import require_text
 from kb.models import Answer, AnswerSentence
 from kb.retrieval import Retriever
 
@@ -46,12 +46,11 @@ class AnswerSettings:
 def answer_question(
     retriever: Retriever, question: str, k: int = 5, settings: AnswerSettings = AnswerSettings()
 ) -> Answer:
-    question = question.strip()
-    if not question:
-        raise InputError("the question is empty: ask something, e.g. kb ask \"how do I opt out?\"")
+    question = require_text(question)
     hits = retriever.search(question, k=k, primary_band=settings.primary_band)
-    # A question naming a law the corpus holds ("VC 12801.9", "what did AB 1660 do") is never
-    # abstained on: the name is evidence the embedding similarity cannot see.
+    # A question naming a law the corpus holds ("VC 12801.9", "what did AB 1660 do"), or whose
+    # distinctive words one passage holds, is never abstained on: that is evidence the
+    # embedding similarity cannot see.
     exempt = retriever.names_known_law(question) or (
         retriever.lexical_strength(question) >= settings.lexical_rescue
     )

@@ -8,7 +8,7 @@ from typing import Callable
 from kb.answer import AnswerSettings, answer_question
 from kb.citations import CitationRef
 from kb.config import Settings
-from kb.errors import IndexMissing, InputError
+from kb.text import require_text  # the CLI refuses empty input before any index is built
 from kb.indexing import BuildReport, Progress, StaleReport, build_index, check_index
 from kb.models import Answer, Hit, Source
 from kb.retrieval import Retriever
@@ -84,13 +84,6 @@ def describe_build(r: BuildReport) -> str:
     )
 
 
-def require_text(text: str, what: str = "question") -> str:
-    """Refuse an empty question before any index is opened or built."""
-    if not text.strip():
-        raise InputError(f"the {what} is empty: ask something, e.g. kb ask \"how do I opt out?\"")
-    return text.strip()
-
-
 def ask(session: Session, question: str, k: int = 5) -> Answer:
     return answer_question(session.retriever, question, k=k, settings=AnswerSettings())
 
@@ -118,4 +111,4 @@ def check(settings: Settings) -> StaleReport:
     return check_index(settings)
 
 
-__all__ = ["IndexMissing", "Session", "open_session", "ask", "search", "cite", "sources", "build", "check"]
+__all__ = ["require_text", "Session", "open_session", "ask", "search", "cite", "sources", "build", "check"]

@@ -10,6 +10,7 @@ from kb.citations import CitationRef, find_citations, format_citation, parse_cit
 from kb.config import Settings
 from kb.errors import CitationNotFound, InputError
 from kb.glossary import expand_query, translate_query
+from kb.text import require_text
 from kb.models import Hit, Source
 from kb.store import IndexData
 
@@ -155,8 +156,7 @@ class Retriever:
     ) -> list[Hit]:
         """Ranked passages; a citation in the query puts its passages first. `primary_band`
         overrides the settings' (see RetrievalSettings)."""
-        if not query.strip():
-            raise InputError("the query is empty: ask a question or give a citation")
+        require_text(query, "query")
         if k < 1:
             raise InputError("-k must be at least 1")
         hits: list[Hit] = []

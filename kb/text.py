@@ -18,6 +18,15 @@ _MARKER = re.compile(r"^(?:[-*+]|\d+\.|#+)\s+")
 _LIST_ITEM = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*+]|\d+\.)\s)")
 
 
+def require_text(text: str, what: str = "question") -> str:
+    """`text` stripped, or InputError when nothing is left to search for."""
+    if not text.strip():
+        from kb.errors import InputError
+
+        raise InputError(f"the {what} is empty: ask something, e.g. kb ask \"how do I opt out?\"")
+    return text.strip()
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of a passage; blank lines and list items always end a sentence."""
     out: list[str] = []
