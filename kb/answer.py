@@ -1,95 +1,263 @@
-"""Compose an extractive, cited answer from retrieved passages, or abstain.
+"""Compose an extractive, cited answer from the law, or abstain.
 
-Nothing is generated: every answer sentence is a sentence of a retrieved passage, scored by its
-cosine with the question, and followed by the passage it came from.
+Nothing is generated: every answer sentence is a sentence of a passage, followed by the passage
+it came from. Answer sentences come from primary law (statutes, regulations, cases) and from
+our notes that cite it; a secondary source (the FAQ) never supplies one, and agency material
+only when nothing else answers, labelled as the agency's statement. When one of our notes
+answers the question, its conclusion leads ("there is no opt-out"), followed by the law it
+relies on.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from kb.text import require_text
-from kb.models import Answer, AnswerSentence
+from kb.models import Answer, AnswerSentence, Hit, group_of
+from kb.query import Query, parse_query
 from kb.retrieval import Retriever
+from kb.search import Ranked
 
 
 @dataclass(frozen=True)
 class AnswerSettings:
-    """abstain_below: the best passage's cosine with the (glossary-expanded) question under
-    which no passage is taken to answer it; questions naming a law the corpus holds, or with a
-    strong lexical match (below), are exempt. `kb eval --split tune --calibrate` gave 0.5797 on
-    2026-11-25: the middle of the range of thresholds that abstain on all 13 unanswerable tuning
-    questions while wrongly abstaining on at most 5 % of the 75 answerable ones.
+    """How an answer is chosen. Values marked (tuned) were set with `kb eval --split tune`
+    (README, "Answers"); the others are limits on length.
+
+    abstain_below: the best passage's cosine with the question under which no passage is taken
+    to answer it; questions naming a law the corpus holds, or with a strong lexical match
+    (lexical_rescue), are exempt. `kb eval --split tune --calibrate` gives the value (tuned).
     lexical_rescue: a question whose best passage scores at least this much BM25 per query term
     is answered even below abstain_below: its distinctive words are in the corpus. 1.0 sits
-    above every unanswerable tuning question (their maximum: 0.74).
-    primary_band: an answer leads with primary law: primary passages scoring at least this
-    share of the best passage's score go before guidance, notes and secondary sources (0.8 put
-    primary law in the top 3 for 5 of the 6 design questions of issue 3 on the tuning runs, at
-    the cost of 2 of 75 tuning questions leaving the top 5; `kb search` ranks without it).
-    sentences: how many answer sentences to show. passages_for_sentences: how many of the top
-    passages sentences are drawn from (the candidates are stored at build time, see
-    kb.indexing.candidate_sentences); 3 rather than 5 raised the share of tuning questions
-    whose first answer sentence comes from an expected passage from 0.53 to 0.56 (kb eval). min_sentence_cosine: a sentence less related than this
-    is not shown even if it is the best a passage has; nor is one scoring under relative_floor
-    times the best sentence's cosine (a history line under a sentence that answers)."""
+    above every unanswerable tuning question (tuned).
+    note_lead: a note answers the question, and its conclusion leads, when the note's best
+    passage, or the FAQ question it corrects, scores at least this share of the best primary
+    passage's score (tuned).
+    law_passages: how many passages of law may give answer sentences; law_floor: a passage of
+    law gives sentences only if it scores at least this share of the best one (tuned).
+    second_sentence: a passage's second sentence is added only when its cosine with the
+    question is at least this (tuned); max_sentences caps the answer so it reads at a glance.
+    law_shown / shown_floor: passages of law listed under the answer, and how close to the best
+    one a passage must score to be listed. secondary_floor: a FAQ passage is listed (apart,
+    labelled) only when it scores at least this share of the best passage of all.
+    """
 
     abstain_below: float = 0.58
     lexical_rescue: float = 1.0
-    primary_band: float = 0.8
-    sentences: int = 3
-    passages_for_sentences: int = 3
-    min_sentence_cosine: float = 0.30
-    relative_floor: float = 0.8
+    note_lead: float = 1.0
+    law_passages: int = 3
+    law_floor: float = 0.75
+    second_sentence: float = 0.55
+    max_sentences: int = 4
+    law_shown: int = 4
+    shown_floor: float = 0.5
+    secondary_floor: float = 0.8
+    secondary_shown: int = 2
+
+
+# A sentence opening with one of these leans on the one before it ("It also…", "This
+# paragraph…"), so it cannot be quoted alone.
+_LEANS_ON_CONTEXT = re.compile(
+    r"^(?:it|its|this|that|these|those|such|they|their|them|the same|also|however|but|and|or|"
+    r"otherwise|further|furthermore|in addition|likewise|both|either|neither|here|there|then|"
+    r"thus|so|instead|even so|for example|for instance|e\.g\.)\b",
+    re.IGNORECASE,
+)
+
+
+def stands_alone(sentence: str) -> bool:
+    """Whether a sentence can be quoted without the one before it."""
+    return not _LEANS_ON_CONTEXT.match(sentence.lstrip("\"“(*_ "))
+
+
+@dataclass
+class _Candidates:
+    """Rows of the fused ranking, by group, best first."""
+
+    law: Ranked
+    notes: Ranked
+    agency: Ranked
+    secondary: Ranked
+    best: float  # the best score of any passage
+    named: bool = False  # the question names a section or bill whose passages lead `law`
 
 
 def answer_question(
-    retriever: Retriever, question: str, k: int = 5, settings: AnswerSettings = AnswerSettings()
+    retriever: Retriever, question: str | Query, k: int = 4, settings: AnswerSettings = AnswerSettings()
 ) -> Answer:
-    question = require_text(question)
-    hits = retriever.search(question, k=k, primary_band=settings.primary_band)
-    # A question naming a law the corpus holds ("VC 12801.9", "what did AB 1660 do"), or whose
-    # distinctive words one passage holds, is never abstained on: that is evidence the
-    # embedding similarity cannot see.
-    exempt = retriever.names_known_law(question) or (
-        retriever.lexical_strength(question) >= settings.lexical_rescue
+    query = question if isinstance(question, Query) else parse_query(question)
+    searcher = retriever.searcher
+    everything = searcher.ranked(query)
+    exempt = retriever.resolver.names_known_law(query) or (
+        searcher.lexical_strength(query) >= settings.lexical_rescue
     )
-    import numpy as np
-
-    qv = retriever.query_vector(question)
-    best = max((s for _r, s in retriever.dense_scores(qv, n=1)), default=0.0)
+    best = searcher.best_cosine(query)
     if not exempt and best < settings.abstain_below:
         return Answer(
-            question=question, abstained=True, sentences=(), hits=tuple(hits),
+            question=query.text, abstained=True, sentences=(),
+            hits=tuple(retriever.hit(r, s) for r, s in _distinct(retriever, everything)[:3]),
             reason=(f"no passage in the corpus is close enough to the question "
                     f"(best similarity {best:.2f}, needed {settings.abstain_below:.2f})"),
         )
-    # Sentence vectors were computed at build time: choosing sentences costs dot products only.
-    rows = {sc.chunk.id: i for i, sc in enumerate(retriever.index.chunks)}
-    usable = {
-        rows[h.chunk.id]: h for h in hits[: settings.passages_for_sentences]
-        if not h.corrections  # a claim our notes correct is never offered as an answer
-    }
-    items, vectors = retriever.index.sentences()
-    picked = [i for i, item in enumerate(items) if item.row in usable]
-    if not picked:
-        return Answer(question, False, (), tuple(hits))
-    cosines = vectors[picked] @ np.asarray(qv, dtype=np.float32)
-    candidates = [(items[i].text, usable[items[i].row]) for i in picked]
-    scored = sorted(
-        ((float(c), j) for j, c in enumerate(cosines) if c >= settings.min_sentence_cosine),
-        reverse=True,
-    )
-    primary = [(c, i) for c, i in scored if candidates[i][1].source.is_primary]
-    # Primary law answers whenever it can; other sources only fill in when it cannot.
-    pool = primary or scored
-    chosen = [(c, i) for c, i in pool if c >= settings.relative_floor * pool[0][0]][: settings.sentences] if pool else []
+    found = _candidates(retriever, query, everything)
+    composer = _Composer(retriever, query, settings)
+    # A question naming a section or bill the corpus holds asks about that law: it leads.
+    lead = None if found.named else _answering_note(retriever, found, settings)
+    if lead is not None:
+        composer.add_note(lead)
+        law = _rows_cited_by(retriever, lead, found.law)
+    else:
+        law = found.law
+    top_law = law[0][1] if law else 0.0
+    for row, score in law[: settings.law_passages]:
+        if score >= settings.law_floor * top_law:
+            composer.add_law(row)
+    if not composer.sentences and found.agency:
+        composer.add_law(found.agency[0][0])  # the agency's statement, labelled as such
+    return Answer(query.text, False, tuple(composer.sentences),
+                  tuple(_shown(retriever, composer, found, law, k, settings)))
+
+
+def _distinct(retriever: Retriever, ranked: Ranked) -> Ranked:
+    """One row per citation: windows of one long passage share a citation."""
     seen: set[str] = set()
-    sentences = []
-    for _c, i in chosen:
-        text, hit = candidates[i]
-        if text in seen:
-            continue
-        seen.add(text)
-        sentences.append(AnswerSentence(text, (hit.chunk.id,), not hit.source.is_primary))
-    return Answer(question, False, tuple(sentences), tuple(hits))
+    out = []
+    for row, score in ranked:
+        citation = retriever.index.chunks[row].chunk.citation
+        if citation not in seen:
+            seen.add(citation)
+            out.append((row, score))
+    return out
+
+
+def _candidates(retriever: Retriever, query: Query, everything: Ranked) -> _Candidates:
+    groups: dict[str, Ranked] = {"law": [], "note": [], "agency": [], "secondary": []}
+    for row, score in _distinct(retriever, everything):
+        groups[group_of(retriever.source_of(row))].append((row, score))
+    # Primary law is ranked on its own, over every row: in the fused top few hundred the FAQ
+    # and the notes, written in the users' own words, can crowd it out entirely.
+    law = _distinct(retriever, _law_ranking(retriever, query))
+    # A section named in the question comes first; then, for a bill named in the question, the
+    # sections its history says it added or amended, each by its best passage for the question.
+    first = [r for r in retriever.lookup_rows(query) if retriever.source_of(r).is_primary]
+    enacted = {s.id for s in retriever.resolver.sources_of_bills(query.bills)}
+    for row, _score in law:
+        chunk = retriever.index.chunks[row].chunk
+        if chunk.source_id in enacted and not chunk.is_commentary:
+            enacted.discard(chunk.source_id)
+            first.append(row)
+    if first:
+        top = max(law[0][1] if law else 1.0, 1.0)
+        promoted = dict.fromkeys(first)
+        law = [(r, top) for r in promoted] + [rs for rs in law if rs[0] not in promoted]
+    return _Candidates(law, groups["note"], groups["agency"], groups["secondary"],
+                       everything[0][1] if everything else 0.0, named=bool(first))
+
+
+def _law_ranking(retriever: Retriever, query: Query) -> Ranked:
+    return retriever.searcher.ranked(query, keep=lambda row: retriever.source_of(row).is_primary)
+
+
+def _answering_note(retriever: Retriever, found: _Candidates, settings: AnswerSettings) -> str | None:
+    """The note whose conclusion answers the question, if any: the note itself, or the FAQ
+    question it corrects, matches the question at least as well as the best passage of law."""
+    bar = settings.note_lead * (found.law[0][1] if found.law else 0.0)
+    if found.notes and found.notes[0][1] >= bar:
+        return retriever.index.chunks[found.notes[0][0]].chunk.source_id
+    for row, score in found.secondary[:1]:
+        if score < bar:
+            break
+        notes = retriever.notes.correcting(retriever.index.chunks[row].chunk.anchor)
+        if notes:
+            return retriever.index.chunks[notes[0]].chunk.source_id
+    return None
+
+
+def _rows_cited_by(retriever: Retriever, note_id: str, law: Ranked) -> Ranked:
+    """The law a note relies on, best match first: for each entry of its `cites:`, the entry's
+    passage that ranks highest for the question."""
+    score = dict(law)
+    out: Ranked = []
+    for rows in retriever.notes.cited_rows(note_id):
+        ranked = sorted((r for r in rows if r in score), key=lambda r: -score[r])
+        if ranked and ranked[0] not in dict(out):
+            out.append((ranked[0], score[ranked[0]]))
+    out.sort(key=lambda rs: -rs[1])
+    return _distinct(retriever, out)
+
+
+class _Composer:
+    """Collects answer sentences: at most two a passage, those that state its rule."""
+
+    def __init__(self, retriever: Retriever, query: Query, settings: AnswerSettings):
+        import numpy as np
+
+        self.retriever = retriever
+        self.settings = settings
+        self.sentences: list[AnswerSentence] = []
+        self.rows: list[int] = []
+        items, vectors = retriever.index.sentences()
+        self._items, self._vectors = items, vectors
+        self._by_row: dict[int, list[int]] = {}
+        for i, item in enumerate(items):
+            self._by_row.setdefault(item.row, []).append(i)
+        self._qv = np.asarray(retriever.searcher.vector(query), dtype=np.float32)
+
+    def _add(self, row: int, text: str) -> None:
+        if len(self.sentences) >= self.settings.max_sentences:
+            return
+        if any(s.text == text for s in self.sentences):
+            return
+        chunk = self.retriever.index.chunks[row].chunk
+        source = self.retriever.source_of(row)
+        self.sentences.append(AnswerSentence(text, (chunk.id,), not source.is_primary, source.authority))
+        if row not in self.rows:
+            self.rows.append(row)
+
+    def add_note(self, note_id: str) -> None:
+        """A note's conclusion: the opening sentence of its summary passage."""
+        row = self.retriever.notes.first_row(note_id)
+        picked = self._by_row.get(row, [])
+        if picked:
+            self._add(row, self._items[picked[0]].text)
+
+    def add_law(self, row: int) -> None:
+        """A passage's rule (its opening sentence, which the corpus writes to stand alone) and,
+        when it bears on the question, one more sentence that also stands alone."""
+        chunk = self.retriever.index.chunks[row].chunk
+        picked = self._by_row.get(row, [])
+        if not picked or chunk.is_commentary:  # our notes on a section are not its rule
+            return
+        opening = self._items[picked[0]].text
+        # A later window of a long passage opens mid-passage: its first sentence is no rule.
+        if chunk.part == 0 and stands_alone(opening):
+            self._add(row, opening)
+            rest = picked[1:]
+        else:
+            rest = picked
+        cosines = self._vectors[rest] @ self._qv if rest else []
+        scored = sorted(((float(c), i) for c, i in zip(cosines, rest)), reverse=True)
+        for cosine, i in scored:
+            if cosine < self.settings.second_sentence:
+                break
+            if stands_alone(self._items[i].text):
+                self._add(row, self._items[i].text)
+                break
+
+
+def _shown(retriever: Retriever, composer: _Composer, found: _Candidates, law: Ranked, k: int,
+           settings: AnswerSettings) -> list[Hit]:
+    """The passages listed under the answer, in the order the renderer numbers them: the law
+    (the passages quoted first), our notes, agency material, then secondary sources apart."""
+    score = {**dict(found.law), **dict(found.notes), **dict(found.agency), **dict(found.secondary)}
+    rows = list(composer.rows)
+    top_law = law[0][1] if law else 0.0
+    extra_law = [r for r, s in law if s >= settings.shown_floor * top_law and r not in rows]
+    quoted_law = [r for r in rows if group_of(retriever.source_of(r)) == "law"]
+    rows += extra_law[: max(0, min(k, settings.law_shown) - len(quoted_law))]
+    for row, s in found.secondary[: settings.secondary_shown]:
+        if s >= settings.secondary_floor * found.best:
+            rows.append(row)
+    order = {"law": 0, "note": 1, "agency": 2, "secondary": 3}
+    rows.sort(key=lambda r: order[group_of(retriever.source_of(r))])  # stable: quoted first
+    return [retriever.hit(r, score.get(r, 1.0)) for r in dict.fromkeys(rows)]

@@ -84,7 +84,7 @@ def describe_build(r: BuildReport) -> str:
     )
 
 
-def ask(session: Session, question: str, k: int = 5) -> Answer:
+def ask(session: Session, question: str, k: int = 4) -> Answer:
     return answer_question(session.retriever, question, k=k, settings=AnswerSettings())
 
 

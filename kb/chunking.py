@@ -14,6 +14,9 @@ from kb.text import split_sentences
 _SUBDIVISION = re.compile(r"^\(([A-Za-z0-9]{1,5})\)(?:\s+(.*))?$")
 # "Q1. What is ...?": one question of a guide.
 _QUESTION = re.compile(r"^(Q\d{1,3})\.\s+(.*)$")
+# A section without subdivisions digests its rule under this heading: the statute's own text,
+# cited to the section, unlike "## History" or "## Notes" (our commentary, cited "[Notes]").
+TEXT_HEADING = "Text"
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ def chunk_file(
         citation = source.citation + "".join(f"({label})" for label in labels)
         if question:
             citation = f"{source.citation}, {question}"
-        elif stack and not stack[-1].label:
+        elif stack and not stack[-1].label and stack[-1].heading != TEXT_HEADING:
             # "## History", "## Notes": our commentary on the section, not a subdivision of it;
             # the citation says so rather than passing it off as the statute's text.
             citation = f"{citation} [{stack[-1].heading}]"

@@ -37,11 +37,62 @@ class CitationRef:
         return format_citation(self)
 
 
-# code key -> how the official citation is written ({sec} is the section number).
+# California's 29 codes: key -> (official form as this corpus writes it (Bluebook), the
+# Legislature's lawCode for its URLs, the ways people write the code's name). The forms follow
+# the Bluebook's California table ("Cal. Veh. Code"); the aliases add the California Style
+# Manual's ("Veh. Code", "Code Civ. Proc.") and the shorthand practitioners type ("VC", "PC",
+# "H&S", "W&I"). Two-letter shorthand that names two codes ("EC": Education or Evidence) is left
+# out rather than guessed.
+_CAL = r"(?:cal(?:ifornia|\.)?\s*)?"
+_AND = r"\s*(?:&|and)\s*"
+CA_CODES: dict[str, tuple[str, str, str]] = {
+    "ca-bpc": ("Cal. Bus. & Prof. Code", "BPC",
+               rf"{_CAL}bus(?:iness|\.)?{_AND}prof(?:essions|\.)?\s*code|b\s*&\s*p(?:\s*code)?|bpc"),
+    "ca-civ": ("Cal. Civ. Code", "CIV", rf"{_CAL}civ(?:il|\.)?\s*code"),
+    "ca-ccp": ("Cal. Civ. Proc. Code", "CCP",
+               rf"{_CAL}(?:code\s*(?:of\s*)?civ(?:il|\.)?\s*proc(?:edure|\.)?|civ(?:il|\.)?\s*proc(?:edure|\.)?\s*code)|ccp"),
+    "ca-com": ("Cal. Com. Code", "COM", rf"{_CAL}com(?:mercial|\.)\s*code"),
+    "ca-corp": ("Cal. Corp. Code", "CORP", rf"{_CAL}corp(?:orations|\.)?\s*code"),
+    "ca-edc": ("Cal. Educ. Code", "EDC", rf"{_CAL}(?:educ?(?:ation|\.)?)\s*code"),
+    "ca-elec": ("Cal. Elec. Code", "ELEC", rf"{_CAL}elec(?:tions|\.)?\s*code"),
+    "ca-evid": ("Cal. Evid. Code", "EVID", rf"{_CAL}evid(?:ence|\.)?\s*code"),
+    "ca-fam": ("Cal. Fam. Code", "FAM", rf"{_CAL}fam(?:ily|\.)?\s*code"),
+    "ca-fin": ("Cal. Fin. Code", "FIN", rf"{_CAL}fin(?:ancial|\.)?\s*code"),
+    "ca-fgc": ("Cal. Fish & Game Code", "FGC", rf"{_CAL}fish{_AND}g(?:ame|\.)?\s*code"),
+    "ca-fac": ("Cal. Food & Agric. Code", "FAC",
+               rf"{_CAL}food{_AND}agr(?:icultural|ic\.|\.)?\s*code"),
+    "ca-gov": ("Cal. Gov. Code", "GOV", rf"{_CAL}gov(?:ernment|'t|t|\.)?\s*code|gc"),
+    "ca-hnc": ("Cal. Harb. & Nav. Code", "HNC",
+               rf"{_CAL}harb(?:ors|\.)?{_AND}nav(?:igation|\.)?\s*code"),
+    "ca-hsc": ("Cal. Health & Safety Code", "HSC",
+               rf"{_CAL}health{_AND}saf(?:ety|\.)?\s*code|h\s*&\s*s(?:\s*code)?|hsc"),
+    "ca-ins": ("Cal. Ins. Code", "INS", rf"{_CAL}ins(?:urance|\.)\s*code"),
+    "ca-lab": ("Cal. Lab. Code", "LAB", rf"{_CAL}lab(?:or|\.)?\s*code"),
+    "ca-mvc": ("Cal. Mil. & Vet. Code", "MVC",
+               rf"{_CAL}mil(?:itary|\.)?{_AND}vet(?:erans|\.)?\s*code"),
+    "ca-pen": ("Cal. Penal Code", "PEN", rf"{_CAL}pen(?:al|\.)\s*code|pc"),
+    "ca-prob": ("Cal. Prob. Code", "PROB", rf"{_CAL}prob(?:ate|\.)?\s*code"),
+    "ca-pcc": ("Cal. Pub. Cont. Code", "PCC",
+               rf"{_CAL}pub(?:lic|\.)?\s*cont(?:ract|\.)?\s*code"),
+    "ca-prc": ("Cal. Pub. Res. Code", "PRC",
+               rf"{_CAL}pub(?:lic|\.)?\s*res(?:ources|\.)?\s*code"),
+    "ca-puc": ("Cal. Pub. Util. Code", "PUC",
+               rf"{_CAL}pub(?:lic|\.)?\s*util(?:ities|\.)?\s*code"),
+    "ca-rtc": ("Cal. Rev. & Tax. Code", "RTC",
+               rf"{_CAL}rev(?:enue|\.)?{_AND}tax(?:ation|\.)?\s*code|r\s*&\s*t(?:\s*code)?"),
+    "ca-shc": ("Cal. Sts. & High. Code", "SHC",
+               rf"{_CAL}(?:st(?:reet)?s\.?{_AND}h(?:igh)?(?:ways|wys?|y)?\.?)\s*code"),
+    "ca-uic": ("Cal. Unemp. Ins. Code", "UIC",
+               rf"{_CAL}unemp(?:loyment|\.)?\s*ins(?:urance|\.)?\s*code|uic"),
+    "ca-veh": ("Cal. Veh. Code", "VEH", rf"{_CAL}(?:veh(?:icle|\.)?\s*(?:code|c\.)|c?vc)"),
+    "ca-wat": ("Cal. Water Code", "WAT", rf"{_CAL}wat(?:er|\.)\s*code"),
+    "ca-wic": ("Cal. Welf. & Inst. Code", "WIC",
+               rf"{_CAL}welf(?:are|\.)?{_AND}inst(?:itutions|\.)?\s*code|w\s*&\s*i(?:\s*code)?|wic"),
+}
+
+# Other code keys -> how the official citation is written ({sec} is the section number).
 _FORMATS = {
-    "ca-veh": "Cal. Veh. Code § {sec}",
-    "ca-gov": "Cal. Gov. Code § {sec}",
-    "ca-civ": "Cal. Civ. Code § {sec}",
+    **{key: form + " § {sec}" for key, (form, _law, _alias) in CA_CODES.items()},
     "us-realid": "REAL ID Act of 2005, Pub. L. No. 109-13, div. B, § {sec}",
     "ny-vtl": "N.Y. Veh. & Traf. Law § {sec}",
     "wa-rcw": "Wash. Rev. Code § {sec}",
@@ -51,6 +102,15 @@ _FORMATS = {
     "case": "{sec}",
     "": "§ {sec}",
 }
+
+
+def official_url(ref: "CitationRef") -> str:
+    """The Legislature's page for a California code section; "" for other citations."""
+    if ref.code not in CA_CODES:
+        return ""
+    law = CA_CODES[ref.code][1]
+    return ("https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml"
+            f"?lawCode={law}&sectionNum={ref.section}.")
 
 
 def format_citation(ref: CitationRef) -> str:
@@ -75,13 +135,6 @@ _UNIT = r"(?:sub(?:division|d\.?)|(?:sub)?paragraph|para\.|clause)"
 _CHAIN = rf"(?P<chain>(?:{_UNIT}\s*\([A-Za-z0-9]{{1,5}}\)\s*(?:,\s*)?(?:of\s+)?)+)"
 _TRAILING = rf"(?P<trail>(?:\s*,?\s*{_UNIT}\s*\([A-Za-z0-9]{{1,5}}\)(?:\s?\([A-Za-z0-9]{{1,5}}\))*)?)"
 
-_CA_CODES = {
-    "ca-veh": r"(?:cal(?:ifornia|\.)?\s*)?(?:veh(?:icle|\.)?\s*(?:code|c\.)|c?vc)",
-    "ca-gov": r"(?:cal(?:ifornia|\.)?\s*)?(?:gov(?:ernment|'t|t|\.)?\s*code|gc)",
-    "ca-civ": r"(?:cal(?:ifornia|\.)?\s*)?(?:civ(?:il|\.)?\s*code)",
-}
-
-
 @dataclass(frozen=True)
 class _Pattern:
     regex: re.Pattern
@@ -105,7 +158,8 @@ def _p(pattern: str, code: str, section: str = "") -> _Pattern:
 
 
 _PATTERNS: list[_Pattern] = []
-for _code, _alias in _CA_CODES.items():
+for _code, (_form, _law, _names) in CA_CODES.items():
+    _alias = rf"(?:{_names})"
     _PATTERNS += [
         # "subdivision (j) of Section 12801.9 of the Vehicle Code", "Section 12800.7 of the Vehicle Code"
         _p(rf"(?:{_CHAIN})?{_SIGN}\s*{_SEC}{_SUBS}\s+of\s+(?:the\s+)?{_alias}\b", _code),

@@ -94,11 +94,12 @@ def _open(settings, rebuild: bool):
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="A question in plain words; may contain a citation.")],
-    k: KOpt = 5,
+    k: Annotated[int, typer.Option("-k", "--top", min=1, max=100, help="How many passages of law to list.")] = 4,
+    full: Annotated[bool, typer.Option("--full", help="Show each source's whole passage.")] = False,
     corpus: CorpusOpt = None, index: IndexOpt = None, model: ModelOpt = None,
     json_out: JsonOpt = False, rebuild: RebuildOpt = False, debug: DebugOpt = False,
 ) -> None:
-    """Answer a question with sentences from the corpus and the passages behind them."""
+    """Answer a question from the law, with the passages and citations behind it."""
 
     def body():
         from kb import api, render
@@ -106,7 +107,7 @@ def ask(
         api.require_text(question)
         session = _open(_settings(corpus, index, model), rebuild)
         result = api.ask(session, question, k=k)
-        typer.echo(render.dumps(render.answer_json(result)) if json_out else render.answer_text(result))
+        typer.echo(render.dumps(render.answer_json(result)) if json_out else render.answer_text(result, full=full))
 
     _run(debug, body)
 

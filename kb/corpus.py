@@ -133,6 +133,11 @@ def validate_front_matter(meta: dict, rel: str, sha: str) -> Source:
         history = [history]
     if not all(isinstance(h, str) for h in history):
         raise CorpusError(f"{rel}: history must be a list of strings, one event each")
+    cites = meta.get("cites") or []
+    if isinstance(cites, str):
+        cites = [cites]
+    if not all(isinstance(c, str) for c in cites):
+        raise CorpusError(f"{rel}: cites must be a list of citations, e.g. [\"Cal. Veh. Code § 1808.48\"]")
     if values["authority"] in ("statute", "regulation") and values["jurisdiction"].upper() in ("CA", "US"):
         _check_citation(values["citation"], rel)
     return Source(
@@ -148,6 +153,7 @@ def validate_front_matter(meta: dict, rel: str, sha: str) -> Source:
         sha256=sha,
         corrects=tuple(corrects),
         history=tuple(h.strip() for h in history),
+        cites=tuple(c.strip() for c in cites),
     )
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from kb.answer import AnswerSettings, answer_question
 from kb.errors import InputError, KbError
 from kb.models import Chunk
+from kb.query import parse_query
 from kb.retrieval import MODES, Retriever
 
 KS = (1, 3, 5, 10)
@@ -34,6 +35,7 @@ class Question:
     question: str
     expect: tuple[str, ...] = ()
     target: str = ""
+    group: str = ""  # e.g. "seed": the seed FAQ's own questions and their paraphrases
 
 
 @dataclass
@@ -81,6 +83,7 @@ def load_questions(path: Path) -> list[Question]:
             q = Question(
                 id=str(item["id"]), split=item["split"], kind=item["kind"], question=item["question"],
                 expect=tuple(item.get("expect") or ()), target=item.get("target") or "",
+                group=str(item.get("group") or ""),
             )
         except (KeyError, TypeError):
             raise InputError(f"{where}: needs id, split, kind and question") from None
@@ -119,7 +122,7 @@ def evaluate(
         for e in q.expect:
             if not any(matches(e, c) for c in chunks):
                 raise KbError(f"question {q.id}: expected {e!r} matches no passage in the index")
-    retriever.embed_query("warm-up")  # load the encoder before timing anything
+    retriever.searcher.embed("warm-up")  # load the encoder before timing anything
     results = {}
     for mode in modes:
         r = ModeResult(mode)
@@ -156,20 +159,17 @@ def evaluate(
 
 def _abstention(retriever, answerable, unanswerable, settings) -> dict:
     wrong, right, wrong_ids, missed_ids = 0, 0, [], []
-    from_expected = answered = 0
     best_answerable, best_unanswerable = [], []
+    quality = _AnswerQuality()
     for q in answerable + unanswerable:
-        qv = retriever.query_vector(q.question)
-        best = max((s for _r, s in retriever.dense_scores(qv, n=1)), default=0.0)
-        answer = answer_question(retriever, q.question, k=5, settings=settings)
+        query = parse_query(q.question)
+        best = retriever.searcher.best_cosine(query)
+        answer = answer_question(retriever, query, settings=settings)
         abstained = answer.abstained
-        if q.kind == "answerable" and answer.sentences:
-            answered += 1
-            first = next(h for h in answer.hits if h.chunk.id == answer.sentences[0].chunk_ids[0])
-            from_expected += any(matches(e, first.chunk) for e in q.expect)
+        quality.add(q, answer)
         # Questions the threshold does not apply to play no part in calibrating it.
-        exempt = retriever.names_known_law(q.question) or (
-            retriever.lexical_strength(q.question) >= settings.lexical_rescue
+        exempt = retriever.resolver.names_known_law(query) or (
+            retriever.searcher.lexical_strength(query) >= settings.lexical_rescue
         )
         if q.kind == "answerable":
             if not exempt:
@@ -187,16 +187,57 @@ def _abstention(retriever, answerable, unanswerable, settings) -> dict:
     return {
         "threshold": settings.abstain_below,
         "unanswerable_abstained": _ratio(right, len(unanswerable)),
-        # Of the answerable questions given answer sentences: the first sentence comes from an
-        # expected passage.
-        "first_sentence_from_expected": _ratio(from_expected, answered),
         "answerable_wrongly_abstained": _ratio(wrong, len(answerable)),
         "wrongly_abstained": wrong_ids,
         "not_abstained": missed_ids,
         "answerable_count": len(answerable),
         "best_cosine_answerable": [round(x, 4) for x in best_answerable],
         "best_cosine_unanswerable": [round(x, 4) for x in best_unanswerable],
+        **quality.summary(),
     }
+
+
+@dataclass
+class _AnswerQuality:
+    """What the answers are made of, over the answerable questions given answer sentences."""
+
+    answered: int = 0
+    from_law_or_notes: int = 0  # every sentence from primary law or one of our notes
+    from_secondary: int = 0  # some sentence from a secondary source (never wanted)
+    cites_expected: int = 0  # some sentence from an expected passage
+    first_expected: int = 0  # the first sentence from an expected passage
+    groups: dict = field(default_factory=dict)  # question group -> [answered, first_expected]
+    misses: list = field(default_factory=list)
+
+    def add(self, q: Question, answer) -> None:
+        if q.kind != "answerable" or not answer.sentences:
+            return
+        by_id = {h.chunk.id: h for h in answer.hits}
+        sources = [by_id[s.chunk_ids[0]] for s in answer.sentences]
+        self.answered += 1
+        self.from_law_or_notes += all(h.source.is_primary or h.source.authority == "note" for h in sources)
+        self.from_secondary += any(h.source.authority == "secondary" for h in sources)
+        expected = [any(matches(e, h.chunk) for e in q.expect) for h in sources]
+        self.cites_expected += any(expected)
+        self.first_expected += expected[0]
+        tally = self.groups.setdefault(q.group or "other", [0, 0])
+        tally[0] += 1
+        tally[1] += expected[0]
+        if not expected[0]:
+            self.misses.append({"id": q.id, "question": q.question, "expected": list(q.expect),
+                                "first": sources[0].chunk.citation, "text": answer.sentences[0].text})
+
+    def summary(self) -> dict:
+        n = self.answered
+        return {
+            "answered": n,
+            "answers_from_law_or_notes": _ratio(self.from_law_or_notes, n),
+            "answers_with_secondary": _ratio(self.from_secondary, n),
+            "answer_cites_expected": _ratio(self.cites_expected, n),
+            "first_sentence_from_expected": _ratio(self.first_expected, n),
+            "first_sentence_by_group": {g: _ratio(b, a) for g, (a, b) in sorted(self.groups.items())},
+            "first_sentence_misses": self.misses,
+        }
 
 
 def _lookups(retriever, lookups) -> dict:
@@ -250,8 +291,12 @@ def format_report(report: dict, split: str) -> str:
         "",
         f"abstention (kb ask, threshold {a['threshold']}): unanswerable abstained "
         f"{a['unanswerable_abstained']:.1%}; answerable wrongly abstained {a['answerable_wrongly_abstained']:.1%}",
-        f"answer sentences: the first comes from an expected passage for "
-        f"{a['first_sentence_from_expected']:.1%} of answered questions",
+        f"answers ({a['answered']} answerable questions answered): all sentences from primary law or "
+        f"notes {a['answers_from_law_or_notes']:.1%}; any from a secondary source "
+        f"{a['answers_with_secondary']:.1%}; cites an expected passage {a['answer_cites_expected']:.1%}; "
+        f"first sentence from an expected passage {a['first_sentence_from_expected']:.1%}",
+        "  first sentence from an expected passage, by question group: " + ", ".join(
+            f"{g} {v:.1%}" for g, v in a["first_sentence_by_group"].items()),
         f"citation lookups: {report['lookups']['exact']:.1%} exact of {report['lookups']['count']}",
     ]
     if a["not_abstained"] or a["wrongly_abstained"]:
@@ -259,6 +304,12 @@ def format_report(report: dict, split: str) -> str:
         lines.append(f"  abstained but answerable: {', '.join(a['wrongly_abstained']) or '-'}")
     for f in report["lookups"]["failures"]:
         lines.append(f"  lookup miss {f['id']}: {f['query']!r} -> {f['got']} (want {f['target']})")
+    first_misses = a.get("first_sentence_misses", [])
+    if first_misses:
+        lines += ["", "answers whose first sentence is not from an expected passage:"]
+        for miss in first_misses:
+            lines.append(f"  {miss['id']} {miss['question']!r}")
+            lines.append(f"      first from {miss['first']}; want {', '.join(miss['expected'])}")
     hybrid_misses = report["misses"].get("hybrid", [])
     if hybrid_misses:
         lines += ["", "hybrid misses (no expected passage in the top 5):"]

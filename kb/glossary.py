@@ -39,7 +39,9 @@ GLOSSARY: dict[str, str] = {
     "ab60": "AB 60", "sb54": "SB 54", "ab1766": "AB 1766", "ab1747": "AB 1747", "ab1660": "AB 1660",
     "dppa": "Driver's Privacy Protection Act", "realid": "REAL ID", "opt out": "opt-out consent",
     "opt-out": "opt-out consent", "sanctuary": "California Values Act SB 54",
-    "sanctuary state": "California Values Act SB 54", "green light": "Green Light law New York",
+    "sanctuary state": "California Values Act SB 54",
+    # Users say "ICE"; the statutes say "immigration enforcement" (Gov. Code § 7284.4(f)).
+    "ice": "ICE immigration enforcement", "green light": "Green Light law New York",
 }
 
 # Spanish grammar words: translated for the dense encoder only when the question reads as Spanish

@@ -10,6 +10,9 @@ from pathlib import Path
 PRIMARY_AUTHORITIES = frozenset({"statute", "regulation", "case"})
 AUTHORITIES = ("statute", "regulation", "case", "agency", "note", "secondary")
 STATUSES = ("in force", "pending", "failed", "repealed")
+# How an answer lists its sources: the law first, then our notes, agency material, and secondary
+# sources apart under a label that says what they are.
+GROUPS = ("law", "note", "agency", "secondary")
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class Source:
     sha256: str
     corrects: tuple[str, ...] = ()
     history: tuple[str, ...] = ()  # enacting and amending bills, from the front matter
+    cites: tuple[str, ...] = ()  # notes only: the primary law the note relies on
 
     @property
     def is_primary(self) -> bool:
@@ -50,6 +54,11 @@ class Chunk:
     end_line: int  # 1-based, inclusive
     part: int = 0  # window number when a long passage was split
     parts: int = 1
+
+    @property
+    def is_commentary(self) -> bool:
+        """Our commentary on a section ("§ 12801.9 [Notes]", "[History]"), not its rule."""
+        return not self.anchor and self.citation.endswith("]")
 
     @property
     def embed_text(self) -> str:
@@ -106,11 +115,17 @@ class Hit:
     corrections: tuple["Hit", ...] = ()
 
 
+def group_of(source: Source) -> str:
+    """"law" for primary law, else the source's authority ("note", "agency", "secondary")."""
+    return "law" if source.is_primary else source.authority
+
+
 @dataclass(frozen=True)
 class AnswerSentence:
     text: str
     chunk_ids: tuple[str, ...]
-    secondary: bool  # true when the sentence comes from a non-primary source
+    secondary: bool  # true when the sentence is not primary law (a note, or agency material)
+    authority: str = ""  # the authority of its source: "statute", "note", "agency", ...
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import textwrap
 
 from kb.citations import CitationRef
 from kb.indexing import BuildReport, StaleReport
-from kb.models import Answer, Hit, Source
+from kb.models import Answer, Hit, Source, group_of
 
 WIDTH = 80
 PASSAGE_CHARS = 700  # human output shows this much of a passage; --json and `kb cite` show all
@@ -31,6 +31,7 @@ def passage_json(hit: Hit) -> dict:
         "score": round(hit.score, 6),
         "text": c.text,
         "lines": [c.start_line, c.end_line],
+        "group": group_of(s),
         "corrections": [passage_json(n) for n in hit.corrections],
     }
 
@@ -51,7 +52,8 @@ def answer_json(a: Answer) -> dict:
         "question": a.question,
         "abstained": a.abstained,
         "answer": [
-            {"text": s.text, "passages": list(s.chunk_ids), "secondary": s.secondary}
+            {"text": s.text, "passages": list(s.chunk_ids), "secondary": s.secondary,
+             "authority": s.authority}
             for s in a.sentences
         ],
         "passages": [passage_json(h) for h in a.hits],
@@ -140,13 +142,39 @@ def passage_text(n: int, hit: Hit, limit: int | None = PASSAGE_CHARS) -> str:
     return "\n".join(lines)
 
 
-def _primary_first(hits: list[Hit]) -> list[Hit]:
-    """Human output lists primary law before other sources, each group in rank order."""
-    return [h for h in hits if h.source.is_primary] + [h for h in hits if not h.source.is_primary]
+# How each group of sources is introduced under an answer: what it is, in plain words.
+GROUP_HEADINGS = {
+    "law": "The law:",
+    "note": "Our notes (kb's own commentary, not law; each cites the law it relies on):",
+    "agency": "Agency material (the agency's statements, not law):",
+    "secondary": "Secondary sources (the FAQ in this corpus: AI-written, not law):",
+}
 
 
-def answer_text(a: Answer) -> str:
-    hits = _primary_first(list(a.hits))
+def _source_line(n: int, hit: Hit, number: dict[str, int]) -> str:
+    """One to three lines for a source: citation, authority and as-of date, then its URL."""
+    c, s = hit.chunk, hit.source
+    group = group_of(s)
+    status = f", {s.status.upper()}" if s.status != "in force" else ""
+    if group == "note":
+        lines = [f"[{n}] {_clip(s.title, WIDTH - 8)}", f"    {s.path} · note, as of {s.as_of}"]
+    elif group == "secondary":
+        fixes = ", ".join(f"[{number[x.chunk.id]}]" if x.chunk.id in number else x.source.path
+                          for x in hit.corrections)
+        fix = f" · corrected by {fixes}" if fixes else ""
+        lines = [f"[{n}] {c.citation} · {s.authority}{status}{fix}"]
+    else:
+        lines = [f"[{n}] {c.citation} · {s.authority}{status}, as of {s.as_of}"]
+        if s.url:
+            lines.append(f"    {s.url}")  # never broken: it must stay copyable
+    first = textwrap.fill(lines[0], WIDTH, subsequent_indent="    ", break_on_hyphens=False)
+    return "\n".join([first, *lines[1:]])
+
+
+def answer_text(a: Answer, full: bool = False) -> str:
+    """The answer, then its sources by group (law, notes, agency, secondary), one to three
+    lines each; `full` adds every passage's text."""
+    hits = list(a.hits)
     number = {h.chunk.id: i + 1 for i, h in enumerate(hits)}
     out = []
     if a.abstained:
@@ -159,13 +187,23 @@ def answer_text(a: Answer) -> str:
         out.append("Answer:")
         for s in a.sentences:
             marks = "".join(f"[{number[c]}]" for c in s.chunk_ids if c in number)
-            tag = " (not primary law)" if s.secondary else ""
+            tag = {"note": " (our note)", "agency": " (the agency's statement, not law)"}.get(s.authority, "")
             out.append(_wrap(f"{s.text} {marks}{tag}", "  "))
     else:
         out.append("No single sentence answers this; the passages below are the closest.")
-    out.append("\nSources:")
-    out.append("\n\n".join(passage_text(number[h.chunk.id], h) for h in hits))
-    return "\n".join(out)
+    group = None
+    for h in hits:
+        if group_of(h.source) != group:
+            group = group_of(h.source)
+            out.append("\n" + GROUP_HEADINGS[group])
+        if full:
+            out.append(passage_text(number[h.chunk.id], h, limit=None))
+            out.append("")
+        else:
+            out.append(_source_line(number[h.chunk.id], h, number))
+    if not full:
+        out.append("\nWhole passages: kb ask --full, or kb cite CITATION.")
+    return "\n".join(out).rstrip()
 
 
 def hits_text(hits: list[Hit], limit: int | None = PASSAGE_CHARS) -> str:

@@ -105,11 +105,13 @@ def source_to_json(s: Source) -> dict:
         "id": s.id, "title": s.title, "citation": s.citation, "jurisdiction": s.jurisdiction,
         "authority": s.authority, "url": s.url, "as_of": s.as_of, "status": s.status,
         "path": s.path, "sha256": s.sha256, "corrects": list(s.corrects), "history": list(s.history),
+        "cites": list(s.cites),
     }
 
 
 def source_from_json(d: dict) -> Source:
-    return Source(**{**d, "corrects": tuple(d.get("corrects", ())), "history": tuple(d.get("history", ()))})
+    return Source(**{**d, "corrects": tuple(d.get("corrects", ())), "history": tuple(d.get("history", ())),
+                     "cites": tuple(d.get("cites", ()))})
 
 
 def write_index(

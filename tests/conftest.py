@@ -108,9 +108,26 @@ authority: note
 url: https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=VEH&sectionNum=9999.1.
 as_of: 2026-11-25
 corrects: [faq-test#Q1]
+cites: ["Cal. Veh. Code § 9999.1"]
 ---
 
 The guide's year is wrong: the license law passed in 2013 (Cal. Veh. Code § 9999.1).
+"""
+
+OPT_OUT_NOTE = """\
+---
+id: note-faq-test-q2
+title: "Correction: there is no opt-out"
+citation: "kb correction note to FAQ Q2"
+jurisdiction: CA
+authority: note
+url: https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=VEH&sectionNum=9999.1.
+as_of: 2026-11-25
+corrects: [faq-test#Q2]
+cites: ["18 U.S.C. § 9721(b)(1)", "Cal. Veh. Code § 9999.1(a)", "Cal. Veh. Code § 1234"]
+---
+
+There is no opt-out form: no law lets a person stop the department from giving records to a government agency. The guide's form does not exist (AB 77 created none).
 """
 
 

@@ -78,3 +78,13 @@ def test_ids_are_stable_and_unique(tmp_path):
     second = _chunks(tmp_path / "2", {"s.md": STATUTE})
     assert [c.id for c in first] == [c.id for c in second]
     assert len({c.id for c in first}) == len(first)
+
+
+def test_a_text_heading_is_the_section_itself_and_notes_are_commentary(tmp_path):
+    body = STATUTE.split("## (a)")[0] + "## Text\n\nThe department may not sell addresses.\n\n## Notes\n\nOur view.\n"
+    chunks = _chunks(tmp_path, {"s.md": body})
+    by_text = {c.text: c for c in chunks}
+    rule = by_text["The department may not sell addresses."]
+    assert rule.citation == "Cal. Veh. Code § 9999.1" and not rule.is_commentary
+    notes = by_text["Our view."]
+    assert notes.citation == "Cal. Veh. Code § 9999.1 [Notes]" and notes.is_commentary

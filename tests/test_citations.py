@@ -76,3 +76,66 @@ def test_labels_keep_their_case():
 def test_format_round_trips():
     ref = CitationRef("us-cfr-6", "37.33", ("b",))
     assert parse_citation(format_citation(ref)) == ref
+
+
+# One common form per code, as staff type them: every one of California's 29 codes parses.
+CALIFORNIA_CODES = [
+    ("Bus. & Prof. Code § 17200", "Cal. Bus. & Prof. Code § 17200"),
+    ("B&P 17200", "Cal. Bus. & Prof. Code § 17200"),
+    ("Civil Code section 1798.24", "Cal. Civ. Code § 1798.24"),
+    ("Code Civ. Proc. § 425.16", "Cal. Civ. Proc. Code § 425.16"),
+    ("CCP 1985.3", "Cal. Civ. Proc. Code § 1985.3"),
+    ("Commercial Code 9102", "Cal. Com. Code § 9102"),
+    ("Corp. Code § 5047", "Cal. Corp. Code § 5047"),
+    ("Education Code section 234.7", "Cal. Educ. Code § 234.7"),
+    ("Elec. Code § 2194", "Cal. Elec. Code § 2194"),
+    ("Evid. Code, § 1040, subd. (b)", "Cal. Evid. Code § 1040(b)"),
+    ("Family Code 3011", "Cal. Fam. Code § 3011"),
+    ("Fin. Code § 4052", "Cal. Fin. Code § 4052"),
+    ("Fish & G. Code § 12000", "Cal. Fish & Game Code § 12000"),
+    ("Food & Agr. Code § 12", "Cal. Food & Agric. Code § 12"),
+    ("Gov. Code § 8310.3", "Cal. Gov. Code § 8310.3"),
+    ("Harb. & Nav. Code § 651", "Cal. Harb. & Nav. Code § 651"),
+    ("Health & Saf. Code § 11362.5", "Cal. Health & Safety Code § 11362.5"),
+    ("H&S 11350", "Cal. Health & Safety Code § 11350"),
+    ("Ins. Code § 791.13", "Cal. Ins. Code § 791.13"),
+    ("Lab. Code § 1019", "Cal. Lab. Code § 1019"),
+    ("Mil. & Vet. Code § 394", "Cal. Mil. & Vet. Code § 394"),
+    ("Penal Code 832.7", "Cal. Penal Code § 832.7"),
+    ("Pen. Code, § 832.7, subd. (b)", "Cal. Penal Code § 832.7(b)"),
+    ("PC 422.6(a)", "Cal. Penal Code § 422.6(a)"),
+    ("Section 832.7 of the Penal Code", "Cal. Penal Code § 832.7"),
+    ("Prob. Code § 4701", "Cal. Prob. Code § 4701"),
+    ("Pub. Contract Code § 1101", "Cal. Pub. Cont. Code § 1101"),
+    ("Pub. Resources Code § 21000", "Cal. Pub. Res. Code § 21000"),
+    ("Public Utilities Code section 2891", "Cal. Pub. Util. Code § 2891"),
+    ("Rev. & Tax. Code § 19542", "Cal. Rev. & Tax. Code § 19542"),
+    ("Sts. & Hy. Code § 100", "Cal. Sts. & High. Code § 100"),
+    ("Unemp. Ins. Code § 1094", "Cal. Unemp. Ins. Code § 1094"),
+    ("Veh. Code § 1808.48", "Cal. Veh. Code § 1808.48"),
+    ("Water Code section 10720", "Cal. Water Code § 10720"),
+    ("Welf. & Inst. Code § 827(a)(1)", "Cal. Welf. & Inst. Code § 827(a)(1)"),
+    ("W&I 300", "Cal. Welf. & Inst. Code § 300"),
+]
+
+
+@pytest.mark.parametrize("text,expected", CALIFORNIA_CODES)
+def test_every_california_code_is_readable(text, expected):
+    assert parse_citation(text).format() == expected
+
+
+def test_the_table_holds_all_29_codes_and_each_official_form_round_trips():
+    from kb.citations import CA_CODES, official_url
+
+    assert len(CA_CODES) == 29
+    for code in CA_CODES:
+        ref = CitationRef(code, "100.5", ("a", "1"))
+        assert parse_citation(format_citation(ref)) == ref, code
+        assert official_url(ref).endswith(f"lawCode={CA_CODES[code][1]}&sectionNum=100.5.")
+    covered = {parse_citation(text).code for text, _ in CALIFORNIA_CODES}
+    assert covered == set(CA_CODES)
+
+
+@pytest.mark.parametrize("text", ["the PC I bought in 2019", "my W&I case", "is the ccp relevant"])
+def test_code_shorthand_without_a_section_number_is_no_citation(text):
+    assert find_citations(text) == []

@@ -5,11 +5,11 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from conftest import FAKE_MODEL
+from conftest import FAKE_MODEL, OPT_OUT_NOTE, write_corpus
 from kb.cli import app
 
 PASSAGE_KEYS = {"id", "citation", "title", "source", "url", "authority", "jurisdiction", "as_of",
-                "status", "score", "text", "lines", "corrections"}
+                "status", "score", "text", "lines", "group", "corrections"}
 SOURCE_KEYS = {"id", "citation", "title", "source", "url", "authority", "jurisdiction", "as_of", "status"}
 
 
@@ -39,8 +39,26 @@ def test_ask_on_a_missing_index_builds_it_first_and_says_so(run, settings):
     assert all(set(p) == PASSAGE_KEYS for p in data["passages"])
     ids = {p["id"] for p in data["passages"]}
     for sentence in data["answer"]:
-        assert set(sentence) == {"text", "passages", "secondary"}
+        assert set(sentence) == {"text", "passages", "secondary", "authority"}
         assert set(sentence["passages"]) <= ids
+    groups = [p["group"] for p in data["passages"]]
+    assert groups == sorted(groups, key=["law", "note", "agency", "secondary"].index)
+    faq = [p for p in data["passages"] if p["group"] == "secondary"]
+    assert all(p["authority"] == "secondary" for p in faq)
+
+
+def test_ask_human_output_lists_sources_by_group_in_80_columns(run, settings):
+    write_corpus(settings.corpus_dir, {"notes/faq-q2.md": OPT_OUT_NOTE})
+    result = run("ask", "Can I opt out with an AB 77 form?")  # a known bill: never abstained on
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.startswith("Answer:\n  There is no opt-out form")
+    assert out.index("The law:") < out.index("Our notes") < out.index("Secondary sources (the FAQ")
+    assert "FAQ, Test guide, Q2 · secondary · corrected by [" in out
+    assert all(len(line) <= 80 for line in out.splitlines() if not line.strip().startswith("https://"))
+    assert out.rstrip().endswith("Whole passages: kb ask --full, or kb cite CITATION.")
+    full = run("ask", "Can I opt out with an AB 77 form?", "--full").stdout
+    assert "Any government agency may receive personal information" in full
 
 
 def test_search_json_contract_and_modes(run):
@@ -81,7 +99,8 @@ def test_cite_of_a_section_the_corpus_lacks_exits_1_with_a_clear_message(run):
     result = run("cite", "Veh. Code § 12345")
     assert result.exit_code == 1
     assert result.stderr.strip().endswith(
-        "kb: error: the corpus has no Cal. Veh. Code § 12345 (`kb sources` lists what it holds)")
+        "kb: error: the corpus has no Cal. Veh. Code § 12345 (`kb sources` lists what it holds); the official "
+        "text is at https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=VEH&sectionNum=12345.")
     result = run("cite", "VC 9999.1(z)")
     assert result.exit_code == 1
     assert "Cal. Veh. Code § 9999.1 in the corpus has no subdivision (z) (it has (a), (b))" in result.stderr

@@ -2,7 +2,8 @@ from kb.glossary import expand_query, translate_query
 
 
 def test_spanish_and_shorthand_terms_are_appended_for_lexical_search():
-    assert expand_query("¿puede ICE ver mi dirección del DMV?") == "¿puede ICE ver mi dirección del DMV? (can; address)"
+    assert expand_query("¿puede ICE ver mi dirección del DMV?") == (
+        "¿puede ICE ver mi dirección del DMV? (can; ICE immigration enforcement; address)")
     assert expand_query("my licence adress") == "my licence adress (license; address)"
 
 
@@ -23,3 +24,8 @@ def test_english_questions_are_untouched_by_translation():
 
 def test_whole_words_only():
     assert expand_query("informational") == "informational"
+
+
+def test_ice_is_read_as_immigration_enforcement_the_statutes_term():
+    assert translate_query("can ICE get my info") == "can ICE immigration enforcement get my information"
+    assert "immigration enforcement" in expand_query("will the dmv tell ice")

@@ -99,7 +99,7 @@ def test_onnx_and_sentence_transformers_return_the_same_top_10(real):
         b = [h.chunk.id for h in st.search(q, k=10)]
         if a != b:
             differ.append(q)
-    assert type(st.embedder()).__name__ == "SentenceTransformerEmbedder"
+    assert type(st.searcher.encoder()).__name__ == "SentenceTransformerEmbedder"
     assert differ == []
 
 
@@ -113,7 +113,7 @@ def test_missing_onnx_export_falls_back_to_sentence_transformers_and_says_so(rea
         notices: list[str] = []
         r = Retriever(real.retriever.index, real.retriever.settings, notices=notices)
         hits = r.search("Can police use CLETS for immigration enforcement?", k=3)
-        assert type(r.embedder()).__name__ == "SentenceTransformerEmbedder"
+        assert type(r.searcher.encoder()).__name__ == "SentenceTransformerEmbedder"
         assert any("ONNX encoder" in n and "sentence-transformers (slower)" in n for n in notices)
         assert hits[0].chunk.citation.startswith("Cal. Gov. Code § 15160")
     finally:

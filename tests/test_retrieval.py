@@ -1,4 +1,4 @@
-"""Retrieval details: window collapse, primary-law band, bills, sentence and lexical signals."""
+"""Retrieval details: the question parsed once, window collapse, fusion, lookup, bills."""
 
 from dataclasses import replace
 
@@ -8,12 +8,24 @@ from conftest import STATUTE, write_corpus
 from kb.chunking import ChunkerSettings
 from kb.errors import CitationNotFound, InputError
 from kb.indexing import build_index
+from kb.query import parse_query
 from kb.retrieval import Retriever, RetrievalSettings
 from kb.store import open_index
 
 
 def _open(settings):
     return Retriever(open_index(settings.index_dir), settings)
+
+
+def test_a_question_is_parsed_once_into_every_form_search_needs():
+    q = parse_query("  ¿Puede la migra ver mi licencia AB60? Veh. Code § 12801.9(j) y SB-54  ")
+    assert q.text.startswith("¿Puede") and not q.text.endswith(" ")
+    assert "license" in q.lexical and "licencia" in q.lexical  # BM25 keeps the user's words too
+    assert "licencia" not in q.dense and "license" in q.dense  # the English model sees English
+    assert [c.format() for c in q.citations] == ["Cal. Veh. Code § 12801.9(j)"]
+    assert q.bills == {"AB 60", "SB 54"}
+    with pytest.raises(InputError, match="empty"):
+        parse_query("   ")
 
 
 def test_windows_of_one_passage_appear_once(tmp_path, monkeypatch):
@@ -31,28 +43,31 @@ def test_windows_of_one_passage_appear_once(tmp_path, monkeypatch):
     assert len(citations) == len(set(citations))
 
 
-def test_primary_band_puts_primary_law_first(built):
-    r = _open(built)
-    query = "When was the license law passed?"
-    plain = r.search(query, k=5, primary_band=0.0)
-    banded = r.search(query, k=5, primary_band=0.01)
-    assert not plain[0].source.is_primary  # the FAQ and the note match this wording best
-    first_other = next(i for i, h in enumerate(banded) if not h.source.is_primary)
-    assert all(h.source.is_primary for h in banded[:first_other])
-    assert first_other >= 1
-
-
 def test_fusion_modes_return_the_same_candidates(built):
     r = _open(built)
-    rrf = {row for row, _ in r.ranked("residence address", "hybrid")}
-    r.tuning = replace(RetrievalSettings(), fusion="score")
-    score = {row for row, _ in r.ranked("residence address", "hybrid")}
+    q = parse_query("residence address")
+    score = {row for row, _ in r.searcher.ranked(q, "hybrid")}
+    r.searcher.tuning = replace(RetrievalSettings(), fusion="rrf")
+    rrf = {row for row, _ in r.searcher.ranked(q, "hybrid")}
     assert rrf == score
+
+
+def test_a_filtered_ranking_keeps_only_the_rows_asked_for(built):
+    r = _open(built)
+    q = parse_query("When was the license law passed?")
+    law = r.searcher.ranked(q, keep=lambda row: r.source_of(row).is_primary)
+    assert law and all(r.source_of(row).is_primary for row, _ in law)
+    assert not r.source_of(r.searcher.ranked(q)[0][0]).is_primary  # the FAQ and note win unfiltered
 
 
 def test_unknown_mode_is_refused(built):
     with pytest.raises(InputError, match="unknown mode 'fuzzy'"):
-        _open(built).ranked("x", "fuzzy")
+        _open(built).searcher.ranked(parse_query("x"), "fuzzy")
+
+
+def test_a_cited_section_comes_first_in_search(built):
+    hits = _open(built).search("insurers 18 U.S.C. § 9721(b)(1)", k=3)
+    assert hits[0].chunk.citation == "18 U.S.C. § 9721(b)(1)"
 
 
 def test_bare_section_resolves_when_unique_and_lookup_is_case_tolerant(built):
@@ -67,14 +82,27 @@ def test_cite_of_an_unheld_section_names_what_to_do(built):
         _open(built).cite("18 USC 1")
 
 
+def test_cite_of_a_section_of_any_california_code_is_reported_missing_with_its_url(built):
+    with pytest.raises(CitationNotFound) as exc:
+        _open(built).cite("Penal Code 832.7")
+    assert str(exc.value) == (
+        "the corpus has no Cal. Penal Code § 832.7 (`kb sources` lists what it holds); the official "
+        "text is at https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=PEN&sectionNum=832.7.")
+
+
+def test_cite_of_a_missing_subdivision_lists_those_the_section_has(built):
+    with pytest.raises(CitationNotFound, match=r"has no subdivision \(z\) \(it has \(a\), \(b\)\)"):
+        _open(built).cite("VC 9999.1(z)")
+
+
 def test_names_known_law(built):
     r = _open(built)
-    assert r.names_known_law("what does VC 9999.1 say")
-    assert not r.names_known_law("what does VC 1234 say")
-    assert not r.names_known_law("tell me about AB 60")  # the test corpus names no bill
+    assert r.resolver.names_known_law(parse_query("what does VC 9999.1 say"))
+    assert not r.resolver.names_known_law(parse_query("what does VC 1234 say"))
+    assert not r.resolver.names_known_law(parse_query("tell me about AB 60"))  # no bill in the test corpus
 
 
 def test_lexical_strength_is_zero_for_words_outside_the_corpus(built):
     r = _open(built)
-    assert r.lexical_strength("zebra giraffe") == 0.0
-    assert r.lexical_strength("residence addresses confidential") > 0.5
+    assert r.searcher.lexical_strength(parse_query("zebra giraffe")) == 0.0
+    assert r.searcher.lexical_strength(parse_query("residence addresses confidential")) > 0.5

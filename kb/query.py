@@ -1,0 +1,42 @@
+"""A question, parsed once: its text for each search, the citations and bills it names.
+
+Every later step (lexical search, dense search, citation lookup, abstention, answer sentences)
+reads this record instead of re-deriving its part of the question.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kb.citations import CitationRef, find_citations
+from kb.glossary import expand_query, translate_query
+from kb.text import require_text
+
+_BILL = re.compile(r"\b(AB|SB)\s?-?(\d{1,4})\b", re.IGNORECASE)
+
+
+def bills_in(text: str) -> frozenset[str]:
+    """Bills named in `text`, normalised: "ab60", "AB-60" and "AB 60" are all "AB 60"."""
+    return frozenset(f"{house.upper()} {int(number)}" for house, number in _BILL.findall(text))
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str  # as asked, stripped
+    lexical: str  # for BM25: the text with the corpus's terms for glossary words appended
+    dense: str  # for the embedding: glossary words replaced by the corpus's (English) terms
+    citations: tuple[CitationRef, ...]  # in the order they appear
+    bills: frozenset[str]  # "AB 60", "SB 54"
+
+
+def parse_query(text: str, what: str = "question") -> Query:
+    """The record every retrieval step reads; InputError when `text` is empty."""
+    text = require_text(text, what)
+    return Query(
+        text=text,
+        lexical=expand_query(text),
+        dense=translate_query(text),
+        citations=tuple(ref for ref, _span in find_citations(text)),
+        bills=bills_in(text),
+    )
