@@ -21,30 +21,41 @@ from kb.search import Ranked
 
 @dataclass(frozen=True)
 class AnswerSettings:
-    """How an answer is chosen. Values marked (tuned) were set with `kb eval --split tune`
-    (README, "Answers"); the others are limits on length.
+    """How an answer is chosen. Values marked (tuned) were chosen with `kb eval --split tune`
+    on tests/eval/questions.yaml (README, "Answers", lists the variants tried); the others are
+    limits on length.
 
     abstain_below: the best passage's cosine with the question under which no passage is taken
     to answer it; questions naming a law the corpus holds, or with a strong lexical match
-    (lexical_rescue), are exempt. `kb eval --split tune --calibrate` gives the value (tuned).
-    lexical_rescue: a question whose best passage scores at least this much BM25 per query term
-    is answered even below abstain_below: its distinctive words are in the corpus. 1.0 sits
-    above every unanswerable tuning question (tuned).
-    note_lead: a note answers the question, and its conclusion leads, when the note's best
-    passage, or the FAQ question it corrects, scores at least this share of the best primary
-    passage's score (tuned).
-    law_passages: how many passages of law may give answer sentences; law_floor: a passage of
-    law gives sentences only if it scores at least this share of the best one (tuned).
+    (lexical_rescue), are exempt (tuned, `kb eval --calibrate`). lexical_rescue: a question
+    whose best passage scores at least this much BM25 per query term is answered even below
+    abstain_below: its distinctive words are in the corpus (tuned).
+    question_match: a note leads when the question's cosine with a guide question the note
+    corrects is at least this: the user asked that question, nearly word for word (tuned:
+    0.85 beat 0.65, 0.75 and off by one or two tuning questions).
+    note_lead: otherwise a note leads when its best passage, or the guide question it corrects,
+    scores at least this share of the best passage of law on the fused scale (tuned: 1.0 beat
+    1.1, 1.2 and 1.35, which let the law lead where the note held the answer).
+    summary_weight: a section's plain-language summary counts this much against its own
+    subdivisions, so the answer cites the exact subdivision (tuned: 0.8 of 0.7–1.0).
+    best_sentence: a passage of law rises by this share of the best score times its closest
+    sentence's cosine with the question (tuned: 0.45 of 0–1.0), among the first rerank_depth.
+    law_passages / law_floor: how many passages of law may give answer sentences, and how
+    close to the best they must score (tuned: 3 and 0.75; 2 lost answers).
     second_sentence: a passage's second sentence is added only when its cosine with the
-    question is at least this (tuned); max_sentences caps the answer so it reads at a glance.
+    question is at least this; max_sentences caps the answer so it reads at a glance.
     law_shown / shown_floor: passages of law listed under the answer, and how close to the best
-    one a passage must score to be listed. secondary_floor: a FAQ passage is listed (apart,
+    they must score. secondary_floor / secondary_shown: a FAQ passage is listed (apart,
     labelled) only when it scores at least this share of the best passage of all.
     """
 
-    abstain_below: float = 0.58
+    abstain_below: float = 0.615
     lexical_rescue: float = 1.0
     note_lead: float = 1.0
+    question_match: float = 0.85
+    summary_weight: float = 0.8
+    best_sentence: float = 0.45
+    rerank_depth: int = 10
     law_passages: int = 3
     law_floor: float = 0.75
     second_sentence: float = 0.55
@@ -80,6 +91,7 @@ class _Candidates:
     secondary: Ranked
     best: float  # the best score of any passage
     named: bool = False  # the question names a section or bill whose passages lead `law`
+    law_top: float = 0.0  # the best passage of law's own score, before any named one was put first
 
 
 def answer_question(
@@ -97,12 +109,13 @@ def answer_question(
             question=query.text, abstained=True, sentences=(),
             hits=tuple(retriever.hit(r, s) for r, s in _distinct(retriever, everything)[:3]),
             reason=(f"no passage in the corpus is close enough to the question "
-                    f"(best similarity {best:.2f}, needed {settings.abstain_below:.2f})"),
+                    f"(best similarity {best:.3f}, needed {settings.abstain_below:.3f})"),
         )
-    found = _candidates(retriever, query, everything)
-    composer = _Composer(retriever, query, settings)
+    table = _SentenceTable(retriever, query)
+    found = _candidates(retriever, query, everything, table, settings)
+    composer = _Composer(retriever, table, settings)
     # A question naming a section or bill the corpus holds asks about that law: it leads.
-    lead = None if found.named else _answering_note(retriever, found, settings)
+    lead = None if found.named else _answering_note(retriever, found, table, settings)
     if lead is not None:
         composer.add_note(lead)
         law = _rows_cited_by(retriever, lead, found.law)
@@ -130,13 +143,17 @@ def _distinct(retriever: Retriever, ranked: Ranked) -> Ranked:
     return out
 
 
-def _candidates(retriever: Retriever, query: Query, everything: Ranked) -> _Candidates:
+def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "_SentenceTable",
+                settings: AnswerSettings) -> _Candidates:
     groups: dict[str, Ranked] = {"law": [], "note": [], "agency": [], "secondary": []}
     for row, score in _distinct(retriever, everything):
         groups[group_of(retriever.source_of(row))].append((row, score))
     # Primary law is ranked on its own, over every row: in the fused top few hundred the FAQ
     # and the notes, written in the users' own words, can crowd it out entirely.
     law = _distinct(retriever, _law_ranking(retriever, query))
+    # Notes are weighed against the law on the one fused scale both were ranked on.
+    natural_top = next((score for _row, score in groups["law"]), 0.0)
+    law = _rerank_law(retriever, law, table, settings)
     # A section named in the question comes first; then, for a bill named in the question, the
     # sections its history says it added or amended, each by its best passage for the question.
     first = [r for r in retriever.lookup_rows(query) if retriever.source_of(r).is_primary]
@@ -151,17 +168,54 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked) -> _Cand
         promoted = dict.fromkeys(first)
         law = [(r, top) for r in promoted] + [rs for rs in law if rs[0] not in promoted]
     return _Candidates(law, groups["note"], groups["agency"], groups["secondary"],
-                       everything[0][1] if everything else 0.0, named=bool(first))
+                       everything[0][1] if everything else 0.0, named=bool(first), law_top=natural_top)
+
+
+def _rerank_law(retriever: Retriever, law: Ranked, table: "_SentenceTable", settings: AnswerSettings) -> Ranked:
+    """The best few passages of law, re-ranked for answering: a section's summary gives way to
+    its subdivisions (an answer cites the exact subdivision), and a passage holding a sentence
+    close to the question rises. Passages below `rerank_depth` keep their order, after these."""
+    if not law:
+        return law
+    top = law[0][1] or 1.0
+    head, tail = law[: settings.rerank_depth], law[settings.rerank_depth:]
+    rescored = []
+    for row, score in head:
+        weight = settings.summary_weight if _is_summary(retriever, row) else 1.0
+        closest = max(table.cosines(table.by_row.get(row, [])), default=0.0)
+        rescored.append((row, weight * score + settings.best_sentence * top * closest))
+    rescored.sort(key=lambda rs: -rs[1])
+    floor = min(score for _row, score in rescored)
+    return rescored + [(row, min(score, floor)) for row, score in tail]
+
+
+def _is_summary(retriever: Retriever, row: int) -> bool:
+    """A section's plain-language summary, when the section also has labelled subdivisions."""
+    chunk = retriever.index.chunks[row].chunk
+    if chunk.labels or chunk.anchor or chunk.is_commentary or chunk.heading_trail:
+        return False
+    return any(retriever.index.chunks[r].chunk.labels for r in retriever.resolver.source_rows(chunk.source_id))
 
 
 def _law_ranking(retriever: Retriever, query: Query) -> Ranked:
     return retriever.searcher.ranked(query, keep=lambda row: retriever.source_of(row).is_primary)
 
 
-def _answering_note(retriever: Retriever, found: _Candidates, settings: AnswerSettings) -> str | None:
-    """The note whose conclusion answers the question, if any: the note itself, or the FAQ
-    question it corrects, matches the question at least as well as the best passage of law."""
-    bar = settings.note_lead * (found.law[0][1] if found.law else 0.0)
+def _answering_note(retriever: Retriever, found: _Candidates, table: "_SentenceTable",
+                    settings: AnswerSettings) -> str | None:
+    """The note whose conclusion answers the question, if any: the question is one a note was
+    written to answer (a guide question it corrects, nearly word for word), or the note itself,
+    or the guide question it corrects, matches the question at least as well as the law."""
+    asked = [(row, ids[0]) for row, ids in table.by_row.items()
+             if retriever.index.chunks[row].chunk.anchor
+             and retriever.notes.correcting(retriever.index.chunks[row].chunk.anchor)]
+    if asked:
+        cosines = table.cosines([i for _row, i in asked])
+        best = max(range(len(asked)), key=cosines.__getitem__)
+        if cosines[best] >= settings.question_match:
+            notes = retriever.notes.correcting(retriever.index.chunks[asked[best][0]].chunk.anchor)
+            return retriever.index.chunks[notes[0]].chunk.source_id
+    bar = settings.note_lead * found.law_top
     if found.notes and found.notes[0][1] >= bar:
         return retriever.index.chunks[found.notes[0][0]].chunk.source_id
     for row, score in found.secondary[:1]:
@@ -186,22 +240,33 @@ def _rows_cited_by(retriever: Retriever, note_id: str, law: Ranked) -> Ranked:
     return _distinct(retriever, out)
 
 
+class _SentenceTable:
+    """The stored answer-sentence candidates (text and vector, computed at build time) of an
+    index, by chunk row, and their cosines with the question: choosing sentences costs only
+    dot products."""
+
+    def __init__(self, retriever: Retriever, query: Query):
+        import numpy as np
+
+        self.items, self.vectors = retriever.index.sentences()
+        self.by_row: dict[int, list[int]] = {}
+        for i, item in enumerate(self.items):
+            self.by_row.setdefault(item.row, []).append(i)
+        self.qv = np.asarray(retriever.searcher.vector(query), dtype=np.float32)
+
+    def cosines(self, ids: list[int]) -> list[float]:
+        return [float(c) for c in self.vectors[ids] @ self.qv] if ids else []
+
+
 class _Composer:
     """Collects answer sentences: at most two a passage, those that state its rule."""
 
-    def __init__(self, retriever: Retriever, query: Query, settings: AnswerSettings):
-        import numpy as np
-
+    def __init__(self, retriever: Retriever, table: _SentenceTable, settings: AnswerSettings):
         self.retriever = retriever
+        self.table = table
         self.settings = settings
         self.sentences: list[AnswerSentence] = []
         self.rows: list[int] = []
-        items, vectors = retriever.index.sentences()
-        self._items, self._vectors = items, vectors
-        self._by_row: dict[int, list[int]] = {}
-        for i, item in enumerate(items):
-            self._by_row.setdefault(item.row, []).append(i)
-        self._qv = np.asarray(retriever.searcher.vector(query), dtype=np.float32)
 
     def _add(self, row: int, text: str) -> None:
         if len(self.sentences) >= self.settings.max_sentences:
@@ -217,31 +282,31 @@ class _Composer:
     def add_note(self, note_id: str) -> None:
         """A note's conclusion: the opening sentence of its summary passage."""
         row = self.retriever.notes.first_row(note_id)
-        picked = self._by_row.get(row, [])
+        picked = self.table.by_row.get(row, [])
         if picked:
-            self._add(row, self._items[picked[0]].text)
+            self._add(row, self.table.items[picked[0]].text)
 
     def add_law(self, row: int) -> None:
         """A passage's rule (its opening sentence, which the corpus writes to stand alone) and,
         when it bears on the question, one more sentence that also stands alone."""
         chunk = self.retriever.index.chunks[row].chunk
-        picked = self._by_row.get(row, [])
+        picked = self.table.by_row.get(row, [])
         if not picked or chunk.is_commentary:  # our notes on a section are not its rule
             return
-        opening = self._items[picked[0]].text
+        items = self.table.items
+        opening = items[picked[0]].text
         # A later window of a long passage opens mid-passage: its first sentence is no rule.
         if chunk.part == 0 and stands_alone(opening):
             self._add(row, opening)
             rest = picked[1:]
         else:
             rest = picked
-        cosines = self._vectors[rest] @ self._qv if rest else []
-        scored = sorted(((float(c), i) for c, i in zip(cosines, rest)), reverse=True)
+        scored = sorted(zip(self.table.cosines(rest), rest), reverse=True)
         for cosine, i in scored:
             if cosine < self.settings.second_sentence:
                 break
-            if stands_alone(self._items[i].text):
-                self._add(row, self._items[i].text)
+            if stands_alone(items[i].text):
+                self._add(row, items[i].text)
                 break
 
 

@@ -138,6 +138,9 @@ def validate_front_matter(meta: dict, rel: str, sha: str) -> Source:
         cites = [cites]
     if not all(isinstance(c, str) for c in cites):
         raise CorpusError(f"{rel}: cites must be a list of citations, e.g. [\"Cal. Veh. Code § 1808.48\"]")
+    label = meta.get("label") or ""
+    if not isinstance(label, str) or len(label) > 120:
+        raise CorpusError(f"{rel}: label must be one short line (at most 120 characters) saying what the source is")
     if values["authority"] in ("statute", "regulation") and values["jurisdiction"].upper() in ("CA", "US"):
         _check_citation(values["citation"], rel)
     return Source(
@@ -154,6 +157,7 @@ def validate_front_matter(meta: dict, rel: str, sha: str) -> Source:
         corrects=tuple(corrects),
         history=tuple(h.strip() for h in history),
         cites=tuple(c.strip() for c in cites),
+        label=label.strip(),
     )
 
 

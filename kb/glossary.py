@@ -34,8 +34,9 @@ GLOSSARY: dict[str, str] = {
     # spelling variants and shorthand
     "papers": "documents", "photo": "photograph", "photos": "photographs", "pic": "photograph",
     "picture": "photograph", "sell": "sale", "home address": "residence address",
-    "licence": "license", "licences": "licenses", "adress": "address", "addres": "address",
-    "info": "information", "ssn": "social security number", "dl": "driver's license",
+    "licence": "license", "licences": "licenses", "lisence": "license", "liscense": "license",
+    "lisense": "license", "licsense": "license", "lincense": "license", "adress": "address", "addres": "address",
+    "info": "information", "bank": "financial institution", "banks": "financial institutions", "ssn": "social security number", "dl": "driver's license",
     "ab60": "AB 60", "sb54": "SB 54", "ab1766": "AB 1766", "ab1747": "AB 1747", "ab1660": "AB 1660",
     "dppa": "Driver's Privacy Protection Act", "realid": "REAL ID", "opt out": "opt-out consent",
     "opt-out": "opt-out consent", "sanctuary": "California Values Act SB 54",

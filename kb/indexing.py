@@ -66,9 +66,16 @@ MIN_SENTENCE_CHARS = 25
 
 
 def candidate_sentences(chunks) -> list[Sentence]:
-    """Every sentence an answer may quote, with the row of the chunk it belongs to."""
+    """Every sentence an answer may quote, with the row of the chunk it belongs to. A guide's
+    passage (never quoted) is represented by its question instead ("What is the process … to opt
+    out …?"): a user asking that question is answered by the note that corrects it."""
     out = []
     for row, chunk in enumerate(chunks):
+        if chunk.anchor:
+            question = chunk.heading_trail[-1].split(". ", 1)[-1] if chunk.heading_trail else ""
+            if chunk.part == 0 and len(question) >= MIN_SENTENCE_CHARS:
+                out.append(Sentence(row, question, sha256_text(question)))
+            continue
         for sentence in split_sentences(chunk.text):
             if len(sentence) >= MIN_SENTENCE_CHARS:
                 out.append(Sentence(row, sentence, sha256_text(sentence)))

@@ -98,12 +98,12 @@ class CitationResolver:
         return self._bills
 
     def sources_of_bills(self, bills: frozenset[str]) -> list[Source]:
-        """Primary-law sources whose history or title names one of `bills`: the sections a bill
-        added or amended ("what did AB 1766 change?" asks for exactly these)."""
+        """Primary-law sources whose history names one of `bills`: the sections a bill added or
+        amended ("what did AB 1766 change?" asks for exactly these). Titles are not read: a
+        title's "(AB 60)" names the subject, not the bill that changed the section."""
         if not bills:
             return []
-        return [s for s in self.index.sources
-                if s.is_primary and bills & bills_in(" ".join(s.history) + " " + s.title)]
+        return [s for s in self.index.sources if s.is_primary and bills & bills_in(" ".join(s.history))]
 
     def names_known_law(self, query: Query) -> bool:
         """Whether the question names a bill the corpus records or a section it holds: such a

@@ -32,6 +32,7 @@ class Source:
     corrects: tuple[str, ...] = ()
     history: tuple[str, ...] = ()  # enacting and amending bills, from the front matter
     cites: tuple[str, ...] = ()  # notes only: the primary law the note relies on
+    label: str = ""  # how answers introduce a non-primary source ("AI-written, not law")
 
     @property
     def is_primary(self) -> bool:

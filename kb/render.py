@@ -147,7 +147,7 @@ GROUP_HEADINGS = {
     "law": "The law:",
     "note": "Our notes (kb's own commentary, not law; each cites the law it relies on):",
     "agency": "Agency material (the agency's statements, not law):",
-    "secondary": "Secondary sources (the FAQ in this corpus: AI-written, not law):",
+    "secondary": "Secondary sources (not law):",
 }
 
 
@@ -162,7 +162,7 @@ def _source_line(n: int, hit: Hit, number: dict[str, int]) -> str:
         fixes = ", ".join(f"[{number[x.chunk.id]}]" if x.chunk.id in number else x.source.path
                           for x in hit.corrections)
         fix = f" · corrected by {fixes}" if fixes else ""
-        lines = [f"[{n}] {c.citation} · {s.authority}{status}{fix}"]
+        lines = [f"[{n}] {c.citation} · {s.label or s.authority}{status}{fix}"]
     else:
         lines = [f"[{n}] {c.citation} · {s.authority}{status}, as of {s.as_of}"]
         if s.url:

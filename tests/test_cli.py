@@ -5,7 +5,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from conftest import FAKE_MODEL, OPT_OUT_NOTE, write_corpus
+from conftest import FAKE_MODEL, FAQ, OPT_OUT_NOTE, write_corpus
 from kb.cli import app
 
 PASSAGE_KEYS = {"id", "citation", "title", "source", "url", "authority", "jurisdiction", "as_of",
@@ -48,13 +48,15 @@ def test_ask_on_a_missing_index_builds_it_first_and_says_so(run, settings):
 
 
 def test_ask_human_output_lists_sources_by_group_in_80_columns(run, settings):
-    write_corpus(settings.corpus_dir, {"notes/faq-q2.md": OPT_OUT_NOTE})
+    labelled = FAQ.replace("authority: secondary", 'authority: secondary\nlabel: "a test guide, not law"')
+    write_corpus(settings.corpus_dir, {"notes/faq-q2.md": OPT_OUT_NOTE, "secondary/faq-test.md": labelled})
     result = run("ask", "Can I opt out with an AB 77 form?")  # a known bill: never abstained on
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert out.startswith("Answer:\n  There is no opt-out form")
-    assert out.index("The law:") < out.index("Our notes") < out.index("Secondary sources (the FAQ")
-    assert "FAQ, Test guide, Q2 · secondary · corrected by [" in out
+    assert out.index("The law:") < out.index("Our notes") < out.index("Secondary sources (not law):")
+    assert "FAQ, Test guide, Q2 · a test guide, not law · corrected by [" in out
+    assert "Secondary sources (not law):" in out
     assert all(len(line) <= 80 for line in out.splitlines() if not line.strip().startswith("https://"))
     assert out.rstrip().endswith("Whole passages: kb ask --full, or kb cite CITATION.")
     full = run("ask", "Can I opt out with an AB 77 form?", "--full").stdout

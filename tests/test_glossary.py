@@ -17,7 +17,7 @@ def test_translation_replaces_words_for_the_english_encoder():
 
 
 def test_english_questions_are_untouched_by_translation():
-    question = "can a bank get my address from the DMV in LA"
+    question = "can a landlord get my address from the DMV in LA"
     assert translate_query(question) == question
     assert expand_query(question) == question
 
