@@ -157,7 +157,7 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
     # A section named in the question comes first; then, for a bill named in the question, the
     # sections its history says it added or amended, each by its best passage for the question.
     first = [r for r in retriever.lookup_rows(query) if retriever.source_of(r).is_primary]
-    enacted = {s.id for s in retriever.resolver.sources_of_bills(query.bills)}
+    enacted = {s.id for s in retriever.resolver.sources_of_bills(query.bills_asked)}
     for row, _score in law:
         chunk = retriever.index.chunks[row].chunk
         if chunk.source_id in enacted and not chunk.is_commentary:

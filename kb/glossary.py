@@ -45,6 +45,15 @@ GLOSSARY: dict[str, str] = {
     "ice": "ICE immigration enforcement", "green light": "Green Light law New York",
 }
 
+# Words of access and sharing: users ask whether someone can "get" or "see" records, or whether
+# the DMV will "give" or "share" them; the statutes say "obtain", "access" and "disclose". Added
+# to the lexical query only: the embedding already reads these verbs as near-synonyms, and
+# replacing them made dense answers worse on the tuning questions.
+ACCESS_WORDS: dict[str, str] = {
+    "get": "obtain disclose", "see": "access", "give": "disclose", "hand over": "disclose",
+    "share": "disclose", "shares": "discloses", "sharing": "disclosure", "shared": "disclosed",
+}
+
 # Spanish grammar words: translated for the dense encoder only when the question reads as Spanish
 # (they mean nothing to BM25, whose English stop-word list drops their translations anyway).
 SPANISH_WORDS: dict[str, str] = {
@@ -73,11 +82,18 @@ def translate_query(text: str) -> str:
     return text
 
 
+_ACCESS_PATTERN = re.compile(
+    r"(?<!\w)(" + "|".join(re.escape(k) for k in sorted(ACCESS_WORDS, key=len, reverse=True)) + r")(?!\w)",
+    re.IGNORECASE,
+)
+
+
 def expand_query(text: str) -> str:
     """`text` with the corpus's terms for any glossary words appended (each once)."""
     extra: list[str] = []
-    for m in _PATTERN.finditer(text):
-        term = GLOSSARY[m.group(1).lower()]
+    found = [(m.start(), GLOSSARY[m.group(1).lower()]) for m in _PATTERN.finditer(text)]
+    found += [(m.start(), ACCESS_WORDS[m.group(1).lower()]) for m in _ACCESS_PATTERN.finditer(text)]
+    for _start, term in sorted(found):
         if term not in extra and term.lower() not in text.lower():
             extra.append(term)
     return f"{text} ({'; '.join(extra)})" if extra else text

@@ -14,6 +14,12 @@ from kb.glossary import expand_query, translate_query
 from kb.text import require_text
 
 _BILL = re.compile(r"\b(AB|SB)\s?-?(\d{1,4})\b", re.IGNORECASE)
+# "my AB 60 license", "AB 60 applicants", "licencia AB60": the bill's number used as the name of
+# a license or of the people who hold one, not a question about the bill itself.
+_NAMED = r"(?:licen[cs]es?|licencias?|lisences?|cards?|ids?|holders?|applicants?|drivers?|" \
+         r"documents?|papers?|program|dl)"
+_AS_NAME_AFTER = re.compile(rf"\s*{_NAMED}\b", re.IGNORECASE)
+_AS_NAME_BEFORE = re.compile(rf"\b{_NAMED}\s*(?:de\s+|del\s+)?$", re.IGNORECASE)
 
 
 def bills_in(text: str) -> frozenset[str]:
@@ -28,6 +34,7 @@ class Query:
     dense: str  # for the embedding: glossary words replaced by the corpus's (English) terms
     citations: tuple[CitationRef, ...]  # in the order they appear
     bills: frozenset[str]  # "AB 60", "SB 54"
+    bills_asked: frozenset[str] = frozenset()  # those asked about, not used to name a license
 
 
 def parse_query(text: str, what: str = "question") -> Query:
@@ -39,4 +46,8 @@ def parse_query(text: str, what: str = "question") -> Query:
         dense=translate_query(text),
         citations=tuple(ref for ref, _span in find_citations(text)),
         bills=bills_in(text),
+        bills_asked=frozenset(
+            f"{m.group(1).upper()} {int(m.group(2))}" for m in _BILL.finditer(text)
+            if not _AS_NAME_AFTER.match(text, m.end()) and not _AS_NAME_BEFORE.search(text[: m.start()])
+        ),
     )

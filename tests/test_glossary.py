@@ -19,7 +19,7 @@ def test_translation_replaces_words_for_the_english_encoder():
 def test_english_questions_are_untouched_by_translation():
     question = "can a landlord get my address from the DMV in LA"
     assert translate_query(question) == question
-    assert expand_query(question) == question
+    assert expand_query(question) == question + " (obtain disclose)"  # "get": see below
 
 
 def test_whole_words_only():
@@ -29,3 +29,9 @@ def test_whole_words_only():
 def test_ice_is_read_as_immigration_enforcement_the_statutes_term():
     assert translate_query("can ICE get my info") == "can ICE immigration enforcement get my information"
     assert "immigration enforcement" in expand_query("will the dmv tell ice")
+
+
+def test_words_of_access_reach_bm25_in_the_statutes_terms_but_leave_the_embedding_alone():
+    assert expand_query("can ICE get my papers") == (
+        "can ICE get my papers (ICE immigration enforcement; obtain disclose; documents)")
+    assert translate_query("will the DMV share my address") == "will the DMV share my address"

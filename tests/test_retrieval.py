@@ -24,6 +24,7 @@ def test_a_question_is_parsed_once_into_every_form_search_needs():
     assert "licencia" not in q.dense and "license" in q.dense  # the English model sees English
     assert [c.format() for c in q.citations] == ["Cal. Veh. Code § 12801.9(j)"]
     assert q.bills == {"AB 60", "SB 54"}
+    assert q.bills_asked == {"SB 54"}  # "licencia AB60" names the license, not the bill
     with pytest.raises(InputError, match="empty"):
         parse_query("   ")
 
