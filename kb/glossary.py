@@ -38,7 +38,8 @@ GLOSSARY: dict[str, str] = {
     "lisense": "license", "licsense": "license", "lincense": "license", "adress": "address", "addres": "address",
     "info": "information", "bank": "financial institution", "banks": "financial institutions", "ssn": "social security number", "dl": "driver's license",
     "ab60": "AB 60", "sb54": "SB 54", "ab1766": "AB 1766", "ab1747": "AB 1747", "ab1660": "AB 1660",
-    "dppa": "Driver's Privacy Protection Act", "realid": "REAL ID", "opt out": "opt-out consent",
+    "dppa": "Driver's Privacy Protection Act",
+    "clets": "CLETS California Law Enforcement Telecommunications System", "realid": "REAL ID", "opt out": "opt-out consent",
     "opt-out": "opt-out consent", "sanctuary": "California Values Act SB 54",
     "sanctuary state": "California Values Act SB 54",
     # Users say "ICE"; the statutes say "immigration enforcement" (Gov. Code § 7284.4(f)).

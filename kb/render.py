@@ -11,6 +11,7 @@ from kb.indexing import BuildReport, StaleReport
 from kb.models import Answer, Hit, Source, group_of
 
 WIDTH = 80
+HEIGHT = 40  # an answer without --full fits an 80 × 40 terminal: the law's sources come first
 PASSAGE_CHARS = 700  # human output shows this much of a passage; --json and `kb cite` show all
 
 
@@ -159,7 +160,7 @@ def _source_line(n: int, hit: Hit, number: dict[str, int]) -> str:
     if group == "note":
         lines = [f"[{n}] {_clip(s.title, WIDTH - 8)}", f"    {s.path} · note, as of {s.as_of}"]
     elif group == "secondary":
-        fixes = ", ".join(f"[{number[x.chunk.id]}]" if x.chunk.id in number else x.source.path
+        fixes = ", ".join(f"[{number[x.chunk.id]}]" if x.chunk.id in number else x.source.id
                           for x in hit.corrections)
         fix = f" · corrected by {fixes}" if fixes else ""
         lines = [f"[{n}] {c.citation} · {s.label or s.authority}{status}{fix}"]
@@ -171,18 +172,37 @@ def _source_line(n: int, hit: Hit, number: dict[str, int]) -> str:
     return "\n".join([first, *lines[1:]])
 
 
+def terminal_rows(text: str, width: int = WIDTH) -> int:
+    """Rows `text` takes on a terminal `width` columns wide (a long URL wraps)."""
+    return sum(max(1, -(-len(line) // width)) for line in text.splitlines())
+
+
 def answer_text(a: Answer, full: bool = False) -> str:
     """The answer, then its sources by group (law, notes, agency, secondary), one to three
-    lines each; `full` adds every passage's text."""
+    lines each, in at most HEIGHT rows: sources no answer sentence quotes are dropped from the
+    end (secondary first, the law last) when there is no room, and the last line says how many.
+    `full` shows every source with its whole passage instead."""
+    if a.abstained:
+        out = [_wrap(f"No answer: {a.reason}. The corpus may not cover this question.", "")]
+        if a.hits:
+            out.append("\nNearest passages (not an answer):")
+            out.extend(_wrap(f"{h.chunk.citation} — {h.source.title}", "  ") for h in a.hits[:3])
+        return "\n".join(out)
     hits = list(a.hits)
+    text = _answer_with(a, hits, full)
+    quoted = {c for s in a.sentences for c in s.chunk_ids}
+    order = {"secondary": 0, "agency": 1, "note": 2, "law": 3}
+    droppable = sorted((h for h in hits if h.chunk.id not in quoted),
+                       key=lambda h: (order[group_of(h.source)], -hits.index(h)))
+    while not full and terminal_rows(text) > HEIGHT and droppable:
+        hits.remove(droppable.pop(0))
+        text = _answer_with(a, hits, full, dropped=len(a.hits) - len(hits))
+    return text
+
+
+def _answer_with(a: Answer, hits: list[Hit], full: bool, dropped: int = 0) -> str:
     number = {h.chunk.id: i + 1 for i, h in enumerate(hits)}
     out = []
-    if a.abstained:
-        out.append(_wrap(f"No answer: {a.reason}. The corpus may not cover this question.", ""))
-        if hits:
-            out.append("\nNearest passages (not an answer):")
-            out.extend(_wrap(f"{h.chunk.citation} — {h.source.title}", "  ") for h in hits[:3])
-        return "\n".join(out)
     if a.sentences:
         out.append("Answer:")
         for s in a.sentences:
@@ -202,7 +222,8 @@ def answer_text(a: Answer, full: bool = False) -> str:
         else:
             out.append(_source_line(number[h.chunk.id], h, number))
     if not full:
-        out.append("\nWhole passages: kb ask --full, or kb cite CITATION.")
+        more = f" and {dropped} more source{'s' if dropped != 1 else ''}" if dropped else ""
+        out.append(f"\nWhole passages{more}: kb ask --full, or kb cite CITATION.")
     return "\n".join(out).rstrip()
 
 

@@ -1,0 +1,24 @@
+"""Human output of an answer: within an 80 × 40 terminal, quoted sources always kept."""
+
+from kb.models import Answer, AnswerSentence
+from kb.render import HEIGHT, answer_text, terminal_rows
+from kb.retrieval import Retriever
+from kb.store import open_index
+
+
+def test_a_long_answer_drops_unquoted_sources_to_fit_and_says_how_many(built):
+    r = Retriever(open_index(built.index_dir), built)
+    hits = [r.hit(row, 1.0) for row in range(len(r.index.chunks))]
+    quoted = hits[-1]  # the last listed: it must survive the trimming all the same
+    long = " ".join(["The department keeps residence addresses confidential."] * 14)
+    answer = Answer("q", False, (AnswerSentence(long, (quoted.chunk.id,), False, "statute"),), tuple(hits))
+    text = answer_text(answer)
+    assert terminal_rows(text) <= HEIGHT < terminal_rows(answer_text(answer, full=True))
+    assert quoted.chunk.citation in text and text.count("[") >= 2
+    dropped = len(hits) - text.count("\n[")
+    assert dropped > 0 and text.endswith(f"Whole passages and {dropped} more sources: kb ask --full, or kb cite CITATION.")
+
+
+def test_rows_count_wrapped_lines():
+    assert terminal_rows("x" * 80) == 1
+    assert terminal_rows("x" * 81 + "\n\nshort") == 4
