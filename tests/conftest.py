@@ -128,6 +128,15 @@ def write_corpus(root: Path, files: dict[str, str] | None = None) -> Path:
     return root
 
 
+def generation(index_dir: Path) -> Path:
+    """The folder of the generation CURRENT points at: where an index's files are."""
+    from kb.generations import generations_dir, read_pointer
+
+    gid = read_pointer(index_dir)
+    assert gid is not None, f"no CURRENT pointer in {index_dir}"
+    return generations_dir(index_dir) / gid
+
+
 @pytest.fixture
 def corpus_dir(tmp_path: Path) -> Path:
     return write_corpus(tmp_path / "corpus")
