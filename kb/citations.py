@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kb.errors import InputError
+from kb.errors import InputError, quoted
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,7 @@ def parse_citation(text: str) -> CitationRef:
     found = find_citations(text)
     if not found:
         raise InputError(
-            f"not a citation I can read: {text!r} "
+            f"not a citation I can read: {quoted(text)} "
             "(try forms like 'Cal. Veh. Code § 12801.9(j)', 'VC 12801.9', "
             "'Gov. Code § 7284.6(a)(1)(D)', '18 U.S.C. § 2721(b)(1)' or '13 CCR 350.14')"
         )
