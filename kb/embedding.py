@@ -175,11 +175,17 @@ class SentenceTransformerEmbedder:
                     local_files_only=not online,  # holds even if the hub was imported earlier
                 )
             except Exception as exc:  # the library raises many types; all mean "cannot load"
-                hint = ("pass a local model folder with --model" if online else
-                        f"kb works offline: pass a local model folder with --model, or set "
-                        f"{ONLINE_ENV}=1 to let sentence-transformers download it")
+                name = quoted(self.spec.name)
+                if self.spec.path is None and not online:
+                    # The library's own text ("couldn't connect to huggingface.co") would be
+                    # wrong here: nothing was tried over the network.
+                    raise EmbedderError(
+                        f"model {name} is neither a local folder nor in the Hugging Face cache "
+                        f"(kb works offline: pass a model folder with --model, or set "
+                        f"{ONLINE_ENV}=1 to let sentence-transformers download it)"
+                    ) from None
                 reason = quoted(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-                raise EmbedderError(f"cannot load model {quoted(self.spec.name)}: {reason} ({hint})") from None
+                raise EmbedderError(f"cannot load model {name}: {reason}") from None
         return self._model
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 16) -> "np.ndarray":

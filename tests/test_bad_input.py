@@ -153,6 +153,7 @@ def test_a_bad_hashing_model_is_a_message_without_any_network(name, monkeypatch)
         raise AssertionError("kb tried the network")
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
     with pytest.raises(EmbedderError, match=rf"^--model {name}: the hashing embedder takes a "
                                             r"dimension from 8 to 4096"):
         load_embedder(resolve_model(name))
@@ -168,7 +169,7 @@ def test_a_hub_model_name_is_looked_up_offline_unless_the_user_opts_in(tmp_path,
         "def _refuse(*a, **k):\n"
         f"    open({str(tmp_path / 'network-used')!r}, 'w').close()\n"
         "    raise OSError('network refused by the test')\n"
-        "socket.socket.connect = _refuse\n"
+        "socket.socket.connect = socket.getaddrinfo = socket.create_connection = _refuse\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "KB_"))}
     env["PYTHONPATH"] = str(guard)
@@ -180,7 +181,9 @@ def test_a_hub_model_name_is_looked_up_offline_unless_the_user_opts_in(tmp_path,
     assert proc.returncode == 1, proc.stderr[-2000:]
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and len(lines[0]) <= MAX_MESSAGE, proc.stderr[-2000:]
-    assert "no-such-org/no-such-model" in lines[0] and "KB_ONLINE=1" in lines[0]
+    assert lines[0] == ("kb: error: model 'no-such-org/no-such-model' is neither a local folder nor in "
+                        "the Hugging Face cache (kb works offline: pass a model folder with --model, "
+                        "or set KB_ONLINE=1 to let sentence-transformers download it)")
     assert not (tmp_path / "network-used").exists()
 
 
