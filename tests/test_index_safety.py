@@ -111,3 +111,15 @@ def test_an_index_in_the_old_single_folder_layout_is_replaced_but_other_files_ke
     names = sorted(p.name for p in old.iterdir())
     assert names == [".lock", "CURRENT", "generations", "keep-me.txt"]
     assert open_index(old).manifest["counts"]["chunks"] > 0
+
+
+def test_a_second_build_of_the_same_index_is_refused_while_one_runs(built):
+    from filelock import FileLock
+
+    from kb.errors import KbError
+    from kb.generations import LOCK
+
+    with FileLock(str(built.index_dir / LOCK)):  # another build holds the index
+        with pytest.raises(KbError, match="another `kb build` is writing .*; wait for it to finish"):
+            build_index(built)
+    build_index(built)  # and once it is done, building works again

@@ -32,8 +32,9 @@ STAGES = (
     "extras-written", "manifest-written", "generation-renamed", "pointer-written", "switched",
     "pruning", "pruned",
 )
-# Unpaused builds killed at these shares of a build's measured duration.
-TIMED = (0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.72, 0.8, 0.87, 0.94)
+# Unpaused full builds killed at these shares of a full build's measured duration (the first
+# ~40 % is Python starting and importing; the rest is spread over the build's own work).
+TIMED = (0.1, 0.2, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9)
 QUESTION = "What does Cal. Veh. Code § 12800.7 say about documents given to the DMV?"
 EDITED = "ca/veh-12800.7.md"
 
@@ -126,7 +127,7 @@ def test_sigkill_at_every_stage_of_a_build_leaves_a_working_index(world, tmp_pat
     for n, share in enumerate(TIMED, start=100):
         _edit(settings, n)
         before = read_pointer(settings.index_dir)
-        proc = _build_process(settings, {}, full=n % 2 == 0)
+        proc = _build_process(settings, {}, full=True)
         time.sleep(share * duration)
         proc.send_signal(signal.SIGKILL)
         if proc.wait(timeout=30) == -signal.SIGKILL:
