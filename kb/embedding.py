@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Sequence
 
-from kb.errors import EmbedderError, quoted
+from kb.errors import EmbedderError, clip, quoted
 
 if TYPE_CHECKING:
     import numpy as np
@@ -76,7 +76,7 @@ def resolve_model(name: str) -> ModelSpec:
         low, high = _HASHING_DIMS
         if not m or not low <= int(m.group(1)) <= high:
             raise EmbedderError(
-                f"--model {quoted(name)[1:-1]}: the hashing embedder takes a dimension from {low} to "
+                f"--model {clip(name)}: the hashing embedder takes a dimension from {low} to "
                 f"{high}, e.g. hashing-256"
             )
         return ModelSpec(name, None, name)

@@ -50,8 +50,8 @@ class CitationNotFound(KbError):
 QUOTE_CHARS = 80
 
 
-def quoted(value: object, limit: int = QUOTE_CHARS) -> str:
-    """`value` in single quotes, on one line, cut to `limit` characters with an ellipsis."""
+def clip(value: object, limit: int = QUOTE_CHARS) -> str:
+    """`value` as text on one line, cut to `limit` characters with an ellipsis."""
     if isinstance(value, str):
         text = value
     else:  # reprlib stops after a few items and levels, however large the value
@@ -59,6 +59,9 @@ def quoted(value: object, limit: int = QUOTE_CHARS) -> str:
 
         text = reprlib.repr(value)
     text = " ".join(text[: limit * 4].split())  # newlines and tabs would break the one-line rule
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return f"'{text}'"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quoted(value: object, limit: int = QUOTE_CHARS) -> str:
+    """`value` clipped and in single quotes, for messages that quote a user's value."""
+    return f"'{clip(value, limit)}'"
