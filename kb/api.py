@@ -108,7 +108,7 @@ def build(settings: Settings, *, full: bool = False, progress: Progress | None =
 
 
 def check(settings: Settings) -> StaleReport:
-    return check_index(settings)
+    return check_index(settings, verify=True)
 
 
 __all__ = ["require_text", "Session", "open_session", "ask", "search", "cite", "sources", "build", "check"]

@@ -159,13 +159,20 @@ def _windows(
         if n <= budget:
             pieces.append((sentence, n))
             continue
-        words, current = sentence.split(), []
-        for word in words:  # a sentence longer than the window: cut it at word boundaries
-            if current and count(" ".join(current + [word])) > budget:
+        # A sentence longer than the window: cut it at word boundaries. Word pieces never span
+        # whitespace (both tokenizers split on it first), so a run's count is the sum of its
+        # words' counts: one count per word, where re-counting the growing run was quadratic
+        # (minutes for one long paragraph without a full stop).
+        current: list[str] = []
+        size = 0
+        for word in sentence.split():
+            n_word = count(word)
+            if current and size + n_word > budget:
                 piece = " ".join(current)
                 pieces.append((piece, count(piece)))
-                current = []
+                current, size = [], 0
             current.append(word)
+            size += n_word
         if current:
             piece = " ".join(current)
             pieces.append((piece, count(piece)))

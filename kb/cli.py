@@ -48,6 +48,17 @@ def _err(message: str) -> None:
     typer.echo(message, err=True)
 
 
+# Library messages quote at most ~80 characters of a value; this is the backstop for anything
+# else (a long path, an exception text from a third-party library).
+MAX_ERROR_CHARS = 500
+
+
+def _one_line(message: str) -> str:
+    """Errors are one line on stderr, however the message was made."""
+    text = " ".join(message.split())
+    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
+
+
 def _run(debug: bool, body: Callable[[], int | None]) -> None:
     """Run a command body; turn KbError into a message and an exit code, in this one place."""
     try:
@@ -55,8 +66,14 @@ def _run(debug: bool, body: Callable[[], int | None]) -> None:
     except KbError as exc:
         if debug:
             raise
-        _err(f"kb: error: {exc}")
+        _err(f"kb: error: {_one_line(str(exc))}")
         raise typer.Exit(exc.exit_code) from None
+    except OSError as exc:  # a file system error the library did not foresee: still one line
+        if debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        _err(f"kb: error: {_one_line(where + (exc.strerror or str(exc)))}")
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         _err("kb: interrupted")
         raise typer.Exit(130) from None

@@ -24,11 +24,6 @@ class Settings:
     # "sentence-transformers": the reference path, slower to start (~5 s of imports).
     encoder: str = "onnx"
 
-    @property
-    def onnx_dir(self) -> Path:
-        """The exported query encoder lives with the index it was built for."""
-        return self.index_dir / "onnx"
-
 
 def _default_dir(name: str) -> Path:
     beside_package = REPO_ROOT / name

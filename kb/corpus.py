@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
-from kb.errors import CorpusError
+from kb.errors import CorpusError, quoted
+from kb.frontmatter import split_front_matter
 from kb.hashing import sha256_text
 from kb.models import AUTHORITIES, STATUSES, CorpusFile, Source
 
@@ -15,28 +19,94 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 _CORRECTS = re.compile(r"^[a-z0-9][a-z0-9.\-]*#[A-Za-z0-9.\-]+$")
 # Files in the corpus folder that are about the corpus, not part of it.
 IGNORED_NAMES = frozenset({"README.md"})
+# Limits that keep a bad file to one message in bounded time and memory (see corpus/README.md).
+# The largest corpus file is 30 KB and its longest line 1,141 characters (2026-12-02): one
+# section or guide per file stays far below both. A single 750 KB line once took minutes to chunk.
+MAX_FILE_BYTES = 1_000_000
+MAX_LINE_CHARS = 20_000
+# A front matter value longer than this is not a title or a citation; it would only slow the
+# citation parser and flood the error line.
+MAX_FIELD_CHARS = 2_000
 
 
-def find_corpus_files(corpus_dir: Path) -> list[Path]:
-    """Every Markdown source under `corpus_dir`, sorted so builds are deterministic."""
+@dataclass(frozen=True)
+class CorpusScan:
+    files: tuple[Path, ...]  # sorted, so builds are deterministic
+    notices: tuple[str, ...]  # symlinked folders skipped
+
+
+def scan_corpus(corpus_dir: Path) -> CorpusScan:
+    """Every Markdown source under `corpus_dir`, and what was skipped.
+
+    Hidden files and folders are skipped, and so is a symlinked folder (a notice says so): the
+    corpus is what lies inside it. A symlinked file is read when its target is inside the corpus
+    and refused when it leads outside or nowhere.
+    """
     if not corpus_dir.is_dir():
         raise CorpusError(
             f"corpus folder {corpus_dir} does not exist (pass --corpus DIR or set KB_CORPUS)"
         )
-    files = sorted(
-        p
-        for p in corpus_dir.rglob("*.md")
-        if p.is_file() and not (p.parent == corpus_dir and p.name in IGNORED_NAMES)
-        and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)
-    )
+    root = corpus_dir.resolve()
+    files, notices = [], []
+    for folder, dirs, names in os.walk(corpus_dir, onerror=_walk_error):
+        here = Path(folder)
+        for d in sorted(dirs):
+            if not d.startswith(".") and (here / d).is_symlink():
+                rel = (here / d).relative_to(corpus_dir).as_posix()
+                notices.append(f"corpus folder {rel} is a symlink and was skipped "
+                               "(kb reads only folders inside the corpus)")
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # os.walk skips symlinked ones
+        for name in names:
+            path = here / name
+            if not name.endswith(".md") or name.startswith("."):
+                continue
+            if here == corpus_dir and name in IGNORED_NAMES:
+                continue
+            rel = path.relative_to(corpus_dir).as_posix()
+            if path.is_symlink():
+                if not path.exists():
+                    raise CorpusError(f"{rel}: a symlink to a missing file; remove it or restore its target")
+                target = path.resolve()
+                if not target.is_relative_to(root):
+                    raise CorpusError(f"{rel}: a symlink to {target}, outside the corpus; copy the file "
+                                      "into the corpus instead")
+            if path.is_file():
+                files.append(path)
     if not files:
         raise CorpusError(f"corpus folder {corpus_dir} holds no .md files: add sources first")
-    return files
+    return CorpusScan(tuple(sorted(files)), tuple(sorted(notices)))
+
+
+def _walk_error(exc: OSError) -> None:
+    raise CorpusError(f"{exc.filename}: cannot read this corpus folder ({exc.strerror})")
+
+
+def find_corpus_files(corpus_dir: Path) -> list[Path]:
+    """Every Markdown source under `corpus_dir`, sorted so builds are deterministic."""
+    return list(scan_corpus(corpus_dir).files)
+
+
+def _read_capped(path: Path, shown: str) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)  # never more, whatever the file's size
+    except OSError as exc:
+        raise CorpusError(f"{shown}: cannot read it ({exc.strerror or exc})") from None
+    if len(data) > MAX_FILE_BYTES:
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = len(data)
+        raise CorpusError(
+            f"{shown}: {size:,} bytes is over the {MAX_FILE_BYTES:,}-byte limit for one corpus file "
+            "(split it: one section or guide per file, see corpus/README.md)"
+        )
+    return data
 
 
 def read_text(path: Path, shown: str) -> str:
     """The file as text with normalised newlines, or a CorpusError naming the problem."""
-    data = path.read_bytes()
+    data = _read_capped(path, shown)
     if b"\x00" in data:
         raise CorpusError(f"{shown}: binary file (NUL byte found); corpus files must be Markdown text")
     try:
@@ -45,35 +115,15 @@ def read_text(path: Path, shown: str) -> str:
         raise CorpusError(
             f"{shown}: not UTF-8 text (bad byte at offset {exc.start}); re-save it as UTF-8"
         ) from None
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-
-
-def split_front_matter(text: str, shown: str) -> tuple[dict, str, int]:
-    """(front matter, body, 1-based line where the body starts)."""
-    import yaml  # only corpus reading needs it; keeps `kb --help` light
-
-    from markdown_it import MarkdownIt
-    from mdit_py_plugins.front_matter import front_matter_plugin
-
-    tokens = MarkdownIt("zero").use(front_matter_plugin).parse(text)
-    if not tokens or tokens[0].type != "front_matter" or tokens[0].map is None:
-        raise CorpusError(
-            f"{shown}: no YAML front matter (start the file with a '---' line, the fields, "
-            "and a closing '---'; see corpus/README.md)"
-        )
-    token = tokens[0]
-    try:
-        meta = yaml.safe_load(token.content)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 2}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise CorpusError(f"{shown}: front matter is not valid YAML{where}: {problem}") from None
-    if not isinstance(meta, dict):
-        raise CorpusError(f"{shown}: front matter must be a mapping of fields (key: value)")
-    end = token.map[1]  # 0-based, end-exclusive: the first line after the closing '---'
-    lines = text.split("\n")
-    return meta, "\n".join(lines[end:]), end + 1
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if len(text) > MAX_LINE_CHARS:
+        for number, line in enumerate(text.split("\n"), start=1):
+            if len(line) > MAX_LINE_CHARS:
+                raise CorpusError(
+                    f"{shown}: line {number} has {len(line):,} characters, over the "
+                    f"{MAX_LINE_CHARS:,}-character limit (break it into paragraphs)"
+                )
+    return text
 
 
 def _field(meta: dict, name: str, shown: str, hint: str = "") -> str:
@@ -84,7 +134,11 @@ def _field(meta: dict, name: str, shown: str, hint: str = "") -> str:
         return value.isoformat()[:10]
     if not isinstance(value, (str, int, float)):
         raise CorpusError(f"{shown}: front matter field '{name}' must be a single value")
-    return str(value).strip()
+    text = str(value).strip()
+    if len(text) > MAX_FIELD_CHARS:
+        raise CorpusError(f"{shown}: {name} {quoted(text)} has {len(text):,} characters; "
+                          f"at most {MAX_FIELD_CHARS:,}")
+    return text
 
 
 _HINTS = {
@@ -102,29 +156,29 @@ def validate_front_matter(meta: dict, rel: str, sha: str) -> Source:
     """A Source from the front matter, or a CorpusError naming the file and the field."""
     values = {name: _field(meta, name, rel, _HINTS[name]) for name in REQUIRED}
     if not _ID.match(values["id"]):
-        raise CorpusError(f"{rel}: id '{values['id']}' may use only a-z, 0-9, '.' and '-'")
+        raise CorpusError(f"{rel}: id {quoted(values['id'])} may use only a-z, 0-9, '.' and '-'")
     if values["authority"] not in AUTHORITIES:
         raise CorpusError(
-            f"{rel}: authority '{values['authority']}' is not one of {', '.join(AUTHORITIES)}"
+            f"{rel}: authority {quoted(values['authority'])} is not one of {', '.join(AUTHORITIES)}"
         )
     try:
         dt.date.fromisoformat(values["as_of"])
     except ValueError:
-        raise CorpusError(f"{rel}: as_of '{values['as_of']}' is not a date (write YYYY-MM-DD)") from None
+        raise CorpusError(f"{rel}: as_of {quoted(values['as_of'])} is not a date (write YYYY-MM-DD)") from None
     # A secondary guide may have no known address; everything else must point at its text.
     url = "" if values["authority"] == "secondary" and not meta.get("url") else _field(
         meta, "url", rel, _HINTS["url"]
     )
     status = str(meta.get("status") or "in force").strip()
     if status not in STATUSES:
-        raise CorpusError(f"{rel}: status '{status}' is not one of {', '.join(STATUSES)}")
+        raise CorpusError(f"{rel}: status {quoted(status)} is not one of {', '.join(STATUSES)}")
     corrects = meta.get("corrects") or []
     if isinstance(corrects, str):
         corrects = [corrects]
     for target in corrects:
         if not isinstance(target, str) or not _CORRECTS.match(target):
             raise CorpusError(
-                f"{rel}: corrects entry {target!r} must look like 'faq-dmv-ice#Q1' (document id#label)"
+                f"{rel}: corrects entry {quoted(target)} must look like 'faq-dmv-ice#Q1' (document id#label)"
             )
     # California and federal law must be citable by `kb cite`; other states' files are
     # comparisons whose citations (session laws, bills) the parser need not know.
@@ -166,7 +220,7 @@ def _check_citation(citation: str, rel: str) -> None:
 
     if not find_citations(citation):
         raise CorpusError(
-            f"{rel}: citation '{citation}' is not in a form kb can parse "
+            f"{rel}: citation {quoted(citation)} is not in a form kb can parse "
             "(write the official form, e.g. 'Cal. Veh. Code § 12801.9' or '18 U.S.C. § 2721')"
         )
 
@@ -200,14 +254,14 @@ def load_corpus(corpus_dir: Path) -> list[CorpusFile]:
         other = seen.setdefault(f.source.id, f.source.path)
         if other != f.source.path:
             raise CorpusError(
-                f"{f.source.path}: id '{f.source.id}' is already used by {other} (ids must be unique)"
+                f"{f.source.path}: id {quoted(f.source.id)} is already used by {other} (ids must be unique)"
             )
     for f in files:
         for target in f.source.corrects:
             if target.split("#", 1)[0] not in seen:
                 raise CorpusError(
-                    f"{f.source.path}: corrects '{target}', but no corpus file has id "
-                    f"'{target.split('#', 1)[0]}'"
+                    f"{f.source.path}: corrects {quoted(target)}, but no corpus file has id "
+                    f"{quoted(target.split('#', 1)[0])}"
                 )
     return files
 
@@ -217,5 +271,18 @@ def hash_corpus(corpus_dir: Path) -> dict[str, str]:
     out = {}
     for path in find_corpus_files(corpus_dir):
         rel = path.relative_to(corpus_dir).as_posix()
-        out[rel] = sha256_text(read_text(path, rel))
+        try:
+            out[rel] = sha256_text(read_text(path, rel))
+        except CorpusError:
+            # Unusable (too large, not text): it differs from whatever was built, and `kb build`
+            # says why. Hash what was read, so the check stays cheap and never raises here.
+            out[rel] = "unreadable:" + _raw_sha(path)
     return out
+
+
+def _raw_sha(path: Path) -> str:
+    try:
+        with path.open("rb") as fh:
+            return hashlib.sha256(fh.read(MAX_FILE_BYTES + 1)).hexdigest()
+    except OSError:
+        return ""

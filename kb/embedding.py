@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Sequence
 
-from kb.errors import EmbedderError
+from kb.errors import EmbedderError, clip, quoted
 
 if TYPE_CHECKING:
     import numpy as np
@@ -22,7 +22,12 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _DEFAULT_ALIASES = {DEFAULT_MODEL, "sentence-transformers/" + DEFAULT_MODEL}
 # "hashing-256": a feature-hashing bag of words. No model file, instant, deterministic: for tests
 # and for machines with no model at all. It knows no synonyms, so it is never the default.
-_HASHING = re.compile(r"^hashing-(\d{2,4})$")
+_HASHING = re.compile(r"^hashing-(\d{1,5})$")
+# Fewer than 8 buckets cannot tell texts apart; more than 4096 only costs memory.
+_HASHING_DIMS = (8, 4096)
+# Offline by default: a hub name is looked up only in the local cache unless the user sets
+# KB_ONLINE=1 (then sentence-transformers may download it).
+ONLINE_ENV = "KB_ONLINE"
 
 
 class Embedder(Protocol):
@@ -66,7 +71,14 @@ def packaged_model_path() -> Path:
 
 def resolve_model(name: str) -> ModelSpec:
     """Turn a --model value into a ModelSpec without loading anything heavy."""
-    if _HASHING.match(name):
+    if name.startswith("hashing-"):
+        m = _HASHING.match(name)
+        low, high = _HASHING_DIMS
+        if not m or not low <= int(m.group(1)) <= high:
+            raise EmbedderError(
+                f"--model {clip(name)}: the hashing embedder takes a dimension from {low} to "
+                f"{high}, e.g. hashing-256"
+            )
         return ModelSpec(name, None, name)
     if name in _DEFAULT_ALIASES:
         path = packaged_model_path()
@@ -150,20 +162,30 @@ class SentenceTransformerEmbedder:
 
     def _load(self):
         if self._model is None:
-            if self.spec.path is not None:
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder never needs the hub
+            online = self.spec.path is None and os.environ.get(ONLINE_ENV) == "1"
+            if not online:
+                # Before the import: huggingface_hub reads it once, when first imported.
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
             # Heavy (~5 s, ~420 MB): imported only when a text must really be embedded this way.
             from sentence_transformers import SentenceTransformer
 
             try:
                 self._model = SentenceTransformer(
-                    str(self.spec.path or self.spec.name), device="cpu"
+                    str(self.spec.path or self.spec.name), device="cpu",
+                    local_files_only=not online,  # holds even if the hub was imported earlier
                 )
             except Exception as exc:  # the library raises many types; all mean "cannot load"
-                raise EmbedderError(
-                    f"cannot load model {self.spec.name!r}: {exc} "
-                    "(without network access, pass a local model folder with --model)"
-                ) from None
+                name = quoted(self.spec.name)
+                if self.spec.path is None and not online:
+                    # The library's own text ("couldn't connect to huggingface.co") would be
+                    # wrong here: nothing was tried over the network.
+                    raise EmbedderError(
+                        f"model {name} is neither a local folder nor in the Hugging Face cache "
+                        f"(kb works offline: pass a model folder with --model, or set "
+                        f"{ONLINE_ENV}=1 to let sentence-transformers download it)"
+                    ) from None
+                reason = quoted(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+                raise EmbedderError(f"cannot load model {name}: {reason}") from None
         return self._model
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 16) -> "np.ndarray":
@@ -213,7 +235,6 @@ class HashingEmbedder:
 
 def load_embedder(spec: ModelSpec) -> Embedder:
     """The backend that embeds with `spec` exactly as sentence-transformers would."""
-    m = _HASHING.match(spec.name)
-    if m:
-        return HashingEmbedder(int(m.group(1)))
+    if spec.is_hashing:
+        return HashingEmbedder(int(_HASHING.match(spec.name).group(1)))
     return SentenceTransformerEmbedder(spec)

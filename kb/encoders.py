@@ -67,8 +67,12 @@ def build_encoder(spec: ModelSpec, settings: Settings, previous, notices: list[s
     if spec.is_hashing or spec.path is None or settings.encoder == "sentence-transformers":
         embedder = load_embedder(spec)
         return BuildEncoder("hashing" if spec.is_hashing else "sentence-transformers", embedder)
-    staging = settings.index_dir.parent / f".{settings.index_dir.name}.onnx-{os.getpid()}"
+    from kb.generations import temp_dir
+
+    # Named after this process, so a later build can remove it should this one be killed.
+    staging = temp_dir(settings.index_dir, "onnx")
     shutil.rmtree(staging, ignore_errors=True)
+    staging.parent.mkdir(parents=True, exist_ok=True)
     prev_dir = previous.path / ONNX_DIR if previous is not None else None
     prev_onnx = previous.manifest.get("onnx") if previous is not None else None
     try:
@@ -116,7 +120,11 @@ def query_embedder(index, settings: Settings, notices: list[str]) -> Embedder:
     model = index.manifest["model"]
     onnx = index.manifest.get("onnx")
     if onnx and onnx.get("model_id") == model["id"] and settings.encoder == "onnx":
-        onnx_dir = index.path / onnx.get("dir", ONNX_DIR)
+        from kb.manifest import resolve_inside
+
+        # The manifest's shape was checked on open (a relative path without ".."); this also
+        # refuses a symlink that leads out of the index.
+        onnx_dir = resolve_inside(index.path, onnx.get("dir", ONNX_DIR))
         if _onnx_ok(onnx_dir, onnx.get("sha256"), verify=False):
             return OnnxQueryEmbedder(onnx_dir, model["id"])
         notices.append(

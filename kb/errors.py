@@ -21,6 +21,10 @@ class IndexMissing(KbError):
     """No index has been built at the given folder."""
 
 
+class IndexWriteError(KbError):
+    """The index folder cannot be written (permissions, a full disk)."""
+
+
 class IndexCorrupt(KbError):
     """The index folder holds a truncated, foreign or inconsistent file."""
 
@@ -33,5 +37,31 @@ class EmbedderError(KbError):
     """The embedding model cannot be found, loaded or exported."""
 
 
+class IndexForeign(KbError):
+    """The --index path holds something kb did not build: kb will not write into it or replace it."""
+
+
 class CitationNotFound(KbError):
     """A citation parsed, but the corpus holds no such section or subdivision."""
+
+
+# How much of a user's value a message quotes: enough to recognise it, never a whole file
+# (an alias bomb once made a 300 MB error line).
+QUOTE_CHARS = 80
+
+
+def clip(value: object, limit: int = QUOTE_CHARS) -> str:
+    """`value` as text on one line, cut to `limit` characters with an ellipsis."""
+    if isinstance(value, str):
+        text = value
+    else:  # reprlib stops after a few items and levels, however large the value
+        import reprlib
+
+        text = reprlib.repr(value)
+    text = " ".join(text[: limit * 4].split())  # newlines and tabs would break the one-line rule
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quoted(value: object, limit: int = QUOTE_CHARS) -> str:
+    """`value` clipped and in single quotes, for messages that quote a user's value."""
+    return f"'{clip(value, limit)}'"

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from kb.chunking import ChunkerSettings, chunk_file
 from kb.config import Settings
-from kb.corpus import hash_corpus, load_corpus
+from kb.corpus import hash_corpus, load_corpus, scan_corpus
 from kb.embedding import Embedder, ModelSpec, load_embedder, read_max_seq_length, resolve_model
-from kb.errors import IndexCorrupt, IndexMissing, KbError
+from kb.errors import IndexCorrupt, IndexMissing, IndexWriteError, KbError
 from kb.hashing import sha256_text
 from kb.store import Sentence, StoredChunk, open_index, read_manifest, write_index
+from kb.testhooks import pause_at
 from kb.text import split_sentences
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -43,7 +45,8 @@ class StaleReport:
     added: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
-    reasons: tuple[str, ...] = field(default=())  # model or chunker differences, corruption
+    reasons: tuple[str, ...] = field(default=())  # model or chunker differences, damage
+    damaged: tuple[str, ...] = ()  # damaged or missing index files (also listed in reasons)
 
     @property
     def stale(self) -> bool:
@@ -103,17 +106,30 @@ def _embed(embedder, texts, shas, previous, progress: Progress, stage: str):
     return vectors, len(todo)
 
 
-def check_index(settings: Settings) -> StaleReport:
-    """Compare the index with the corpus and settings without loading any model."""
+def check_index(settings: Settings, verify: bool = False) -> StaleReport:
+    """Compare the index with the corpus and settings without loading any model.
+
+    With `verify` (`kb build --check`), also read every file of the generation and report any
+    whose checksum differs, and a manifest of the wrong shape, as damage. Without it (before
+    answering), a manifest that cannot be used is raised as IndexCorrupt: one line, not a
+    warning followed by the same error.
+    """
     try:
-        manifest = read_manifest(settings.index_dir)
+        manifest, note, generation = read_manifest(settings.index_dir)
     except IndexMissing:
         return StaleReport(settings.index_dir, missing=True)
     except IndexCorrupt as exc:
-        return StaleReport(settings.index_dir, reasons=(str(exc),))
+        if not verify:
+            raise
+        return StaleReport(settings.index_dir, reasons=(str(exc),), damaged=(str(exc),))
+    damaged: list[str] = []
+    if verify:
+        from kb.manifest import damaged_files
+
+        damaged = damaged_files(generation, manifest)
     current = hash_corpus(settings.corpus_dir)
-    built = {path: meta["sha256"] for path, meta in manifest.get("sources", {}).items()}
-    reasons = []
+    built = {path: meta["sha256"] for path, meta in manifest["sources"].items()}
+    reasons = [note] if note else []
     spec = resolve_model(settings.model)
     if manifest["model"]["id"] != spec.model_id:
         reasons.append(
@@ -128,39 +144,98 @@ def check_index(settings: Settings) -> StaleReport:
         added=tuple(sorted(set(current) - set(built))),
         changed=tuple(sorted(p for p in current if p in built and built[p] != current[p])),
         removed=tuple(sorted(set(built) - set(current))),
-        reasons=tuple(reasons),
+        reasons=tuple(reasons + damaged),
+        damaged=tuple(damaged),
     )
 
 
 def build_index(settings: Settings, *, full: bool = False, progress: Progress | None = None) -> BuildReport:
-    """Build or update the index at settings.index_dir; only changed chunk texts are embedded."""
+    """Build or update the index at settings.index_dir; only changed chunk texts are embedded.
+
+    The folder must be missing, empty or a kb index (IndexForeign otherwise). Under the build
+    lock: leftovers of killed builds are removed, a missing or damaged CURRENT is restored, the
+    new generation is published, and generations no reader holds beyond the last two are pruned.
+    """
     from filelock import FileLock, Timeout
 
-    settings.index_dir.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(settings.index_dir.parent / f".{settings.index_dir.name}.lock"))
+    from kb.generations import LOCK, classify
+
+    # Absolute, so that `--index .` names a real folder in messages and has a real parent.
+    index_dir = Path(os.path.abspath(settings.index_dir))
     try:
-        with lock.acquire(timeout=0):
-            return _build(settings, full=full, progress=progress or (lambda *a: None))
-    except Timeout:
-        raise KbError(
-            f"another `kb build` is writing {settings.index_dir}; wait for it to finish and retry"
+        classify(index_dir)
+        index_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(index_dir / LOCK))
+        try:
+            with lock.acquire(timeout=0):
+                pause_at("locked")
+                kind = classify(index_dir)  # again: another process may have written meanwhile
+                return _build_locked(replace(settings, index_dir=index_dir), settings.index_dir, kind,
+                                     full=full, progress=progress or (lambda *a: None))
+        except Timeout:
+            raise KbError(
+                f"another `kb build` is writing {settings.index_dir}; wait for it to finish and retry"
+            ) from None
+    except OSError as exc:
+        where = Path(exc.filename) if exc.filename else index_dir
+        if where != index_dir and index_dir not in where.parents:
+            raise  # not about the index folder: not ours to explain here
+        raise IndexWriteError(
+            f"{where}: cannot write the index ({exc.strerror}); pass --index a folder you can write"
         ) from None
 
 
-def _build(settings: Settings, *, full: bool, progress: Progress) -> BuildReport:
-    started = time.perf_counter()
+def _build_locked(settings: Settings, shown: Path, kind: str, *, full: bool, progress: Progress) -> BuildReport:
+    from kb.generations import (
+        generations_dir, prune, read_pointer, remove_legacy, restore_pointer,
+    )
+    from kb.leftovers import remove_dead, remove_dead_old_style
+    from kb.manifest import MANIFEST, damaged_files, parse_manifest
+
+    index_dir = settings.index_dir
     notices: list[str] = []
+    removed = (remove_dead(generations_dir(index_dir)) + remove_dead(index_dir)
+               + remove_dead_old_style(index_dir))
+    if removed:
+        notices.append(f"removed {len(removed)} temporary folder(s) left by killed builds")
+    pause_at("leftovers-removed")
+
+    def is_valid(generation: Path) -> bool:
+        try:
+            manifest = parse_manifest((generation / MANIFEST).read_bytes(), generation / MANIFEST)
+        except (OSError, IndexCorrupt):
+            return False
+        return not damaged_files(generation, manifest)
+
+    restored = restore_pointer(index_dir, is_valid)
+    if restored:
+        notices.append(restored)
+    previous_id = read_pointer(index_dir)
+    report = _build(settings, shown, full=full, progress=progress, notices=notices)
+    pause_at("switched")
+    # Keep the new generation and the one it replaced: readers that opened it may still be reading.
+    prune(index_dir, keep={gid for gid in (read_pointer(index_dir), previous_id) if gid})
+    if kind == "legacy":
+        remove_legacy(index_dir)
+    pause_at("pruned")
+    return report
+
+
+def _build(settings: Settings, shown: Path, *, full: bool, progress: Progress, notices: list[str]) -> BuildReport:
+    started = time.perf_counter()
+    scan = scan_corpus(settings.corpus_dir)
+    notices.extend(scan.notices)
     docs = load_corpus(settings.corpus_dir)
+    pause_at("corpus-read")
     spec = resolve_model(settings.model)
 
     previous = None
-    if settings.index_dir.exists():
-        try:
-            previous = open_index(settings.index_dir)
-        except IndexMissing:
-            previous = None
-        except IndexCorrupt as exc:
-            notices.append(f"previous index unusable, building from scratch: {exc}")
+    try:
+        previous = open_index(settings.index_dir)
+    except IndexMissing:
+        previous = None
+    except IndexCorrupt as exc:
+        notices.append(f"previous index unusable, building from scratch: {exc}")
 
     from kb.encoders import build_encoder  # ONNX export and its parity check live there
 
@@ -171,6 +246,7 @@ def _build(settings: Settings, *, full: bool, progress: Progress) -> BuildReport
     for i, doc in enumerate(docs):
         chunks.extend(chunk_file(doc, encoder.embedder.count_tokens, chunker))
         progress("chunk", i + 1, len(docs))
+    pause_at("chunked")
     texts = [c.embed_text for c in chunks]
     shas = [sha256_text(t) for t in texts]
 
@@ -178,9 +254,13 @@ def _build(settings: Settings, *, full: bool, progress: Progress) -> BuildReport
     # Vectors depend only on the text and the model: reuse every one whose text is unchanged.
     chunk_cache = sentence_cache = None
     if not full and previous is not None and previous.model_id == encoder.embedder.model_id:
-        chunk_cache = ({sc.text_sha: row for row, sc in enumerate(previous.chunks)}, previous.vectors())
-        old_items, old_vectors = previous.sentences()
-        sentence_cache = ({item.sha: i for i, item in enumerate(old_items)}, old_vectors)
+        try:
+            chunk_cache = ({sc.text_sha: row for row, sc in enumerate(previous.chunks)}, previous.vectors())
+            old_items, old_vectors = previous.sentences()
+            sentence_cache = ({item.sha: i for i, item in enumerate(old_items)}, old_vectors)
+        except IndexCorrupt as exc:  # its records were sound, its vectors are not: embed anew
+            chunk_cache = sentence_cache = None
+            notices.append(f"previous vectors unusable, embedding every text: {exc}")
     embed_started = time.perf_counter()
     vectors, embedded = _embed(encoder.embedder, texts, shas, chunk_cache, progress, "embed")
     sentence_vectors, embedded_sentences = _embed(
@@ -188,8 +268,9 @@ def _build(settings: Settings, *, full: bool, progress: Progress) -> BuildReport
         sentence_cache, progress, "sentences",
     )
     embed_seconds = time.perf_counter() - embed_started
+    pause_at("embedded")
 
-    old_sources = previous.manifest.get("sources", {}) if previous else {}
+    old_sources = previous.manifest["sources"] if previous else {}
     new_sources = {
         d.source.path: {"sha256": d.source.sha256, "id": d.source.id} for d in docs
     }
@@ -219,7 +300,7 @@ def _build(settings: Settings, *, full: bool, progress: Progress) -> BuildReport
         extra_writers=[lambda tmp: build_lexical(texts, tmp), *encoder.writers],
     )
     return BuildReport(
-        path=settings.index_dir,
+        path=shown,
         sources=len(docs),
         chunks=len(chunks),
         embedded=embedded,

@@ -60,16 +60,23 @@ class LexicalIndex:
 
     def _load(self):
         if self._loaded is None:
+            import io
+
             import numpy as np
 
+            from kb.manifest import verified_reader
+
+            # In a generation, each file is checked against the manifest and parsed from the very
+            # bytes that were checked.
+            read = verified_reader(self._path)
             try:
                 arrays = {
-                    name: np.load(self._path / f"{name}.csc.index.npy", allow_pickle=False)
+                    name: np.load(io.BytesIO(read(f"{name}.csc.index.npy")), allow_pickle=False)
                     for name in ("data", "indices", "indptr")
                 }
-                vocab = json.loads((self._path / "vocab.index.json").read_text(encoding="utf-8"))
-                params = json.loads((self._path / "params.index.json").read_text(encoding="utf-8"))
-                tok = json.loads((self._path / TOKENIZER_FILE).read_text(encoding="utf-8"))
+                vocab = json.loads(read("vocab.index.json").decode("utf-8"))
+                params = json.loads(read("params.index.json").decode("utf-8"))
+                tok = json.loads(read(TOKENIZER_FILE).decode("utf-8"))
             except (OSError, ValueError) as exc:
                 raise IndexCorrupt(f"{self._path}: BM25 index unreadable ({exc}); {_REBUILD}") from None
             self._loaded = (arrays, vocab, int(params["num_docs"]), tok, re.compile(tok["token_pattern"]),

@@ -1,7 +1,8 @@
-"""The index on disk: a versioned folder of plain files, written aside and swapped in whole.
+"""One generation of the index: a folder of plain files, written whole, read whole.
 
-    index/
-      manifest.json   format version, model, chunker, per-source sha256, counts, file checksums
+    generations/000007/
+      manifest.json   format version, model, chunker, per-source sha256, counts, and the size and
+                      sha256 of every other file here (kb/manifest.py)
       sources.json    the Source records, in corpus order
       chunks.jsonl    line i describes FAISS row i
       vectors.faiss   normalised vectors, inner product
@@ -10,7 +11,8 @@
       lexical/        the BM25 index (bm25s: .npy arrays saved without pickle, JSON vocabulary)
       onnx/           the exported query encoder (optional; see kb/onnx_embedding.py)
 
-The manifest is written last, so a folder without one is an unfinished build.
+The manifest is written last, so a folder without one is an unfinished build. Which generation
+is current, and how the switch is made, is kb/generations.py's job.
 """
 
 from __future__ import annotations
@@ -22,18 +24,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.errors import IndexCorrupt, IndexMissing
-from kb.hashing import sha256_file
+from kb.errors import IndexCorrupt
+from kb.generations import ReaderHold, open_generation, publish, temp_dir
+from kb.manifest import (
+    FORMAT_VERSION, MANIFEST, REBUILD, check_sizes, checksum_tree, parse_manifest, read_verified,
+    resolve_inside,
+)
 from kb.models import Chunk, Source
+from kb.testhooks import pause_at
 
 if TYPE_CHECKING:
     import numpy as np
-
-FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
-# Files whose checksums the manifest records and `open_index` verifies.
-CHECKED_FILES = ("sources.json", "chunks.jsonl", "vectors.faiss", "sentences.jsonl", "sentences.npy")
-_REBUILD = "run `kb build --full` to rebuild it"
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,15 @@ class StoredChunk:
 
 @dataclass
 class IndexData:
-    """An opened, verified index. Vectors and the BM25 model load on first use."""
+    """An opened, verified generation. Vectors and the BM25 model load on first use, from the
+    same generation: `path` is its folder, held open until this object is dropped."""
 
     path: Path
     manifest: dict
     sources: list[Source]
     chunks: list[StoredChunk]
+    note: str = ""  # set when CURRENT was missing and the newest complete generation was opened
+    _hold: ReaderHold | None = field(default=None, repr=False)
     _faiss: object = field(default=None, repr=False)
     _sentences: tuple | None = field(default=None, repr=False)
 
@@ -67,26 +71,40 @@ class IndexData:
     def source_by_id(self) -> dict[str, Source]:
         return {s.id: s for s in self.sources}
 
+    def read_verified(self, rel: str) -> bytes:
+        """The bytes of one file of this generation, checked against its manifest."""
+        return read_verified(self.path, self.manifest, rel)
+
     def faiss_index(self):
         if self._faiss is None:
             import faiss  # ~0.3 s: only dense search needs it
+            import numpy as np
 
+            data = self.read_verified("vectors.faiss")
             try:
-                self._faiss = faiss.read_index(str(self.path / "vectors.faiss"))
+                self._faiss = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
             except RuntimeError as exc:
-                raise IndexCorrupt(f"{self.path / 'vectors.faiss'}: unreadable ({exc}); {_REBUILD}") from None
+                raise IndexCorrupt(f"{self.path / 'vectors.faiss'}: unreadable ({exc}); {REBUILD}") from None
+            if self._faiss.ntotal != len(self.chunks):
+                raise IndexCorrupt(f"{self.path}: vectors and chunk records differ in count; {REBUILD}")
         return self._faiss
 
     def sentences(self) -> tuple[list[Sentence], "np.ndarray"]:
         """Answer-sentence candidates and their vectors, loaded on first use."""
         if self._sentences is None:
+            import io
+
             import numpy as np
 
-            with (self.path / "sentences.jsonl").open(encoding="utf-8") as fh:
-                items = [Sentence(**json.loads(line)) for line in fh]
-            vectors = np.load(self.path / "sentences.npy", allow_pickle=False)
+            records = self.read_verified("sentences.jsonl")
+            vectors_bytes = self.read_verified("sentences.npy")
+            try:
+                items = [Sentence(**json.loads(line)) for line in records.decode("utf-8").splitlines()]
+                vectors = np.load(io.BytesIO(vectors_bytes), allow_pickle=False)
+            except (ValueError, TypeError) as exc:
+                raise IndexCorrupt(f"{self.path}: sentence records unreadable ({exc}); {REBUILD}") from None
             if len(vectors) != len(items):
-                raise IndexCorrupt(f"{self.path}: sentence records and vectors differ in count; {_REBUILD}")
+                raise IndexCorrupt(f"{self.path}: sentence records and vectors differ in count; {REBUILD}")
             self._sentences = (items, vectors)
         return self._sentences
 
@@ -98,6 +116,11 @@ class IndexData:
         if index.ntotal == 0:
             return np.zeros((0, index.d), dtype=np.float32)
         return index.reconstruct_n(0, index.ntotal)
+
+    def close(self) -> None:
+        """Let pruning delete this generation (dropping the object does the same)."""
+        if self._hold is not None:
+            self._hold.close()
 
 
 def source_to_json(s: Source) -> dict:
@@ -115,7 +138,7 @@ def source_from_json(d: dict) -> Source:
 
 
 def write_index(
-    target: Path,
+    index_dir: Path,
     manifest: dict,
     sources: list[Source],
     chunks: list[StoredChunk],
@@ -123,19 +146,20 @@ def write_index(
     sentences: list[Sentence],
     sentence_vectors: "np.ndarray",
     extra_writers=(),
-) -> None:
-    """Write a complete index into a sibling temporary folder, then swap it in for `target`.
+) -> str:
+    """Write a complete generation into a temporary folder of `index_dir`, then publish it (one
+    rename, then the switch of CURRENT). Returns the new generation's id.
 
     `extra_writers` are callables taking the temporary folder (the BM25 index, the ONNX export);
-    if any step fails, the temporary folder is removed and `target` is left as it was.
+    if any step fails, the temporary folder is removed and the current generation stays current.
     """
     import faiss  # building the index file needs it
+    import numpy as np
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
+    tmp = temp_dir(index_dir, "build")
     if tmp.exists():
         shutil.rmtree(tmp)
-    tmp.mkdir()
+    tmp.mkdir(parents=True)
     try:
         (tmp / "sources.json").write_text(
             json.dumps([source_to_json(s) for s in sources], ensure_ascii=False, indent=1) + "\n",
@@ -148,86 +172,71 @@ def write_index(
         with (tmp / "sentences.jsonl").open("w", encoding="utf-8", newline="\n") as fh:
             for sent in sentences:
                 fh.write(json.dumps({"row": sent.row, "text": sent.text, "sha": sent.sha}, ensure_ascii=False) + "\n")
-        import numpy as np
-
         np.save(tmp / "sentences.npy", np.asarray(sentence_vectors, dtype=np.float32), allow_pickle=False)
         index = faiss.IndexFlatIP(manifest["model"]["dim"])
         if len(vectors):
             index.add(vectors)
         faiss.write_index(index, str(tmp / "vectors.faiss"))
+        pause_at("files-written")
         for write in extra_writers:
             write(tmp)
+        pause_at("extras-written")
         manifest = dict(manifest)
         manifest["format_version"] = FORMAT_VERSION
         manifest["counts"] = {
             "sources": len(sources), "chunks": len(chunks), "vectors": int(index.ntotal),
             "sentences": len(sentences),
         }
-        manifest["files"] = {
-            name: {"sha256": sha256_file(tmp / name), "bytes": (tmp / name).stat().st_size}
-            for name in CHECKED_FILES
-        }
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        _swap_in(tmp, target)
+        manifest["files"] = checksum_tree(tmp)
+        with (tmp / MANIFEST).open("w", encoding="utf-8") as fh:
+            fh.write(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        pause_at("manifest-written")
+        return publish(tmp, index_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 
-def _swap_in(tmp: Path, target: Path) -> None:
-    """Replace `target` by `tmp`. Each rename is atomic; between the two, the old index sits in
-    a sibling `.NAME.old-PID` folder, which the next build removes."""
-    old = target.parent / f".{target.name}.old-{os.getpid()}"
-    if target.exists():
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(target, old)
-    os.replace(tmp, target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def read_manifest(path: Path) -> dict:
-    mf = path / MANIFEST
-    if not path.is_dir() or not mf.is_file():
-        raise IndexMissing(f"no index at {path}: run `kb build` to create it")
+def read_manifest(index_dir: Path) -> tuple[dict, str, Path]:
+    """(manifest, note, generation folder) of the current generation, checked for shape only:
+    what staleness checks need, without reading any other file."""
+    opened = open_generation(index_dir)
     try:
-        manifest = json.loads(mf.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise IndexCorrupt(f"{mf}: not valid JSON ({exc}); {_REBUILD}") from None
-    if not isinstance(manifest, dict) or "format_version" not in manifest:
-        raise IndexCorrupt(f"{mf}: not a kb manifest; {_REBUILD}")
-    if manifest["format_version"] != FORMAT_VERSION:
-        raise IndexCorrupt(
-            f"{mf}: index format {manifest['format_version']}, this kb reads format "
-            f"{FORMAT_VERSION}; {_REBUILD}"
-        )
-    return manifest
+        return parse_manifest(opened.manifest_bytes, opened.path / MANIFEST), opened.note, opened.path
+    finally:
+        opened.hold.close()
 
 
-def open_index(path: Path, verify: bool = True) -> IndexData:
-    """Open and check an index: format version, file sizes and checksums, row counts."""
-    manifest = read_manifest(path)
+def open_index(index_dir: Path) -> IndexData:
+    """Open the current generation and check it: manifest shape and format, every file's size,
+    the checksums of the records read now (the rest are checked when loaded), the row counts."""
+    opened = open_generation(index_dir)
     try:
-        files = manifest["files"]
-        counts = manifest["counts"]
-        manifest["model"]["id"], manifest["model"]["dim"]
-    except (KeyError, TypeError):
-        raise IndexCorrupt(f"{path / MANIFEST}: fields missing; {_REBUILD}") from None
-    for name in CHECKED_FILES:
-        f = path / name
-        if not f.is_file():
-            raise IndexCorrupt(f"{f}: missing; {_REBUILD}")
-        if f.stat().st_size != files[name]["bytes"] or (verify and sha256_file(f) != files[name]["sha256"]):
-            raise IndexCorrupt(f"{f}: truncated or changed since the build (checksum mismatch); {_REBUILD}")
+        index = _read_generation(opened.path, opened.manifest_bytes)
+    except BaseException:
+        opened.hold.close()
+        raise
+    index.note, index._hold = opened.note, opened.hold
+    return index
+
+
+def _read_generation(path: Path, manifest_bytes: bytes) -> IndexData:
+    manifest = parse_manifest(manifest_bytes, path / MANIFEST)
+    check_sizes(path, manifest)
+    if manifest.get("onnx"):
+        resolve_inside(path, manifest["onnx"]["dir"])
+    counts = manifest["counts"]
     try:
-        sources = [source_from_json(d) for d in json.loads((path / "sources.json").read_text(encoding="utf-8"))]
+        raw_sources = json.loads(read_verified(path, manifest, "sources.json").decode("utf-8"))
+        sources = [source_from_json(d) for d in raw_sources]
         chunks = []
-        with (path / "chunks.jsonl").open(encoding="utf-8") as fh:
-            for line in fh:
-                row = json.loads(line)
-                chunks.append(StoredChunk(Chunk.from_json(row), row["text_sha"]))
+        for line in read_verified(path, manifest, "chunks.jsonl").decode("utf-8").splitlines():
+            row = json.loads(line)
+            chunks.append(StoredChunk(Chunk.from_json(row), row["text_sha"]))
     except (ValueError, KeyError, TypeError) as exc:
-        raise IndexCorrupt(f"{path}: chunk or source records unreadable ({exc}); {_REBUILD}") from None
+        raise IndexCorrupt(f"{path}: chunk or source records unreadable ({exc}); {REBUILD}") from None
     if len(chunks) != counts["chunks"] or len(sources) != counts["sources"]:
-        raise IndexCorrupt(f"{path}: record counts differ from the manifest; {_REBUILD}")
+        raise IndexCorrupt(f"{path}: record counts differ from the manifest; {REBUILD}")
     return IndexData(path=path, manifest=manifest, sources=sources, chunks=chunks)

@@ -145,6 +145,36 @@ def write_corpus(root: Path, files: dict[str, str] | None = None) -> Path:
     return root
 
 
+_HYPOTHESIS_HOME: list[str] = []
+
+
+def pytest_configure(config):
+    """hypothesis caches what it learns in ./.hypothesis, from collection on: keep tests from
+    writing in the repository (STYLE.md: no test writes outside its temporary folders)."""
+    import tempfile
+
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    _HYPOTHESIS_HOME.append(tempfile.mkdtemp(prefix="kb-hypothesis-"))
+    set_hypothesis_home_dir(_HYPOTHESIS_HOME[-1])
+
+
+def pytest_unconfigure(config):
+    import shutil
+
+    for folder in _HYPOTHESIS_HOME:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def generation(index_dir: Path) -> Path:
+    """The folder of the generation CURRENT points at: where an index's files are."""
+    from kb.generations import generations_dir, read_pointer
+
+    gid = read_pointer(index_dir)
+    assert gid is not None, f"no CURRENT pointer in {index_dir}"
+    return generations_dir(index_dir) / gid
+
+
 @pytest.fixture
 def corpus_dir(tmp_path: Path) -> Path:
     return write_corpus(tmp_path / "corpus")

@@ -5,7 +5,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from conftest import FAKE_MODEL, FAQ, OPT_OUT_NOTE, write_corpus
+from conftest import FAKE_MODEL, FAQ, OPT_OUT_NOTE, generation, write_corpus
 from kb.cli import app
 
 PASSAGE_KEYS = {"id", "citation", "title", "source", "url", "authority", "jurisdiction", "as_of",
@@ -167,12 +167,12 @@ def test_empty_question_exits_1_with_one_line(run):
 
 def test_bad_corpus_file_is_named_and_the_index_is_untouched(run, settings):
     run("build")
-    before = (settings.index_dir / "chunks.jsonl").read_bytes()
+    before = (generation(settings.index_dir) / "chunks.jsonl").read_bytes()
     (settings.corpus_dir / "ca/broken.md").write_text("---\nid: x\n---\nbody\n")
     result = run("build")
     assert result.exit_code == 1
     assert result.stderr == "kb: error: ca/broken.md: front matter lacks 'title' (a short title)\n"
-    assert (settings.index_dir / "chunks.jsonl").read_bytes() == before
+    assert (generation(settings.index_dir) / "chunks.jsonl").read_bytes() == before
 
 
 def test_missing_corpus_folder(run, tmp_path):
@@ -183,7 +183,7 @@ def test_missing_corpus_folder(run, tmp_path):
 
 def test_corrupt_index_is_reported_not_a_traceback(run, settings):
     run("build")
-    (settings.index_dir / "sources.json").write_text("[]")
+    (generation(settings.index_dir) / "sources.json").write_text("[]")
     result = run("search", "address")
     assert result.exit_code == 1
     assert "sources.json: truncated or changed since the build" in result.stderr

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from conftest import FAKE_MODEL, FEDERAL, STATUTE
+from conftest import FAKE_MODEL, FEDERAL, STATUTE, generation
 from kb.errors import IndexCorrupt, IndexMissing
 from kb.indexing import build_index, check_index
 from kb.store import open_index
@@ -10,7 +10,7 @@ from kb.store import open_index
 
 def test_build_writes_a_verified_index(built):
     index = open_index(built.index_dir)
-    assert index.manifest["format_version"] == 1
+    assert index.manifest["format_version"] == 2
     assert index.manifest["model"] == {"id": FAKE_MODEL, "name": FAKE_MODEL, "dim": 64, "max_seq_length": 512}
     assert index.manifest["counts"]["chunks"] == len(index.chunks) == index.faiss_index().ntotal
     assert {s.path for s in index.sources} == set(index.manifest["sources"])
@@ -18,10 +18,10 @@ def test_build_writes_a_verified_index(built):
 
 
 def test_rebuilding_an_unchanged_corpus_gives_identical_files_and_embeds_nothing(built):
-    before = (built.index_dir / "chunks.jsonl").read_bytes()
+    before = (generation(built.index_dir) / "chunks.jsonl").read_bytes()
     report = build_index(built)
     assert (report.embedded, report.reused) == (0, report.chunks)
-    assert (built.index_dir / "chunks.jsonl").read_bytes() == before
+    assert (generation(built.index_dir) / "chunks.jsonl").read_bytes() == before
 
 
 def test_editing_one_file_re_embeds_only_its_changed_chunks(built):
@@ -60,8 +60,12 @@ def test_missing_index_is_reported(settings):
         open_index(settings.index_dir)
 
 
+def _files(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
 def test_a_build_that_dies_midway_leaves_the_old_index_usable(built, monkeypatch):
-    before = {p.name: p.read_bytes() for p in built.index_dir.iterdir() if p.is_file()}
+    before = _files(built.index_dir)
     (built.corpus_dir / "ca/veh-9999.1.md").write_text(STATUTE.replace("courts", "tribunals"))
 
     def die(*args, **kwargs):
@@ -70,39 +74,37 @@ def test_a_build_that_dies_midway_leaves_the_old_index_usable(built, monkeypatch
     monkeypatch.setattr("kb.lexical.build_lexical", die)  # fails after chunks and vectors are written
     with pytest.raises(RuntimeError, match="killed"):
         build_index(built)
-    after = {p.name: p.read_bytes() for p in built.index_dir.iterdir() if p.is_file()}
-    assert after == before
+    assert _files(built.index_dir) == before  # no generation added, none removed, no temporary left
     assert open_index(built.index_dir).manifest["counts"]["chunks"] > 0
-    assert not [p for p in built.index_dir.parent.iterdir() if p.name.startswith(".index.tmp")]
 
 
 def test_truncated_chunks_file_is_reported_corrupt(built):
-    path = built.index_dir / "chunks.jsonl"
+    path = generation(built.index_dir) / "chunks.jsonl"
     path.write_bytes(path.read_bytes()[:-50])
     with pytest.raises(IndexCorrupt, match=r"chunks.jsonl: truncated or changed since the build.*kb build --full"):
         open_index(built.index_dir)
 
 
 def test_foreign_manifest_is_reported_corrupt(built):
-    (built.index_dir / "manifest.json").write_text('{"name": "something else"}')
+    (generation(built.index_dir) / "manifest.json").write_text('{"name": "something else"}')
     with pytest.raises(IndexCorrupt, match="not a kb manifest"):
         open_index(built.index_dir)
-    (built.index_dir / "manifest.json").write_text("\x00\x01garbage")
+    (generation(built.index_dir) / "manifest.json").write_text("\x00\x01garbage")
     with pytest.raises(IndexCorrupt, match="not valid JSON"):
         open_index(built.index_dir)
 
 
 def test_newer_format_version_is_refused(built):
-    path = built.index_dir / "manifest.json"
+    path = generation(built.index_dir) / "manifest.json"
     manifest = json.loads(path.read_text())
     manifest["format_version"] = 99
     path.write_text(json.dumps(manifest))
-    with pytest.raises(IndexCorrupt, match="index format 99, this kb reads format 1"):
+    with pytest.raises(IndexCorrupt, match="index format '99', this kb reads format 2"):
         open_index(built.index_dir)
 
 
 def test_corrupt_index_is_rebuilt_from_scratch(built):
-    (built.index_dir / "vectors.faiss").write_bytes(b"junk")
+    (generation(built.index_dir) / "vectors.faiss").write_bytes(b"junk")
     report = build_index(built)
     assert report.embedded == report.chunks
     assert any("previous index unusable" in n for n in report.notices)

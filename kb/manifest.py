@@ -1,0 +1,199 @@
+"""The manifest of one generation: its shape, and the checksum of every file beside it.
+
+`files` maps each file's path inside the generation (`chunks.jsonl`, `lexical/vocab.index.json`,
+`onnx/model.onnx`) to its size and sha256. A reader checks the bytes it actually uses against it;
+`kb build --check` checks every file. A manifest of any other shape is `IndexCorrupt`, never a
+KeyError or TypeError further down.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path, PurePosixPath
+from typing import Callable
+
+from kb.errors import IndexCorrupt, quoted
+
+FORMAT_VERSION = 2  # 1 was the single-folder layout, without checksums for lexical/ and onnx/
+MANIFEST = "manifest.json"
+REBUILD = "run `kb build --full` to rebuild it"
+# The files every generation has; lexical/ and onnx/ files are listed as they were written.
+REQUIRED_FILES = ("sources.json", "chunks.jsonl", "vectors.faiss", "sentences.jsonl", "sentences.npy")
+# A manifest lists ~60 sources and ~20 files (about 20 KB); anything far larger is not ours.
+MAX_MANIFEST_BYTES = 16 << 20
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def checksum_tree(folder: Path) -> dict[str, dict]:
+    """Size and sha256 of every file under `folder` but the manifest, flushed to disk on the way
+    (so a generation is complete on disk before the manifest that declares it is written)."""
+    out = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = path.relative_to(folder).as_posix()
+        if rel == MANIFEST:
+            continue
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+            os.fsync(fh.fileno())
+        out[rel] = {"sha256": digest.hexdigest(), "bytes": path.stat().st_size}
+    return out
+
+
+def parse_manifest(data: bytes, where: Path) -> dict:
+    """The manifest in `data` (read from `where`), checked for shape, or IndexCorrupt."""
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise IndexCorrupt(f"{where}: {len(data):,} bytes, too large to be a kb manifest; {REBUILD}")
+    try:
+        manifest = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise IndexCorrupt(f"{where}: not valid JSON ({quoted(str(exc))}); {REBUILD}") from None
+    if not isinstance(manifest, dict) or "format_version" not in manifest:
+        raise IndexCorrupt(f"{where}: not a kb manifest; {REBUILD}")
+    version = manifest["format_version"]
+    if version != FORMAT_VERSION or isinstance(version, bool):
+        raise IndexCorrupt(
+            f"{where}: index format {quoted(version)}, this kb reads format {FORMAT_VERSION}; {REBUILD}")
+    _check_shape(manifest, where)
+    return manifest
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _check_shape(m: dict, where: Path) -> None:
+    def bad(what: str):
+        raise IndexCorrupt(f"{where}: {what}; {REBUILD}")
+
+    model = m.get("model")
+    if not (isinstance(model, dict) and isinstance(model.get("id"), str) and model["id"]
+            and isinstance(model.get("name"), str) and _is_count(model.get("dim")) and model["dim"] > 0
+            and _is_count(model.get("max_seq_length"))):
+        bad("'model' must hold id, name, dim and max_seq_length")
+    if not isinstance(m.get("chunker"), dict):
+        bad("'chunker' must be an object")
+    sources = m.get("sources")
+    if not isinstance(sources, dict) or not all(
+            isinstance(k, str) and isinstance(v, dict) and isinstance(v.get("sha256"), str)
+            for k, v in sources.items()):
+        bad("'sources' must map each source path to its sha256")
+    counts = m.get("counts")
+    if not isinstance(counts, dict) or not all(
+            _is_count(counts.get(k)) for k in ("sources", "chunks", "vectors", "sentences")):
+        bad("'counts' must hold sources, chunks, vectors and sentences")
+    files = m.get("files")
+    if not isinstance(files, dict):
+        bad("'files' must map each file to its size and sha256")
+    for rel, entry in files.items():
+        if not safe_relative(rel):
+            bad(f"file {quoted(rel)} points outside the index")
+        if not (isinstance(entry, dict) and isinstance(entry.get("sha256"), str)
+                and _SHA256.match(entry["sha256"]) and _is_count(entry.get("bytes"))):
+            bad(f"the entry for {quoted(rel)} in 'files' lacks a size or sha256")
+    missing = [name for name in REQUIRED_FILES if name not in files]
+    if missing:
+        bad(f"'files' lacks {', '.join(missing)}")
+    onnx = m.get("onnx")
+    if onnx is not None:
+        if not (isinstance(onnx, dict) and isinstance(onnx.get("model_id"), str)
+                and isinstance(onnx.get("sha256"), str) and isinstance(onnx.get("dir"), str)):
+            bad("'onnx' must hold model_id, sha256 and dir")
+        if not safe_relative(onnx["dir"]):
+            bad(f"onnx.dir {quoted(onnx['dir'])} points outside the index")
+
+
+def safe_relative(rel: object) -> bool:
+    """A path that stays inside the folder it is joined to: relative, no '..', no empty part."""
+    if not isinstance(rel, str) or not rel or "\\" in rel or "\0" in rel:
+        return False
+    path = PurePosixPath(rel)
+    return not path.is_absolute() and all(part not in ("", ".", "..") for part in rel.split("/"))
+
+
+def resolve_inside(folder: Path, rel: str) -> Path:
+    """`folder / rel`, or IndexCorrupt when a symlink on the way leads out of `folder`."""
+    path = folder / rel
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise IndexCorrupt(f"{path}: points outside the index (a symlink); {REBUILD}")
+    return path
+
+
+def read_verified(folder: Path, manifest: dict, rel: str) -> bytes:
+    """The bytes of `rel`, read once and checked against the manifest: the caller parses exactly
+    the bytes that were checked."""
+    entry = manifest["files"].get(rel)
+    path = folder / rel
+    if entry is None:
+        raise IndexCorrupt(f"{path}: not listed in the manifest; {REBUILD}")
+    try:
+        data = resolve_inside(folder, rel).read_bytes()
+    except FileNotFoundError:
+        raise IndexCorrupt(f"{path}: missing; {REBUILD}") from None
+    except OSError as exc:
+        raise IndexCorrupt(f"{path}: cannot be read ({exc.strerror}); {REBUILD}") from None
+    if len(data) != entry["bytes"] or hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        raise IndexCorrupt(f"{path}: truncated or changed since the build (checksum mismatch); {REBUILD}")
+    return data
+
+
+def check_sizes(folder: Path, manifest: dict) -> None:
+    """IndexCorrupt for the first listed file that is missing or of another size: cheap (no
+    reading), so every open catches a truncated or deleted file before anything is answered."""
+    for rel, entry in manifest["files"].items():
+        path = folder / rel
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            raise IndexCorrupt(f"{path}: missing; {REBUILD}") from None
+        except OSError as exc:
+            raise IndexCorrupt(f"{path}: cannot be read ({exc.strerror}); {REBUILD}") from None
+        if size != entry["bytes"]:
+            raise IndexCorrupt(f"{path}: truncated or changed since the build (size differs); {REBUILD}")
+
+
+def damaged_files(folder: Path, manifest: dict) -> list[str]:
+    """One message per listed file that is missing, unreadable, or whose sha256 differs."""
+    problems = []
+    onnx = manifest.get("onnx")
+    for rel in sorted(manifest["files"]) + ([onnx["dir"]] if onnx else []):
+        try:
+            resolve_inside(folder, rel)
+        except IndexCorrupt as exc:
+            problems.append(str(exc))
+    for rel, entry in sorted(manifest["files"].items()):
+        path = folder / rel
+        try:
+            digest = hashlib.sha256()
+            size = 0
+            with path.open("rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+                    size += len(block)
+        except FileNotFoundError:
+            problems.append(f"{path}: missing; {REBUILD}")
+            continue
+        except OSError as exc:
+            problems.append(f"{path}: cannot be read ({exc.strerror}); {REBUILD}")
+            continue
+        if size != entry["bytes"] or digest.hexdigest() != entry["sha256"]:
+            problems.append(f"{path}: truncated or changed since the build (checksum mismatch); {REBUILD}")
+    return problems
+
+
+def verified_reader(folder: Path) -> Callable[[str], bytes]:
+    """A reader of files in `folder` that checks them against `folder/manifest.json` when there is
+    one (a generation), and reads them as they are when there is none (a bare BM25 folder)."""
+    try:
+        data = (folder.parent / MANIFEST).read_bytes()
+    except FileNotFoundError:
+        return lambda name: (folder / name).read_bytes()
+    except OSError as exc:
+        raise IndexCorrupt(f"{folder.parent / MANIFEST}: cannot be read ({exc.strerror}); {REBUILD}") from None
+    manifest = parse_manifest(data, folder.parent / MANIFEST)
+    prefix = folder.name + "/"
+    return lambda name: read_verified(folder.parent, manifest, prefix + name)
