@@ -148,7 +148,11 @@ class _Pattern:
     section: str = ""  # a fixed section, for forms that name none ("49 U.S.C. § 30301 note")
 
     def ref(self, m: re.Match) -> CitationRef:
-        code = self.code.format(title=m.groupdict().get("title") or "")
+        groups = m.groupdict()
+        if self.code == "{california}":
+            code = next(key for key in CA_CODES if groups.get(key.replace("-", "_")))
+        else:
+            code = self.code.format(title=groups.get("title") or "")
         labels = _labels(m.groupdict().get("subs") or "")
         chain = m.groupdict().get("chain")
         trail = m.groupdict().get("trail")
@@ -163,16 +167,18 @@ def _p(pattern: str, code: str, section: str = "") -> _Pattern:
     return _Pattern(re.compile(pattern, re.IGNORECASE), code, section)
 
 
-_PATTERNS: list[_Pattern] = []
-for _code, (_form, _law, _names) in CA_CODES.items():
-    _alias = rf"(?:{_names})"
-    _PATTERNS += [
-        # "subdivision (j) of Section 12801.9 of the Vehicle Code", "Section 12800.7 of the Vehicle Code"
-        _p(rf"(?:{_CHAIN})?{_SIGN}\s*{_SEC}{_SUBS}\s+of\s+(?:the\s+)?{_alias}\b", _code),
-        # "Cal. Veh. Code § 12801.9(j)", "Veh. Code, § 1808.21, subd. (a)", "VC 12801.9(j)",
-        # "Government Code section 7284.6"
-        _p(rf"\b{_alias}\s*,?\s*(?:{_SIGN}\s*)?{_SEC}(?![\d.]*\d){_SUBS}{_TRAILING}", _code),
-    ]
+# All 29 code names in one alternation, each in a group named after its key ("ca_veh"): two
+# patterns serve every code, where one pair per code cost 0.1 s of regex compilation at start.
+_CA_ALIAS = "(?:" + "|".join(f"(?P<{key.replace('-', '_')}>{names})" for key, (_f, _l, names) in CA_CODES.items()) + ")"
+_CA = "{california}"  # the code is read off the alias group that matched
+
+_PATTERNS: list[_Pattern] = [
+    # "subdivision (j) of Section 12801.9 of the Vehicle Code", "Section 12800.7 of the Vehicle Code"
+    _p(rf"(?:{_CHAIN})?{_SIGN}\s*{_SEC}{_SUBS}\s+of\s+(?:the\s+)?{_CA_ALIAS}\b", _CA),
+    # "Cal. Veh. Code § 12801.9(j)", "Veh. Code, § 1808.21, subd. (a)", "VC 12801.9(j)",
+    # "Government Code section 7284.6"
+    _p(rf"\b{_CA_ALIAS}\s*,?\s*(?:{_SIGN}\s*)?{_SEC}(?![\d.]*\d){_SUBS}{_TRAILING}", _CA),
+]
 _PATTERNS += [
     # "49 U.S.C. § 30301 note" is where the REAL ID Act is classified
     _p(rf"49\s*U\.?\s*S\.?\s*C\.?\s*(?:A\.?\s*)?{_SIGN}?\s*30301\s*note(?P<sec>)", "us-realid", "202"),
