@@ -70,9 +70,13 @@ class AnswerSettings:
 # A sentence opening with one of these leans on the one before it ("It also…", "This
 # paragraph…"), so it cannot be quoted alone.
 _LEANS_ON_CONTEXT = re.compile(
-    r"^(?:it|its|this|that|these|those|such|they|their|them|the same|also|however|but|and|or|"
-    r"otherwise|further|furthermore|in addition|likewise|both|either|neither|here|there|then|"
-    r"thus|so|instead|even so|for example|for instance|e\.g\.)\b",
+    r"^(?:it(?! is (?:unlawful|illegal|a violation|a crime|a misdemeanor|the (?:policy|intent)))|"
+    r"its|this|that|these|those|such|they|their|them|the same|also|however|but|and|or|"
+    r"otherwise|further|furthermore|in addition|likewise|both of|either of|neither of|here|there|then|"
+    r"thus|so|instead|even so|for example|for instance|e\.g\.|"
+    # "The ban applies…", "The section does not…": the thing named is the one just described.
+    r"the (?:section|subdivision|paragraph|subparagraph|ban|rule|bar|list|exception|provision|"
+    r"clause|definition|duty|requirement|prohibition|limit)s?)\b",
     re.IGNORECASE,
 )
 
@@ -302,6 +306,8 @@ class _Composer:
             rest = picked[1:]
         else:
             rest = picked
+        if not chunk.labels and not chunk.heading_trail:
+            return  # a section's summary: its later sentences tell on from its first
         scored = sorted(zip(self.table.cosines(rest), rest), reverse=True)
         for cosine, i in scored:
             if cosine < self.settings.second_sentence:

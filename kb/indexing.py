@@ -72,10 +72,13 @@ def candidate_sentences(chunks) -> list[Sentence]:
     """Every sentence an answer may quote, with the row of the chunk it belongs to. A guide's
     passage (never quoted) is represented by its question instead ("What is the process … to opt
     out …?"): a user asking that question is answered by the note that corrects it."""
+    from kb.glossary import translate_query  # a question is embedded as a user's would be
+
     out = []
     for row, chunk in enumerate(chunks):
         if chunk.anchor:
             question = chunk.heading_trail[-1].split(". ", 1)[-1] if chunk.heading_trail else ""
+            question = translate_query(question)
             if chunk.part == 0 and len(question) >= MIN_SENTENCE_CHARS:
                 out.append(Sentence(row, question, sha256_text(question)))
             continue

@@ -85,8 +85,10 @@ def test_each_passage_gives_at_most_two_sentences(tmp_path):
 def test_a_sentence_that_leans_on_the_one_before_is_not_quoted_alone():
     assert stands_alone("The DMV shall not disclose the documents.")
     assert stands_alone("“Immigration enforcement” is defined in § 7284.4(f).")
+    assert stands_alone("The department may not sell addresses.")
     for leaning in ("It applies only to the DMV.", "This paragraph covers insurers.",
-                    "Such a request must be in writing.", "Also, the agency may refuse."):
+                    "Such a request must be in writing.", "Also, the agency may refuse.",
+                    "The ban applies notwithstanding any other law.", "The section sets no penalty."):
         assert not stands_alone(leaning)
 
 

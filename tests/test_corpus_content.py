@@ -73,3 +73,21 @@ def test_a_bill_that_is_not_law_says_would():
     for f in FILES:
         if f.source.status in ("pending", "failed"):
             assert re.search(r"\bwould\b|not law|pending|not confirmed|unverified", f.body, re.I), f.source.path
+
+
+def test_every_passage_of_law_and_every_note_opens_with_a_sentence_that_stands_alone():
+    """kb ask quotes a passage's opening sentence alone: "This section…" or "It also…" would be
+    read without the sentence it leans on."""
+    from kb.answer import stands_alone
+    from kb.chunking import ChunkerSettings, chunk_file
+    from kb.text import split_sentences
+
+    leaning = []
+    for f in FILES:
+        if f.source.authority not in ("statute", "regulation", "case", "note"):
+            continue
+        for c in chunk_file(f, lambda text: len(text.split()), ChunkerSettings(max_tokens=10**6)):
+            opening = split_sentences(c.text)[:1]
+            if not c.is_commentary and opening and not stands_alone(opening[0]):
+                leaning.append(f"{c.citation}: {opening[0][:60]}")
+    assert leaning == []
