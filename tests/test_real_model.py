@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 HELDOUT_HYBRID_RECALL_AT_5_FLOOR = 0.80  # measured 0.83
 HELDOUT_ABSTENTION_FLOOR = 0.83  # unanswerable questions abstained on (10 of 12 measured)
 HELDOUT_WRONG_ABSTENTION_CEILING = 0.10  # measured 0.07
-HELDOUT_FIRST_SENTENCE_FLOOR = 0.58  # measured 0.63: the first answer sentence from an expected passage
+HELDOUT_FIRST_SENTENCE_FLOOR = 0.60  # measured 0.65: the first answer sentence from an expected passage
 HELDOUT_CITES_EXPECTED_FLOOR = 0.76  # measured 0.79: some answer sentence from an expected passage
 
 
