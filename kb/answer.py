@@ -96,7 +96,7 @@ class _Candidates:
     secondary: Ranked
     best: float  # the best score of any passage
     named: bool = False  # the question names a section or bill whose passages lead `law`
-    law_top: float = 0.0  # the best passage of law's own score, before any named one was put first
+    law_top: float = 0.0  # the best passage of law's score on the fused scale notes are ranked on
 
 
 def answer_question(
