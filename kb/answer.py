@@ -197,7 +197,7 @@ def _rerank_law(retriever: Retriever, law: Ranked, table: "_SentenceTable", sett
 def _is_summary(retriever: Retriever, row: int) -> bool:
     """A section's plain-language summary, when the section also has labelled subdivisions."""
     chunk = retriever.index.chunks[row].chunk
-    if chunk.labels or chunk.anchor or chunk.is_commentary or chunk.heading_trail:
+    if not chunk.is_summary:
         return False
     return any(retriever.index.chunks[r].chunk.labels for r in retriever.resolver.source_rows(chunk.source_id))
 
@@ -306,7 +306,7 @@ class _Composer:
             rest = picked[1:]
         else:
             rest = picked
-        if not chunk.labels and not chunk.heading_trail:
+        if chunk.is_summary:
             return  # a section's summary: its later sentences tell on from its first
         scored = sorted(zip(self.table.cosines(rest), rest), reverse=True)
         for cosine, i in scored:

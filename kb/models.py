@@ -57,6 +57,11 @@ class Chunk:
     parts: int = 1
 
     @property
+    def is_summary(self) -> bool:
+        """A document's opening plain-language passage, before any heading."""
+        return not self.heading_trail and not self.anchor
+
+    @property
     def is_commentary(self) -> bool:
         """Our commentary on a section ("§ 12801.9 [Notes]", "[History]"), not its rule."""
         return not self.anchor and self.citation.endswith("]")

@@ -54,6 +54,8 @@ class Searcher:
     _embedder: object = field(default=None, repr=False)
     _lexical: object = field(default=None, repr=False)
     _last_vector: tuple | None = field(default=None, repr=False)
+    _last_dense: tuple | None = field(default=None, repr=False)
+    _last_lexical: tuple | None = field(default=None, repr=False)
     _weights: list[float] | None = field(default=None, repr=False)
 
     def encoder(self):
@@ -73,14 +75,22 @@ class Searcher:
     def vector(self, query: Query) -> "np.ndarray":
         return self.embed(query.dense)
 
+    def _all_dense(self, query: Query) -> Ranked:
+        """(row, cosine) of every chunk, best first; kept for the last query, since an answer
+        ranks the same question several ways (fused, law only, best cosine)."""
+        key = ("dense", query.dense)
+        if self._last_dense is None or self._last_dense[0] != key:
+            index = self.index.faiss_index()
+            ranked: Ranked = []
+            if index.ntotal:
+                scores, rows = index.search(self.vector(query).reshape(1, -1), index.ntotal)
+                ranked = [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+            self._last_dense = (key, ranked)
+        return self._last_dense[1]
+
     def dense(self, query: Query, n: int = CANDIDATES) -> Ranked:
         """(row, cosine) of the `n` nearest chunks."""
-        index = self.index.faiss_index()
-        n = min(n, index.ntotal)
-        if n == 0:
-            return []
-        scores, rows = index.search(self.vector(query).reshape(1, -1), n)
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+        return self._all_dense(query)[:n]
 
     def best_cosine(self, query: Query) -> float:
         return max((s for _r, s in self.dense(query, n=1)), default=0.0)
@@ -92,13 +102,20 @@ class Searcher:
             self._lexical = LexicalIndex(self.index.path)
         return self._lexical
 
+    def _all_lexical(self, query: Query) -> Ranked:
+        """(row, BM25) of every chunk sharing a term with the query, best first; kept for the
+        last query, like the dense list."""
+        if self._last_lexical is None or self._last_lexical[0] != query.lexical:
+            import numpy as np
+
+            scores = self._bm25().scores(query.lexical)
+            order = np.argsort(-scores, kind="stable")
+            self._last_lexical = (query.lexical, [(int(r), float(scores[r])) for r in order if scores[r] > 0])
+        return self._last_lexical[1]
+
     def lexical(self, query: Query, n: int = CANDIDATES) -> Ranked:
         """(row, BM25) of the `n` best chunks that share at least one term with the query."""
-        import numpy as np
-
-        scores = self._bm25().scores(query.lexical)
-        order = np.argsort(-scores, kind="stable")[:n]
-        return [(int(r), float(scores[r])) for r in order if scores[r] > 0]
+        return self._all_lexical(query)[:n]
 
     def lexical_strength(self, query: Query) -> float:
         """The best passage's BM25 score per query term: high when one passage holds the
