@@ -144,3 +144,29 @@ def test_the_subpoena_and_summons_law_is_checked_and_citable(shipped):
         for label in labels:
             _ref, hits = shipped.cite(section + label)
             assert hits and hits[0].chunk.citation == section + label, section + label
+
+
+def _front_matter(f) -> dict:
+    import yaml
+
+    text = f.abspath.read_text(encoding="utf-8")
+    return yaml.safe_load(text.split("\n---\n", 1)[0].removeprefix("---\n"))
+
+
+def test_context_and_questions_front_matter_point_at_real_subdivisions():
+    """`context:` is one short string and every `questions:` key is "" (the whole document) or a
+    label path the file has, so the questions can be attached to the passage they were written for."""
+    from kb.corpus import load_corpus
+
+    seen = 0
+    for f in load_corpus(CORPUS):
+        meta = _front_matter(f)
+        if "context" in meta:
+            assert isinstance(meta["context"], str) and len(meta["context"]) <= 400, f.source.path
+        questions = meta.get("questions") or {}
+        paths = {"".join(f"({x})" for x in path) for path in label_paths(f.body)} | {""}
+        for key, asked in questions.items():
+            assert key in paths, f"{f.source.path}: questions key {key!r} names no subdivision"
+            assert isinstance(asked, list) and 1 <= len(asked) <= 3, f"{f.source.path}: {key!r}"
+            seen += 1
+    assert seen >= 10  # the subpoena, summons and Nlets files carry them
