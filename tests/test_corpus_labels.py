@@ -34,6 +34,8 @@ def _letters(alphabet: str) -> list[str]:
 def expected_sequence(first: str) -> list[str]:
     if first == "i":
         return _ROMAN
+    if first == "I":  # the U.S. Code's subclauses: 8 U.S.C. § 1225(b)(1)(A)(iii)(I)
+        return [x.upper() for x in _ROMAN]
     if first == "a":
         return _letters(string.ascii_lowercase)
     if first == "A":
@@ -84,6 +86,11 @@ def test_the_gap_finder_catches_a_skip_a_late_start_and_accepts_california_seque
     assert gaps([("h",), ("i",)]) == ["top level: first label (h) starts no known sequence"]
     assert gaps([("a",), ("a", "i"), ("a", "ii"), ("a", "iii")]) == []
     assert gaps([("a",), ("a.5",), ("b",)]) == []
+    clauses = [("a", "1", "A", x) for x in ("i", "ii", "iii")]
+    subclauses = [("a", "1", "A", "iii", x) for x in ("I", "II")]
+    assert gaps([("a",), ("a", "1"), ("a", "1", "A"), *clauses, *subclauses]) == []
+    skipped = [("i",), ("i", "I"), ("i", "III")]
+    assert gaps(skipped) == ["(i): labels ['I', 'III'] are not ['I', 'II']"]
 
 
 @pytest.mark.parametrize("f", FILES, ids=lambda f: f.source.path)
@@ -134,3 +141,48 @@ NEW_SECTIONS = {
 def test_sections_added_for_issue_14_carry_exactly_their_official_labels(citation):
     f = next(f for f in FILES if f.source.citation == citation)
     assert label_paths(f.body) == NEW_SECTIONS[citation]
+
+
+# The federal subpoena and summons provisions (issue 14 §2): each file is in the checked set, and
+# the subdivisions the answers turn on resolve with `kb cite` to their own passage.
+SUBPOENA_LAW = {
+    "8 U.S.C. § 1225": ["(d)(4)(A)", "(d)(4)(B)", "(d)(3)", "(b)(1)(A)(iii)(II)", "(b)(4)"],
+    "8 C.F.R. § 287.4": ["(a)(1)", "(a)(2)(i)", "(a)(2)(ii)"],
+    "19 U.S.C. § 1509": ["(a)", "(a)(2)(D)", "(c)", "(d)(1)(A)(ii)", "(g)(7)(B)(iii)"],
+    "19 U.S.C. § 1510": ["(a)", "(b)(1)(B)", "(b)(3)"],
+}
+
+
+def test_the_subpoena_and_summons_law_is_checked_and_citable(shipped):
+    checked = {f.source.citation for f in FILES}
+    assert set(SUBPOENA_LAW) <= checked
+    for section, labels in SUBPOENA_LAW.items():
+        for label in labels:
+            _ref, hits = shipped.cite(section + label)
+            assert hits and hits[0].chunk.citation == section + label, section + label
+
+
+def _front_matter(f) -> dict:
+    import yaml
+
+    text = f.abspath.read_text(encoding="utf-8")
+    return yaml.safe_load(text.split("\n---\n", 1)[0].removeprefix("---\n"))
+
+
+def test_context_and_questions_front_matter_point_at_real_subdivisions():
+    """`context:` is one short string and every `questions:` key is "" (the whole document) or a
+    label path the file has, so the questions can be attached to the passage they were written for."""
+    from kb.corpus import load_corpus
+
+    seen = 0
+    for f in load_corpus(CORPUS):
+        meta = _front_matter(f)
+        if "context" in meta:
+            assert isinstance(meta["context"], str) and len(meta["context"]) <= 400, f.source.path
+        questions = meta.get("questions") or {}
+        paths = {"".join(f"({x})" for x in path) for path in label_paths(f.body)} | {""}
+        for key, asked in questions.items():
+            assert key in paths, f"{f.source.path}: questions key {key!r} names no subdivision"
+            assert isinstance(asked, list) and 1 <= len(asked) <= 3, f"{f.source.path}: {key!r}"
+            seen += 1
+    assert seen >= 10  # the subpoena, summons and Nlets files carry them
