@@ -58,8 +58,8 @@ def check_guide_quotations(files: list[CorpusFile]) -> None:
     for note in files:
         if note.source.authority != "note":
             continue
-        targets = [by_id[t.split("#", 1)[0]] for t in note.source.corrects
-                   if t.split("#", 1)[0] in by_id] or guides
+        named = dict.fromkeys(t.split("#", 1)[0] for t in note.source.corrects)  # Q2 and Q19: one guide
+        targets = [by_id[i] for i in named if i in by_id] or guides
         texts = [_normal(t.body) for t in targets]
         for line, words in guide_quotations(note):
             if not any(_normal(words) in text for text in texts):
