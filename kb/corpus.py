@@ -13,8 +13,11 @@ from kb.errors import CorpusError, quoted
 from kb.frontmatter import split_front_matter
 from kb.hashing import sha256_text
 from kb.models import AUTHORITIES, STATUSES, CorpusFile, Source
+from kb.quotations import check_guide_quotations
 
 REQUIRED = ("id", "title", "citation", "jurisdiction", "authority", "as_of")
+# What a digest was written from: the complete official text, or only a secondary page.
+VERIFIED = ("official", "secondary")
 _ID = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 _CORRECTS = re.compile(r"^[a-z0-9][a-z0-9.\-]*#[A-Za-z0-9.\-]+$")
 # Files in the corpus folder that are about the corpus, not part of it.
@@ -195,6 +198,9 @@ def validate_front_matter(meta: dict, rel: str, sha: str) -> Source:
     label = meta.get("label") or ""
     if not isinstance(label, str) or len(label) > 120:
         raise CorpusError(f"{rel}: label must be one short line (at most 120 characters) saying what the source is")
+    verified = str(meta.get("verified") or "").strip()
+    if verified and verified not in VERIFIED:
+        raise CorpusError(f"{rel}: verified {quoted(verified)} is not one of {', '.join(VERIFIED)}")
     if values["authority"] in ("statute", "regulation") and values["jurisdiction"].upper() in ("CA", "US"):
         _check_citation(values["citation"], rel)
     return Source(
@@ -212,6 +218,7 @@ def validate_front_matter(meta: dict, rel: str, sha: str) -> Source:
         history=tuple(h.strip() for h in history),
         cites=tuple(c.strip() for c in cites),
         label=label.strip(),
+        verified=verified,
     )
 
 
@@ -247,7 +254,8 @@ def _key_span(text: str, key: str, body_line: int) -> tuple[int, int]:
 
 
 def load_corpus(corpus_dir: Path) -> list[CorpusFile]:
-    """Every corpus file, validated as a whole: unique ids, corrections that point somewhere."""
+    """Every corpus file, validated as a whole: unique ids, corrections that point somewhere,
+    quotations of the FAQ in notes that are the FAQ's own words."""
     files = [read_corpus_file(p, corpus_dir) for p in find_corpus_files(corpus_dir)]
     seen: dict[str, str] = {}
     for f in files:
@@ -263,6 +271,7 @@ def load_corpus(corpus_dir: Path) -> list[CorpusFile]:
                     f"{f.source.path}: corrects {quoted(target)}, but no corpus file has id "
                     f"{quoted(target.split('#', 1)[0])}"
                 )
+    check_guide_quotations(files)
     return files
 
 

@@ -33,6 +33,7 @@ class Source:
     history: tuple[str, ...] = ()  # enacting and amending bills, from the front matter
     cites: tuple[str, ...] = ()  # notes only: the primary law the note relies on
     label: str = ""  # how answers introduce a non-primary source ("AI-written, not law")
+    verified: str = ""  # "official" or "secondary": what kind of text the digest was written from
 
     @property
     def is_primary(self) -> bool:
@@ -119,6 +120,12 @@ class Hit:
     source: Source
     score: float
     corrections: tuple["Hit", ...] = ()
+
+    @property
+    def is_digest(self) -> bool:
+        """Our own wording of the law this passage cites (a subdivision, a section's rule or its
+        summary), not the official text: words in quotation marks are the law's own."""
+        return self.source.is_primary and not self.chunk.is_commentary
 
 
 def group_of(source: Source) -> str:

@@ -33,6 +33,9 @@ def passage_json(hit: Hit) -> dict:
         "text": c.text,
         "lines": [c.start_line, c.end_line],
         "group": group_of(s),
+        # Our wording of the law, not its official text (quoted words are the law's own): `url`
+        # has the official text.
+        "digest": hit.is_digest,
         "corrections": [passage_json(n) for n in hit.corrections],
     }
 
@@ -41,6 +44,7 @@ def source_json(s: Source) -> dict:
     return {
         "id": s.id, "citation": s.citation, "title": s.title, "source": s.path, "url": s.url,
         "authority": s.authority, "jurisdiction": s.jurisdiction, "as_of": s.as_of, "status": s.status,
+        "verified": s.verified or None,
     }
 
 
@@ -132,7 +136,8 @@ def _label(s: Source) -> str:
 def passage_text(n: int, hit: Hit, limit: int | None = PASSAGE_CHARS) -> str:
     c, s = hit.chunk, hit.source
     part = f" (part {c.part + 1} of {c.parts})" if c.parts > 1 else ""
-    lines = [f"[{n}] {c.citation}{part}", _wrap(f"{s.title} — {_label(s)}")]
+    digest = f", {DIGEST_MARK}" if hit.is_digest else ""
+    lines = [f"[{n}] {c.citation}{part}", _wrap(f"{s.title} — {_label(s)}{digest}")]
     if s.url:
         lines.append(f"    {s.url}")
     lines.append(f"    {s.path}:{c.start_line}-{c.end_line}")
@@ -141,6 +146,12 @@ def passage_text(n: int, hit: Hit, limit: int | None = PASSAGE_CHARS) -> str:
         lines.append(_wrap(f"! Corrected by {note.chunk.citation} ({note.source.path}):"))
         lines.append(_wrap(_clip(note.chunk.text, limit), indent="      "))
     return "\n".join(lines)
+
+
+# A passage of law is our digest of it, not its official text: the citation line says so, and
+# one footer line (within 80 columns) says what that means and where the text is.
+DIGEST_MARK = "our digest"
+DIGEST_FOOTER = "Our digest: the law in our words; quoted words are its own. Official text: URL."
 
 
 # How each group of sources is introduced under an answer: what it is, in plain words.
@@ -165,7 +176,8 @@ def _source_line(n: int, hit: Hit, number: dict[str, int]) -> str:
         fix = f" · corrected by {fixes}" if fixes else ""
         lines = [f"[{n}] {c.citation} · {s.label or s.authority}{status}{fix}"]
     else:
-        lines = [f"[{n}] {c.citation} · {s.authority}{status}, as of {s.as_of}"]
+        digest = f" · {DIGEST_MARK}" if hit.is_digest else ""
+        lines = [f"[{n}] {c.citation} · {s.authority}{status}, as of {s.as_of}{digest}"]
         if s.url:
             lines.append(f"    {s.url}")  # never broken: it must stay copyable
     first = textwrap.fill(lines[0], WIDTH, subsequent_indent="    ", break_on_hyphens=False)
@@ -221,9 +233,12 @@ def _answer_with(a: Answer, hits: list[Hit], full: bool, dropped: int = 0) -> st
             out.append("")
         else:
             out.append(_source_line(number[h.chunk.id], h, number))
+    footer = [DIGEST_FOOTER] if any(h.is_digest for h in hits) else []
     if not full:
         more = f" and {dropped} more source{'s' if dropped != 1 else ''}" if dropped else ""
-        out.append(f"\nWhole passages{more}: kb ask --full, or kb cite CITATION.")
+        footer.append(f"Whole passages{more}: kb ask --full, or kb cite CITATION.")
+    if footer:
+        out.append("\n" + "\n".join(footer))
     return "\n".join(out).rstrip()
 
 
@@ -242,7 +257,9 @@ def sources_text(sources: list[Source]) -> str:
     rows = []
     for s in sources:
         status = "" if s.status == "in force" else f" [{s.status}]"
-        rows.append(f"{s.citation}{status}\n" + _wrap(f"{s.title} — {s.authority}, as of {s.as_of} ({s.path})"))
+        verified = f", verified: {s.verified}" if s.verified else ""
+        rows.append(f"{s.citation}{status}\n"
+                    + _wrap(f"{s.title} — {s.authority}, as of {s.as_of}{verified} ({s.path})"))
     return "\n".join(rows) + f"\n\n{len(sources)} sources"
 
 

@@ -9,8 +9,9 @@ from conftest import FAKE_MODEL, FAQ, OPT_OUT_NOTE, generation, write_corpus
 from kb.cli import app
 
 PASSAGE_KEYS = {"id", "citation", "title", "source", "url", "authority", "jurisdiction", "as_of",
-                "status", "score", "text", "lines", "group", "corrections"}
-SOURCE_KEYS = {"id", "citation", "title", "source", "url", "authority", "jurisdiction", "as_of", "status"}
+                "status", "score", "text", "lines", "group", "digest", "corrections"}
+SOURCE_KEYS = {"id", "citation", "title", "source", "url", "authority", "jurisdiction", "as_of", "status",
+               "verified"}
 
 
 @pytest.fixture
