@@ -36,6 +36,7 @@ class BuildReport:
     embed_seconds: float = 0.0  # of which embedding chunks and sentences
     embedded_texts: int = 0  # chunks and answer sentences embedded
     notices: tuple[str, ...] = ()
+    unchanged: bool = False  # nothing to do: the current generation was kept, none written
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,9 @@ def _build(settings: Settings, shown: Path, *, full: bool, progress: Progress, n
 
     from kb.encoders import build_encoder  # ONNX export and its parity check live there
 
+    progress("model", 0, 1)  # loading the model (and exporting it to ONNX) can take a while
     encoder = build_encoder(spec, settings, previous, notices)
+    progress("model", 1, 1)
     chunker = chunker_settings_for(spec, encoder.embedder)
 
     chunks = []
