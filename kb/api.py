@@ -10,7 +10,7 @@ from typing import Callable
 from kb.answer import AnswerSettings, answer_question
 from kb.citations import CitationRef
 from kb.config import Settings, resolve_settings
-from kb.errors import EmbedderError, IndexMissing, IndexWriteError
+from kb.errors import CorpusError, EmbedderError, IndexMissing, IndexWriteError
 from kb.text import require_text  # the CLI refuses empty input before any index is built
 from kb.indexing import BuildReport, Progress, StaleReport, build_index, check_index
 from kb.models import Answer, Hit, Source
@@ -174,9 +174,25 @@ def sources(settings: Settings) -> list[Source]:
     return [f.source for f in load_corpus(settings.corpus_dir)]
 
 
-def build(settings: Settings, *, full: bool = False, progress: Progress | None = None) -> BuildReport:
+def corpus_problems(settings: Settings) -> list[str]:
+    """Maintainers' slips in the corpus, "path:line: …" (kb/structure.py); a build lists them
+    as warnings."""
+    from kb.corpus import load_corpus
+    from kb.structure import check_corpus
+
+    return check_corpus(load_corpus(settings.corpus_dir))
+
+
+def build(settings: Settings, *, full: bool = False, progress: Progress | None = None,
+          strict: bool = False) -> BuildReport:
     """`kb build`: nothing is written when the index is current and whole (unless `full`);
-    the index folder may be created, but not its parents (a mistyped path stays an error)."""
+    the index folder may be created, but not its parents (a mistyped path stays an error).
+    `strict`: a corpus slip (kb/structure.py) stops the build instead of being a warning."""
+    if strict:
+        problems = corpus_problems(settings)
+        if problems:
+            more = f" (and {len(problems) - 1} more: `kb build` without --strict lists them)" if len(problems) > 1 else ""
+            raise CorpusError(problems[0] + more)
     require_model(settings)
     index_dir = _absolute(settings.index_dir)
     if not index_dir.exists() and not index_dir.is_symlink() and not index_dir.parent.is_dir():

@@ -328,6 +328,7 @@ def sources(
 def build(
     check: Annotated[bool, typer.Option("--check", help="Only report whether the index is stale: exit 0 if current, 1 if not.")] = False,
     full: Annotated[bool, typer.Option("--full", help="Embed every chunk again instead of reusing unchanged ones.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Stop (exit 1) on a corpus slip the build would only warn about: a gap or repeat in subdivision labels, a label at the wrong heading level, a missing 'verified', a 'cites:' entry the corpus lacks.")] = False,
     corpus: CorpusOpt = None, index: IndexOpt = None, model: ModelOpt = None,
     json_out: JsonOpt = False, debug: DebugOpt = False,
 ) -> None:
@@ -348,7 +349,7 @@ def build(
             report = api.check(settings)
             typer.echo(render.dumps(render.check_json(report)) if json_out else render.check_text(report))
             return 1 if report.stale else 0
-        report = api.build(settings, full=full, progress=_StderrProgress())
+        report = api.build(settings, full=full, progress=_StderrProgress(), strict=strict)
         for notice in report.notices:
             _err(f"kb: {notice}")
         typer.echo(render.dumps(render.build_json(report)) if json_out else render.build_text(report))

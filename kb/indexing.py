@@ -230,6 +230,9 @@ def _build(settings: Settings, shown: Path, *, full: bool, progress: Progress, n
     scan = scan_corpus(settings.corpus_dir)
     notices.extend(scan.notices)
     docs = load_corpus(settings.corpus_dir)
+    from kb.structure import check_corpus  # maintainers' slips, each with file and line
+
+    notices.extend(f"warning: {problem}" for problem in check_corpus(docs))
     pause_at("corpus-read")
     spec = resolve_model(settings.model)
 
