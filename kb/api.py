@@ -118,8 +118,8 @@ def require_model(settings: Settings) -> None:
         return
     if not _in_hub_cache(spec.name):
         raise EmbedderError(
-            f"model {spec.name!r} not found: it is not a folder, not the packaged model, and not in "
-            f"the Hugging Face cache (check the name; --model takes a model folder, "
+            f"model {spec.name!r} not found: it is neither a local folder nor in the Hugging Face "
+            f"cache (check the name; kb works offline: pass a model folder with --model, "
             f"or set {ONLINE_ENV}=1 to let sentence-transformers download it)"
         )
 
