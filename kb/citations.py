@@ -300,12 +300,13 @@ def parse_citation(text: str) -> CitationRef:
 
 _LABELS = r"((?:\s?\([A-Za-z0-9]{1,5}\))+)"
 _DASH = r"\s*(?:[-‐‑‒–—]|\bthrough\b|\bthru\b|\bto\b)\s*"
-_AND = r"\s*(?:,\s*(?:and\s+|or\s+|&\s*)?|and\s+|or\s+|&\s*)"
+_LIST_SEP = r"\s*(?:,\s*(?:and\s+|or\s+|&\s*)?|and\s+|or\s+|&\s*)"
 _NUMBER = r"(\d+(?:\.\d+)*[a-z]?)(?![\w.]*\d)"
 _RANGE_OF_LABELS = re.compile(_DASH + _LABELS)
-_LIST_OF_LABELS = re.compile(_AND + _LABELS)
+_SEPARATOR_ONLY = re.compile(_LIST_SEP, re.IGNORECASE)
+_LIST_OF_LABELS = re.compile(_LIST_SEP + _LABELS)
 _RANGE_OF_SECTIONS = re.compile(_DASH + r"(?:§+\s*)?" + _NUMBER)
-_LIST_OF_SECTIONS = re.compile(_AND + r"(?:§+\s*|sec(?:tion|\.)?\s*)?" + _NUMBER + r"((?:\s?\([A-Za-z0-9]{1,5}\))*)",
+_LIST_OF_SECTIONS = re.compile(_LIST_SEP + r"(?:§+\s*|sec(?:tion|\.)?\s*)?" + _NUMBER + r"((?:\s?\([A-Za-z0-9]{1,5}\))*)",
                                re.IGNORECASE)
 # A range of subdivisions longer than this is a typo or not a range ("(1)–(2000)").
 MAX_RANGE = 60
@@ -371,6 +372,9 @@ def parse_citations(text: str) -> list[CitationRef]:
     refs: list[CitationRef] = []
     for i, (ref, (_start, end)) in enumerate(found):
         stop = found[i + 1][1][0] if i + 1 < len(found) else len(cleaned)
+        if not ref.code and refs and refs[-1].code and _SEPARATOR_ONLY.fullmatch(cleaned[found[i - 1][1][1]:_start]):
+            # "Gov. Code § 7284.6(a) and § 7284.8": the second section is in the same code
+            ref = CitationRef(refs[-1].code, ref.section, ref.labels)
         refs.append(ref)
         last, pos = ref, end
         while pos < stop:

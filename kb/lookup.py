@@ -174,7 +174,7 @@ class CitationResolver:
 
 
 # "United States v. California", "Doe vs. Smith": parties on either side of "v."
-_CASE_NAME = re.compile(r"^[A-Z][\w.,'&() -]*?\s+v(?:s)?\.?\s+[A-Z][\w.,'&() -]*$")
+_CASE_NAME = re.compile(r"^[A-Z][\w.,'&() -]*?\s+v(?:s)?\.?\s+[A-Z][\w.,'&() -]*$", re.IGNORECASE)
 
 
 def _case_key(text: str) -> str:

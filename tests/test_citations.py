@@ -163,6 +163,7 @@ from kb.citations import parse_citations  # noqa: E402
     ("VC 12801.9(h)–(j)", ["Cal. Veh. Code § 12801.9(h)", "Cal. Veh. Code § 12801.9(i)", "Cal. Veh. Code § 12801.9(j)"]),
     ("VC 12801.9 and Gov. Code 7284.6", ["Cal. Veh. Code § 12801.9", "Cal. Gov. Code § 7284.6"]),
     ("8 USC 1373, 1644", ["8 U.S.C. § 1373", "8 U.S.C. § 1644"]),
+    ("Gov. Code § 7284.6(a) and § 7284.8", ["Cal. Gov. Code § 7284.6(a)", "Cal. Gov. Code § 7284.8"]),
     ("Cal. Const. art. I, § 1", ["Cal. Const. art. I, § 1"]),
     ("article I, section 13 of the California Constitution", ["Cal. Const. art. I, § 13"]),
     ("U.S. Const. amend. X", ["U.S. Const. amend. X"]),
