@@ -211,6 +211,7 @@ def _unchanged(settings: Settings) -> BuildReport | None:
     """A report for an index that is current and undamaged (every file checked), else None."""
     import time
 
+    from kb.embedding import resolve_model
     from kb.store import read_manifest
 
     started = time.perf_counter()
@@ -218,6 +219,9 @@ def _unchanged(settings: Settings) -> BuildReport | None:
     if report.stale:
         return None
     manifest, _note, _path = read_manifest(settings.index_dir)
+    spec = resolve_model(settings.model)
+    if settings.encoder == "onnx" and spec.path is not None and not manifest.get("onnx"):
+        return None  # built without the ONNX export (KB_ENCODER=sentence-transformers): add it now
     counts = manifest["counts"]
     return BuildReport(
         path=settings.index_dir, sources=counts["sources"], chunks=counts["chunks"], embedded=0,

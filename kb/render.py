@@ -238,7 +238,8 @@ def hits_text(hits: list[Hit], limit: int | None = PASSAGE_CHARS) -> str:
 
 
 def cite_text(ref: CitationRef, hits: list[Hit]) -> str:
-    head = f"{ref.format()}: {len(hits)} passage{'s' if len(hits) != 1 else ''}"
+    head = textwrap.fill(f"{ref.format()}: {len(hits)} passage{'s' if len(hits) != 1 else ''}", WIDTH,
+                         break_on_hyphens=False)  # a bill's or a list's name can be long
     return head + "\n\n" + hits_text(hits, limit=None)
 
 

@@ -66,7 +66,7 @@ def cli(settings):
 
 def test_json_errors_are_a_json_object_on_stdout_with_the_same_exit_code(cli):
     result = cli("cite", "Veh. Code § 12345", "--json")
-    assert result.exit_code == 1 and "error" not in result.stderr  # stderr has the build's notices only
+    assert result.exit_code == 1 and "kb: error" not in result.stderr  # only the build's notices
     assert json.loads(result.stdout) == {"error": {"kind": "citation_not_found", "message": (
         "the corpus has no Cal. Veh. Code § 12345 (`kb sources` lists what it holds); the official text is at "
         "https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=VEH&sectionNum=12345.")}}
