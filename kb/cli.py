@@ -7,10 +7,9 @@ tracebacks only with --debug. Nothing heavy is imported here (see tests/test_cli
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Callable, Optional
-
-from enum import Enum
 
 import typer
 from typer.core import TyperGroup
@@ -35,9 +34,6 @@ class _JsonErrors(TyperGroup):
             message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
             _json_error("usage", message)
             sys.exit(getattr(exc, "exit_code", 2))
-        except typer.Abort:
-            _json_error("interrupted", "interrupted")
-            sys.exit(130)
         sys.exit(code if isinstance(code, int) else 0)
 
 

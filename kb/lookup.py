@@ -95,6 +95,11 @@ class CitationResolver:
         source = self.index.source_by_id().get(wanted)
         if source is not None:
             return CitedGroup(source.citation), self.source_rows(source.id)
+        if "#" in wanted and wanted.split("#", 1)[0] in self.index.source_by_id():
+            # "faq-dmv-ice#Q7": one question of a guide, as a note's `corrects:` names it
+            rows = [row for row, sc in enumerate(self.index.chunks) if sc.chunk.anchor.lower() == wanted.lower()]
+            if rows:
+                return CitedGroup(self.index.chunks[rows[0]].chunk.citation), rows
         try:
             refs = parse_citations(text)
         except InputError:

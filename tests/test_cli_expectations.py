@@ -134,7 +134,7 @@ def test_progress_without_a_terminal_says_each_stage_and_every_few_seconds(monke
 
 
 def test_the_first_build_notice_gives_an_estimate(settings):
-    from kb.api import build_estimate
+    from kb.preflight import build_estimate
     from kb.config import REPO_ROOT, Settings
     from kb.embedding import DEFAULT_MODEL
 
@@ -149,6 +149,8 @@ def test_kb_cite_opens_a_note_by_its_id(cli):
     data = json.loads(result.stdout)
     assert data["normalized"] == "kb correction note to FAQ Q1"
     assert {m["source"] for m in data["matches"]} == {"notes/faq-q1.md"}
+    question = json.loads(cli("cite", "faq-test#Q2", "--json").stdout)  # as a note's `corrects:` names it
+    assert [m["citation"] for m in question["matches"]] == ["FAQ, Test guide, Q2"]
 
 
 def test_a_correcting_note_not_listed_is_named_by_its_title_not_its_id():
