@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable
 
@@ -130,8 +131,9 @@ def build(settings: Settings, *, full: bool = False, progress: Progress | None =
     may_create(settings.index_dir)
     if not full:
         current = _unchanged(settings)
-        if current is not None:
-            return current
+        if current is not None:  # slips are still listed until they are fixed
+            warnings = tuple(f"warning: {p}" for p in corpus_problems(settings))
+            return dataclasses.replace(current, notices=current.notices + warnings)
     return build_index(settings, full=full, progress=progress)
 
 

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from conftest import FAKE_MODEL, STATUTE, write_corpus
 from kb.citations import find_citations
+from kb.cli import app
 from kb.config import REPO_ROOT
 from kb.corpus import load_corpus
 from kb.structure import check_corpus
@@ -105,9 +106,12 @@ def test_kb_build_warns_and_strict_stops(tmp_path, settings):
     write_corpus(settings.corpus_dir, {"ca/veh-9999.1.md": STATUTE.replace("verified: official\n", "")})
     (settings.corpus_dir / "us/usc-18-9721.md").unlink()  # the opt-out note cites 18 U.S.C. § 9721
     args = ["--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir), "--model", FAKE_MODEL]
-    result = CliRunner().invoke(__import__("kb.cli").cli.app, ["build", *args])
+    result = CliRunner().invoke(app, ["build", *args])
     assert result.exit_code == 0
     assert "kb: warning: ca/veh-9999.1.md:1: front matter lacks 'verified'" in result.stderr
-    strict = CliRunner().invoke(__import__("kb.cli").cli.app, ["build", "--strict", *args])
+    again = CliRunner().invoke(app, ["build", *args])  # nothing changed: still said
+    assert again.stdout.endswith("nothing written.\n")
+    assert "kb: warning: ca/veh-9999.1.md:1: front matter lacks 'verified'" in again.stderr
+    strict = CliRunner().invoke(app, ["build", "--strict", *args])
     assert strict.exit_code == 1
     assert strict.stderr.startswith("kb: error: ca/veh-9999.1.md:1: front matter lacks 'verified'")
