@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable
 
 from kb.answer import AnswerSettings, answer_question
 from kb.citations import CitationRef
 from kb.config import Settings
+from kb.errors import CorpusError
 from kb.text import require_text  # the CLI refuses empty input before any index is built
 from kb.indexing import BuildReport, Progress, StaleReport, build_index, check_index
 from kb.models import Answer, Hit, Source
+from kb.preflight import build_estimate, may_build_into, may_create, require_model
 from kb.retrieval import Retriever
 from kb.store import open_index
 
@@ -48,9 +51,11 @@ def open_session(
     """Open the index; build it first when it is missing, or when `rebuild` and it is stale.
     `emit` receives each notice as it happens."""
     notices = Notices(emit)
+    require_model(settings)
     report = check_index(settings)
     if report.missing:
-        notices.append(f"no index at {settings.index_dir}: building it now (once)")
+        may_build_into(settings.index_dir)
+        notices.append(f"no index at {settings.index_dir}: building it now (once; {build_estimate(settings)})")
         built = build_index(settings, progress=progress)
         notices.extend(built.notices)
         notices.append(describe_build(built))
@@ -103,11 +108,60 @@ def sources(settings: Settings) -> list[Source]:
     return [f.source for f in load_corpus(settings.corpus_dir)]
 
 
-def build(settings: Settings, *, full: bool = False, progress: Progress | None = None) -> BuildReport:
+def corpus_problems(settings: Settings) -> list[str]:
+    """Maintainers' slips in the corpus, "path:line: …" (kb/structure.py); a build lists them
+    as warnings."""
+    from kb.corpus import load_corpus
+    from kb.structure import check_corpus
+
+    return check_corpus(load_corpus(settings.corpus_dir))
+
+
+def build(settings: Settings, *, full: bool = False, progress: Progress | None = None,
+          strict: bool = False) -> BuildReport:
+    """`kb build`: nothing is written when the index is current and whole (unless `full`);
+    the index folder may be created, but not its parents (a mistyped path stays an error).
+    `strict`: a corpus slip (kb/structure.py) stops the build instead of being a warning."""
+    if strict:
+        problems = corpus_problems(settings)
+        if problems:
+            more = f" (and {len(problems) - 1} more: `kb build` without --strict lists them)" if len(problems) > 1 else ""
+            raise CorpusError(problems[0] + more)
+    require_model(settings)
+    may_create(settings.index_dir)
+    if not full:
+        current = _unchanged(settings)
+        if current is not None:  # slips are still listed until they are fixed
+            warnings = tuple(f"warning: {p}" for p in corpus_problems(settings))
+            return dataclasses.replace(current, notices=current.notices + warnings)
     return build_index(settings, full=full, progress=progress)
 
 
+def _unchanged(settings: Settings) -> BuildReport | None:
+    """A report for an index that is current and undamaged (every file checked), else None."""
+    import time
+
+    from kb.embedding import resolve_model
+    from kb.store import read_manifest
+
+    started = time.perf_counter()
+    report = check_index(settings, verify=True)
+    if report.stale:
+        return None
+    manifest, _note, _path = read_manifest(settings.index_dir)
+    spec = resolve_model(settings.model)
+    if settings.encoder == "onnx" and spec.path is not None and not manifest.get("onnx"):
+        return None  # built without the ONNX export (KB_ENCODER=sentence-transformers): add it now
+    counts = manifest["counts"]
+    return BuildReport(
+        path=settings.index_dir, sources=counts["sources"], chunks=counts["chunks"], embedded=0,
+        reused=counts["chunks"], added=(), changed=(), removed=(), encoder="none",
+        seconds=time.perf_counter() - started, unchanged=True,
+    )
+
+
 def check(settings: Settings) -> StaleReport:
+    require_model(settings)
     return check_index(settings, verify=True)
 
 

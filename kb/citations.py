@@ -37,6 +37,19 @@ class CitationRef:
         return format_citation(self)
 
 
+@dataclass(frozen=True)
+class CitedGroup:
+    """What `kb cite` looked up when it is more or other than one section or subdivision: a
+    list or range of citations, a bill, a case by its name, a document by its id. `format()`
+    is what the output names it by, as for a CitationRef."""
+
+    name: str
+    refs: tuple[CitationRef, ...] = ()
+
+    def format(self) -> str:
+        return self.name
+
+
 # California's 29 codes: key -> (official form as this corpus writes it (Bluebook), the
 # Legislature's lawCode for its URLs, the ways people write the code's name). The forms follow
 # the Bluebook's California table ("Cal. Veh. Code"); the aliases add the California Style
@@ -100,6 +113,8 @@ _FORMATS = {
     "co-crs": "Colo. Rev. Stat. § {sec}",
     "il-ilcs": "{sec}",
     "case": "{sec}",
+    "ca-const": "Cal. Const. {sec}",
+    "us-const": "U.S. Const. {sec}",
     "": "§ {sec}",
 }
 
@@ -160,6 +175,10 @@ class _Pattern:
             labels = tuple(reversed(_labels(chain))) + labels
         if trail:
             labels = labels + _labels(trail)
+        if groups.get("art"):  # a constitution: "art. I, § 1"
+            return CitationRef(code, f"art. {groups['art'].upper()}, § {m.group('sec')}", labels)
+        if groups.get("amend"):
+            return CitationRef(code, f"amend. {groups['amend'].upper()}", labels)
         return CitationRef(code, self.section or m.group("sec"), labels)
 
 
@@ -210,6 +229,17 @@ _PATTERNS += [
     _p(rf"\b(?:C\.?\s*R\.?\s*S\.?|Colo(?:rado|\.)?\s*Rev(?:ised|\.)?\s*Stat(?:utes|\.)?)\s*"
        rf"(?:{_SIGN}\s*)?(?P<sec>\d+-\d+(?:\.\d+)?-\d+(?:\.\d+)?){_SUBS}", "co-crs"),
     _p(r"\b(?P<sec>\d+\s*ILCS\s*\d+/\d+(?:[.-]\d+)*)(?P<subs>)", "il-ilcs"),
+    # Constitutions: "Cal. Const. art. I, § 1", "article I, section 13 of the California
+    # Constitution", "U.S. Const. amend. X". Read as such, so that "§ 1" is never taken for
+    # section 1 of some code.
+    _p(rf"\b(?:Cal(?:ifornia|\.)?\s*Const(?:itution|\.)?),?\s*art(?:icle|\.)?\s*(?P<art>[IVXL]+)\s*,?\s*"
+       rf"{_SIGN}\s*(?P<sec>\d+(?:\.\d+)?){_SUBS}", "ca-const"),
+    _p(rf"\bart(?:icle|\.)?\s*(?P<art>[IVXL]+)\s*,?\s*{_SIGN}\s*(?P<sec>\d+(?:\.\d+)?){_SUBS}\s*"
+       rf"(?:of\s+)?(?:the\s+)?Cal(?:ifornia|\.)?\s*Const(?:itution|\.)?", "ca-const"),
+    _p(rf"\b(?:U\.?\s*S\.?|United\s*States)\s*Const(?:itution|\.)?,?\s*art(?:icle|\.)?\s*(?P<art>[IVXL]+)\s*,?\s*"
+       rf"{_SIGN}\s*(?P<sec>\d+(?:\.\d+)?){_SUBS}", "us-const"),
+    _p(rf"\b(?:U\.?\s*S\.?|United\s*States)\s*Const(?:itution|\.)?,?\s*amend(?:ment|\.)?\s*"
+       rf"(?P<amend>[IVXL]+)(?P<sec>){_SUBS}", "us-const"),
     # Court reporters: "921 F.3d 865".
     _p(r"\b(?P<sec>\d+\s+(?:U\.\s?S\.|S\.\s?Ct\.|F\.\s?(?:2d|3d|4th)|F\.\s?Supp\.(?:\s?[23]d)?|"
        r"Cal\.\s?(?:App\.\s?)?(?:[2-5](?:d|th))?)\s+\d+)(?P<subs>)", "case"),
@@ -264,3 +294,121 @@ def parse_citation(text: str) -> CitationRef:
             "'Gov. Code § 7284.6(a)(1)(D)', '18 U.S.C. § 2721(b)(1)' or '13 CCR 350.14')"
         )
     return found[0][0]
+
+
+# --- lists and ranges (`kb cite`) -----------------------------------------------------------
+
+_LABELS = r"((?:\s?\([A-Za-z0-9]{1,5}\))+)"
+_DASH = r"\s*(?:[-‐‑‒–—]|\bthrough\b|\bthru\b|\bto\b)\s*"
+_LIST_SEP = r"\s*(?:,\s*(?:and\s+|or\s+|&\s*)?|and\s+|or\s+|&\s*)"
+_NUMBER = r"(\d+(?:\.\d+)*[a-z]?)(?![\w.]*\d)"
+_RANGE_OF_LABELS = re.compile(_DASH + _LABELS)
+_SEPARATOR_ONLY = re.compile(_LIST_SEP, re.IGNORECASE)
+_LIST_OF_LABELS = re.compile(_LIST_SEP + _LABELS)
+_RANGE_OF_SECTIONS = re.compile(_DASH + r"(?:§+\s*)?" + _NUMBER)
+_LIST_OF_SECTIONS = re.compile(_LIST_SEP + r"(?:§+\s*|sec(?:tion|\.)?\s*)?" + _NUMBER + r"((?:\s?\([A-Za-z0-9]{1,5}\))*)",
+                               re.IGNORECASE)
+# A range of subdivisions longer than this is a typo or not a range ("(1)–(2000)").
+MAX_RANGE = 60
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50}
+
+
+def _roman(label: str) -> int | None:
+    """The value of a lowercase or uppercase roman numeral up to lxxxix, else None."""
+    text = label.lower()
+    if not text or any(ch not in _ROMAN_VALUES for ch in text):
+        return None
+    total = 0
+    for i, ch in enumerate(text):
+        value = _ROMAN_VALUES[ch]
+        total += -value if i + 1 < len(text) and _ROMAN_VALUES[text[i + 1]] > value else value
+    return total
+
+
+def _to_roman(n: int, upper: bool) -> str:
+    out = ""
+    for value, numeral in ((50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while n >= value:
+            out, n = out + numeral, n - value
+    return out.upper() if upper else out
+
+
+def _label_range(first: str, last: str) -> list[str] | None:
+    """Every label from `first` to `last`, both included: (1)–(3), (a)–(c), (i)–(iii),
+    (A)–(C); None when the two do not make a range kb can spell out."""
+    if first.isdigit() and last.isdigit():
+        span = range(int(first), int(last) + 1)
+        return [str(n) for n in span] if 0 < len(span) <= MAX_RANGE else None
+    same_case = (first.islower() and last.islower()) or (first.isupper() and last.isupper())
+    if not same_case:
+        return None
+    # Two single letters are letters, (h)–(j), unless they read as roman numerals from one: (i)–(v).
+    if len(first) == len(last) == 1 and not (first in "iI" and last in "vVxX"):
+        span = range(ord(first), ord(last) + 1)
+        return [chr(c) for c in span] if 0 < len(span) <= MAX_RANGE else None
+    low, high = _roman(first), _roman(last)
+    if low and high and low <= high and high - low < MAX_RANGE:
+        return [_to_roman(n, first.isupper()) for n in range(low, high + 1)]
+    return None
+
+
+def _join(base: tuple[str, ...], tail: tuple[str, ...]) -> tuple[str, ...]:
+    """The labels `tail` names after `base`: "(b)(1), (2)" is (b)(2); "(9), (12)(a)" is
+    (12)(a); "(b)(1)–(b)(3)" names its own full path."""
+    if len(tail) >= len(base):
+        return tail
+    return base[: len(base) - len(tail)] + tail
+
+
+def parse_citations(text: str) -> list[CitationRef]:
+    """Every citation `text` names, lists and ranges spelled out: "18 U.S.C. § 2721(b)(1)–(2)" is
+    (b)(1) and (b)(2); "Veh. Code §§ 12800.7, 12801.9" is both sections; two citations are two.
+    InputError when a range cannot be spelled out (a range of sections, "(a)–(3)"): kb never
+    answers for the first item alone. Unreadable text is InputError, as for parse_citation."""
+    cleaned = _clean(text)
+    found = find_citations(cleaned)
+    if not found:
+        parse_citation(text)  # raises the message that lists the forms kb reads
+    refs: list[CitationRef] = []
+    for i, (ref, (_start, end)) in enumerate(found):
+        stop = found[i + 1][1][0] if i + 1 < len(found) else len(cleaned)
+        if not ref.code and refs and refs[-1].code and _SEPARATOR_ONLY.fullmatch(cleaned[found[i - 1][1][1]:_start]):
+            # "Gov. Code § 7284.6(a) and § 7284.8": the second section is in the same code
+            ref = CitationRef(refs[-1].code, ref.section, ref.labels)
+        refs.append(ref)
+        last, pos = ref, end
+        while pos < stop:
+            rest = cleaned[pos:stop]
+            if m := _RANGE_OF_LABELS.match(rest):
+                upto = _join(last.labels, _labels(m.group(1)))
+                if not last.labels or upto[:-1] != last.labels[:-1]:
+                    raise InputError(f"cannot spell out the range {quoted(cleaned[_start:pos + m.end()])}: "
+                                     "cite each subdivision, or the section or subdivision above them")
+                labels = _label_range(last.labels[-1], upto[-1])
+                if labels is None:
+                    raise InputError(f"cannot spell out the range {quoted(cleaned[_start:pos + m.end()])} "
+                                     f"({last.labels[-1]} to {upto[-1]}): cite each subdivision instead")
+                for label in labels[1:]:
+                    last = last.with_labels(last.labels[:-1] + (label,))
+                    refs.append(last)
+            elif m := _RANGE_OF_SECTIONS.match(rest):
+                raise InputError(
+                    f"{quoted(cleaned[_start:pos + m.end()])} is a range of sections: kb cites sections "
+                    "one by one; list them instead (e.g. 'Veh. Code §§ 1808.45, 1808.46')"
+                )
+            elif m := _LIST_OF_LABELS.match(rest):
+                if not last.labels:
+                    break
+                last = last.with_labels(_join(last.labels, _labels(m.group(1))))
+                refs.append(last)
+            elif m := _LIST_OF_SECTIONS.match(rest):
+                last = CitationRef(ref.code, m.group(1), _labels(m.group(2) or ""))
+                refs.append(last)
+            else:
+                break
+            pos += m.end()
+    unique: list[CitationRef] = []
+    for ref in refs:
+        if ref not in unique:
+            unique.append(ref)
+    return [_normalise_case(r) for r in unique]

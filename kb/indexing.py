@@ -36,6 +36,7 @@ class BuildReport:
     embed_seconds: float = 0.0  # of which embedding chunks and sentences
     embedded_texts: int = 0  # chunks and answer sentences embedded
     notices: tuple[str, ...] = ()
+    unchanged: bool = False  # nothing to do: the current generation was kept, none written
 
 
 @dataclass(frozen=True)
@@ -229,6 +230,9 @@ def _build(settings: Settings, shown: Path, *, full: bool, progress: Progress, n
     scan = scan_corpus(settings.corpus_dir)
     notices.extend(scan.notices)
     docs = load_corpus(settings.corpus_dir)
+    from kb.structure import check_corpus  # maintainers' slips, each with file and line
+
+    notices.extend(f"warning: {problem}" for problem in check_corpus(docs))
     pause_at("corpus-read")
     spec = resolve_model(settings.model)
 
@@ -242,7 +246,9 @@ def _build(settings: Settings, shown: Path, *, full: bool, progress: Progress, n
 
     from kb.encoders import build_encoder  # ONNX export and its parity check live there
 
+    progress("model", 0, 1)  # loading the model (and exporting it to ONNX) can take a while
     encoder = build_encoder(spec, settings, previous, notices)
+    progress("model", 1, 1)
     chunker = chunker_settings_for(spec, encoder.embedder)
 
     chunks = []

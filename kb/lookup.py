@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from kb.citations import CitationRef, find_citations, format_citation, official_url
-from kb.errors import CitationNotFound, InputError
+from kb.citations import CitedGroup, CitationRef, find_citations, format_citation, official_url, parse_citations
+from kb.errors import CitationNotFound, InputError, quoted
 from kb.models import Source
 from kb.query import Query, bills_in
 from kb.store import IndexData
@@ -86,6 +87,64 @@ class CitationResolver:
             )
         return ref, exact
 
+    def cite(self, text: str) -> tuple[CitationRef | CitedGroup, list[int]]:
+        """What `kb cite TEXT` shows: the rows of a citation, or of every item of a list or range
+        of them; else of a bill (the History passages of the sections it added or amended), of a
+        case named by its parties, or of a document named by its id (as JSON shows it)."""
+        wanted = text.strip()
+        source = self.index.source_by_id().get(wanted)
+        if source is not None:
+            return CitedGroup(source.citation), self.source_rows(source.id)
+        if "#" in wanted and wanted.split("#", 1)[0] in self.index.source_by_id():
+            # "faq-dmv-ice#Q7": one question of a guide, as a note's `corrects:` names it
+            rows = [row for row, sc in enumerate(self.index.chunks) if sc.chunk.anchor.lower() == wanted.lower()]
+            if rows:
+                return CitedGroup(self.index.chunks[rows[0]].chunk.citation), rows
+        try:
+            refs = parse_citations(text)
+        except InputError:
+            if bills_in(text):
+                return self.bill_rows(bills_in(text))
+            if _CASE_NAME.match(wanted):
+                return self.case_rows(wanted)
+            raise
+        if len(refs) == 1:
+            return self.rows(refs[0])
+        resolved, rows = [], []
+        for ref in refs:  # every item, or the error for the first one the corpus lacks
+            ref, found = self.rows(ref)
+            resolved.append(ref)
+            rows += [r for r in found if r not in rows]
+        return CitedGroup("; ".join(r.format() for r in resolved), tuple(resolved)), rows
+
+    def bill_rows(self, bills: frozenset[str]) -> tuple[CitedGroup, list[int]]:
+        """The History passages (of primary law) that name one of `bills`, in corpus order."""
+        chunks = self.index.chunks
+        rows = [row for row, sc in enumerate(chunks)
+                if sc.chunk.heading_trail[-1:] == ("History",) and bills & bills_in(sc.chunk.text)
+                and self.index.source_by_id()[sc.chunk.source_id].is_primary]
+        named = " and ".join(sorted(bills))
+        if not rows:
+            raise CitationNotFound(
+                f"no section in the corpus records {named} in its history (`kb search \"{named}\"` "
+                "finds passages that mention it)"
+            )
+        sections = []
+        for row in rows:
+            citation = self.index.source_by_id()[chunks[row].chunk.source_id].citation
+            if citation not in sections:
+                sections.append(citation)
+        return CitedGroup(f"{named}: {'; '.join(sections)}"), rows
+
+    def case_rows(self, name: str) -> tuple[CitedGroup, list[int]]:
+        """The rows of the case file whose citation or title starts with the parties' names."""
+        wanted = _case_key(name)
+        for s in self.index.sources:
+            if s.authority == "case" and (_case_key(s.citation).startswith(wanted)
+                                          or _case_key(s.title).startswith(wanted)):
+                return CitedGroup(s.citation), self.source_rows(s.id)
+        raise CitationNotFound(f"the corpus has no case named {quoted(name)} (`kb sources` lists the cases it holds)")
+
     def known_bills(self) -> frozenset[str]:
         """Every bill the corpus mentions ("AB 60", "SB 54"), normalised."""
         if self._bills is None:
@@ -117,3 +176,13 @@ class CitationResolver:
             except (CitationNotFound, InputError):
                 continue
         return False
+
+
+# "United States v. California", "Doe vs. Smith": parties on either side of "v."
+_CASE_NAME = re.compile(r"^[A-Z][\w.,'&() -]*?\s+v(?:s)?\.?\s+[A-Z][\w.,'&() -]*$", re.IGNORECASE)
+
+
+def _case_key(text: str) -> str:
+    """A case name for comparison: lowercase, "vs." and "v" as "v.", single spaces."""
+    text = re.sub(r"\s+vs?\.?\s+", " v. ", f" {text.lower()} ")
+    return " ".join(text.replace(",", " ").split())

@@ -12,7 +12,8 @@ from kb.models import Answer, Hit, Source, group_of
 
 WIDTH = 80
 HEIGHT = 40  # an answer without --full fits an 80 × 40 terminal: the law's sources come first
-PASSAGE_CHARS = 700  # human output shows this much of a passage; --json and `kb cite` show all
+PASSAGE_CHARS = 700
+NOTE_TITLE_CHARS = 60  # a correcting note named inline: enough words to recognise it  # human output shows this much of a passage; --json and `kb cite` show all
 
 
 # --- JSON (the contract in README.md: keep it stable) --------------------------------------
@@ -86,6 +87,7 @@ def build_json(r: BuildReport) -> dict:
         "reused": r.reused, "added": list(r.added), "changed": list(r.changed),
         "removed": list(r.removed), "encoder": r.encoder, "seconds": round(r.seconds, 3),
         "embed_seconds": round(r.embed_seconds, 3), "embedded_texts": r.embedded_texts,
+        "unchanged": r.unchanged,
     }
 
 
@@ -171,7 +173,9 @@ def _source_line(n: int, hit: Hit, number: dict[str, int]) -> str:
     if group == "note":
         lines = [f"[{n}] {_clip(s.title, WIDTH - 8)}", f"    {s.path} · note, as of {s.as_of}"]
     elif group == "secondary":
-        fixes = ", ".join(f"[{number[x.chunk.id]}]" if x.chunk.id in number else x.source.id
+        # A note not listed above is named by its title: its id is for programs (`kb cite` opens it).
+        fixes = ", ".join(f"[{number[x.chunk.id]}]" if x.chunk.id in number
+                          else f"our note “{_clip(x.source.title, NOTE_TITLE_CHARS)}”"
                           for x in hit.corrections)
         fix = f" · corrected by {fixes}" if fixes else ""
         lines = [f"[{n}] {c.citation} · {s.label or s.authority}{status}{fix}"]
@@ -249,7 +253,8 @@ def hits_text(hits: list[Hit], limit: int | None = PASSAGE_CHARS) -> str:
 
 
 def cite_text(ref: CitationRef, hits: list[Hit]) -> str:
-    head = f"{ref.format()}: {len(hits)} passage{'s' if len(hits) != 1 else ''}"
+    head = textwrap.fill(f"{ref.format()}: {len(hits)} passage{'s' if len(hits) != 1 else ''}", WIDTH,
+                         break_on_hyphens=False)  # a bill's or a list's name can be long
     return head + "\n\n" + hits_text(hits, limit=None)
 
 
@@ -264,6 +269,9 @@ def sources_text(sources: list[Source]) -> str:
 
 
 def build_text(r: BuildReport) -> str:
+    if r.unchanged:
+        return (f"Index {r.path} is up to date ({r.sources} sources, {r.chunks} chunks): "
+                "nothing changed, nothing written.")
     changes = ", ".join(
         f"{len(items)} {label}" for label, items in
         (("added", r.added), ("changed", r.changed), ("removed", r.removed)) if items

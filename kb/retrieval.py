@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kb.citations import CitationRef, parse_citation
+from kb.citations import CitationRef, CitedGroup
 from kb.config import Settings
 from kb.corrections import Notes
 from kb.errors import CitationNotFound, InputError
@@ -71,6 +71,7 @@ class Retriever:
                 hits.append(self.hit(row, score))
         return hits[:k]
 
-    def cite(self, text: str) -> tuple[CitationRef, list[Hit]]:
-        ref, rows = self.resolver.rows(parse_citation(text))
+    def cite(self, text: str) -> tuple[CitationRef | CitedGroup, list[Hit]]:
+        """A citation's passages; lists, ranges, bills, case names and ids too (see lookup.py)."""
+        ref, rows = self.resolver.cite(text)
         return ref, [self.hit(r, 1.0) for r in rows]

@@ -66,6 +66,8 @@ jurisdiction: US
 authority: statute
 url: https://www.law.cornell.edu/uscode/text/18/9721
 as_of: 2026-11-25
+verified: secondary
+subdivisions: partial
 ---
 
 Federal summary on disclosure by state motor vehicle departments.
@@ -107,6 +109,7 @@ jurisdiction: CA
 authority: note
 url: https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=VEH&sectionNum=9999.1.
 as_of: 2026-11-25
+verified: official
 corrects: [faq-test#Q1]
 cites: ["Cal. Veh. Code § 9999.1"]
 ---
@@ -123,6 +126,7 @@ jurisdiction: CA
 authority: note
 url: https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=VEH&sectionNum=9999.1.
 as_of: 2026-11-25
+verified: official
 corrects: [faq-test#Q2]
 cites: ["18 U.S.C. § 9721(b)(1)", "Cal. Veh. Code § 9999.1(a)", "Cal. Veh. Code § 1234"]
 ---

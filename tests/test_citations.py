@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from kb.citations import CitationRef, find_citations, format_citation, parse_citation
@@ -139,3 +141,48 @@ def test_the_table_holds_all_29_codes_and_each_official_form_round_trips():
 @pytest.mark.parametrize("text", ["the PC I bought in 2019", "my W&I case", "is the ccp relevant"])
 def test_code_shorthand_without_a_section_number_is_no_citation(text):
     assert find_citations(text) == []
+
+
+# --- issue 15 §3: lists, ranges and constitutions ----------------------------------------------
+
+from kb.citations import parse_citations  # noqa: E402
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("18 U.S.C. § 2721(b)(1)–(2)", ["18 U.S.C. § 2721(b)(1)", "18 U.S.C. § 2721(b)(2)"]),
+    ("18 U.S.C. § 2721(b)(1) through (3)",
+     ["18 U.S.C. § 2721(b)(1)", "18 U.S.C. § 2721(b)(2)", "18 U.S.C. § 2721(b)(3)"]),
+    ("Veh. Code §§ 12800.7, 12801.9", ["Cal. Veh. Code § 12800.7", "Cal. Veh. Code § 12801.9"]),
+    ("Veh. Code §§ 12800.7 and 12801.9(j)", ["Cal. Veh. Code § 12800.7", "Cal. Veh. Code § 12801.9(j)"]),
+    ("N.Y. Veh. & Traf. Law § 201(9), (10), (12)(a)",
+     ["N.Y. Veh. & Traf. Law § 201(9)", "N.Y. Veh. & Traf. Law § 201(10)", "N.Y. Veh. & Traf. Law § 201(12)(a)"]),
+    ("Gov. Code § 7284.6(a)(1)(A)-(C)",
+     ["Cal. Gov. Code § 7284.6(a)(1)(A)", "Cal. Gov. Code § 7284.6(a)(1)(B)", "Cal. Gov. Code § 7284.6(a)(1)(C)"]),
+    ("VC 12801.9(a)(1)(i)-(iii)", ["Cal. Veh. Code § 12801.9(a)(1)(i)", "Cal. Veh. Code § 12801.9(a)(1)(ii)",
+                                   "Cal. Veh. Code § 12801.9(a)(1)(iii)"]),
+    ("VC 12801.9(h)–(j)", ["Cal. Veh. Code § 12801.9(h)", "Cal. Veh. Code § 12801.9(i)", "Cal. Veh. Code § 12801.9(j)"]),
+    ("VC 12801.9 and Gov. Code 7284.6", ["Cal. Veh. Code § 12801.9", "Cal. Gov. Code § 7284.6"]),
+    ("8 USC 1373, 1644", ["8 U.S.C. § 1373", "8 U.S.C. § 1644"]),
+    ("Gov. Code § 7284.6(a) and § 7284.8", ["Cal. Gov. Code § 7284.6(a)", "Cal. Gov. Code § 7284.8"]),
+    ("Cal. Const. art. I, § 1", ["Cal. Const. art. I, § 1"]),
+    ("article I, section 13 of the California Constitution", ["Cal. Const. art. I, § 13"]),
+    ("U.S. Const. amend. X", ["U.S. Const. amend. X"]),
+    ("VC 12801.9(j)", ["Cal. Veh. Code § 12801.9(j)"]),
+])
+def test_lists_and_ranges_name_every_item(text, expected):
+    assert [r.format() for r in parse_citations(text)] == expected
+
+
+@pytest.mark.parametrize("text,message", [
+    ("Veh. Code §§ 1808.45–1808.47", "is a range of sections: kb cites sections one by one"),
+    ("VC 12801.9(a)-(3)", "cannot spell out the range"),
+    ("VC 12801.9–(j)", "cannot spell out the range"),
+])
+def test_a_range_kb_cannot_spell_out_is_refused_not_cut_to_its_first_item(text, message):
+    with pytest.raises(InputError, match=re.escape(message)):
+        parse_citations(text)
+
+
+def test_the_constitution_is_not_section_1_of_some_code():
+    [(ref, _span)] = find_citations("Cal. Const. art. I, § 1")
+    assert ref == CitationRef("ca-const", "art. I, § 1")

@@ -87,6 +87,7 @@ QUOTING_NOTE = NOTE.replace(
 def run(tmp_path):
     def invoke(*args, files=None):
         corpus = write_corpus(tmp_path / "corpus", files)
+        (tmp_path / "index").mkdir(exist_ok=True)  # ask, search and cite build only into a folder that exists
         opts = ["--corpus", str(corpus), "--model", FAKE_MODEL, "--index", str(tmp_path / "index")]
         return CliRunner().invoke(app, [*args, *opts])
     return invoke
@@ -101,9 +102,10 @@ def test_build_refuses_a_quotation_of_the_faq_that_is_not_its_own_words(run):
     files = _files('"passed in 2018"')  # correcting two questions of one guide names it once
     files["notes/faq-q1.md"] = files["notes/faq-q1.md"].replace("[faq-test#Q1]", "[faq-test#Q1, faq-test#Q2]")
     result = run("build", files=files)
+    line = files["notes/faq-q1.md"].split("\n").index("- The FAQ says the law \"passed in 2018\", which no statute says.") + 1
     assert result.exit_code == 1
     assert result.stderr == (
-        "kb: error: notes/faq-q1.md:15: the quotation 'passed in 2018' is attributed to the FAQ but "
+        f"kb: error: notes/faq-q1.md:{line}: the quotation 'passed in 2018' is attributed to the FAQ but "
         "is not word for word in secondary/faq-test.md (quote it exactly, or drop the quotation "
         "marks)\n"
     )
@@ -163,7 +165,7 @@ def test_sources_show_each_files_verified_value(run):
     assert "Test FAQ — secondary, as of 2026-11-25 (secondary/faq-test.md)" in out  # it says nothing
     data = json.loads(run("sources", "--json").stdout)
     assert {s["id"]: s["verified"] for s in data["sources"]} == {
-        "ca-veh-9999.1": "official", "us-usc-18-9721": None, "faq-test": None, "note-faq-test-q1": None}
+        "ca-veh-9999.1": "official", "us-usc-18-9721": "secondary", "faq-test": None, "note-faq-test-q1": "official"}
 
 
 def test_a_verified_value_other_than_official_or_secondary_is_refused(run):
