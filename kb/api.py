@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Callable
 
 from kb.answer import AnswerSettings, answer_question
 from kb.citations import CitationRef
@@ -13,6 +13,10 @@ from kb.indexing import BuildReport, Progress, StaleReport, build_index, check_i
 from kb.models import Answer, Hit, Source
 from kb.retrieval import Retriever
 from kb.store import open_index
+
+if TYPE_CHECKING:
+    from kb.models import CorpusStamp
+    from kb.verify import VerifyRun
 
 
 class Notices(list):
@@ -85,7 +89,8 @@ def describe_build(r: BuildReport) -> str:
 
 
 def ask(session: Session, question: str, k: int = 4) -> Answer:
-    return answer_question(session.retriever, question, k=k, settings=AnswerSettings())
+    answer = answer_question(session.retriever, question, k=k, settings=AnswerSettings())
+    return replace(answer, corpus=corpus_stamp(session))
 
 
 def search(session: Session, query: str, k: int = 5, mode: str = "hybrid") -> list[Hit]:
@@ -111,4 +116,30 @@ def check(settings: Settings) -> StaleReport:
     return check_index(settings, verify=True)
 
 
-__all__ = ["require_text", "Session", "open_session", "ask", "search", "cite", "sources", "build", "check"]
+__all__ = ["require_text", "Session", "open_session", "ask", "search", "cite", "sources", "build", "check",
+           "corpus_stamp", "verify"]
+
+
+# --- issue 16: where an answer comes from, and `kb verify` -----------------------------------
+
+def corpus_stamp(session: Session) -> "CorpusStamp":
+    """The corpus the session's index was built from (its hash and size), kb's version, today."""
+    import datetime as dt
+
+    from kb import __version__
+    from kb.hashing import corpus_sha256
+    from kb.models import CorpusStamp
+
+    built = session.retriever.index.manifest["sources"]
+    return CorpusStamp(
+        sha256=corpus_sha256({path: meta["sha256"] for path, meta in built.items()}),
+        files=len(built), kb_version=__version__,
+        date=dt.datetime.now(dt.timezone.utc).date().isoformat(),
+    )
+
+
+def verify(settings: Settings, paths: list) -> "VerifyRun":
+    """Check saved `kb ask --json` answers against the current corpus (see kb/verify.py)."""
+    from kb.verify import verify_files
+
+    return verify_files(settings.corpus_dir, paths)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from kb.models import Chunk, CorpusFile
-from kb.text import split_sentences
+from kb.text import locate_all, split_sentences
 
 # "(a)", "(12)", "(A)", "(iv)" at the start of a heading: a statutory subdivision label.
 _SUBDIVISION = re.compile(r"^\(([A-Za-z0-9]{1,5})\)(?:\s+(.*))?$")
@@ -75,6 +75,10 @@ def chunk_file(
     """All chunks of one corpus file, in document order."""
     source = doc.source
     lines = doc.body.split("\n")
+    # Where each body line starts in the file's text: passages carry character offsets.
+    line_at = [doc.body_offset]
+    for line in lines[:-1]:
+        line_at.append(line_at[-1] + len(line) + 1)
     stack: list[_Section] = []
     chunks: list[Chunk] = []
     seen_paths: dict[tuple, int] = {}
@@ -87,9 +91,13 @@ def chunk_file(
         own = lines[text_start : sec.end]
         while own and not own[-1].strip():
             own.pop()
-        text = "\n".join(own).strip()
+        joined = "\n".join(own)
+        text = joined.strip()
         if not text:
             continue
+        # text is the file's own characters from here: doc.text[char_start:char_end] == text.
+        char_start = line_at[text_start] + len(joined) - len(joined.lstrip())
+        char_end = char_start + len(text)
         labels = tuple(s.label for s in stack if s.label and not _QUESTION.match(s.heading))
         question = next((s.label for s in stack if _QUESTION.match(s.heading)), "")
         trail = tuple(s.heading for s in stack)
@@ -108,6 +116,7 @@ def chunk_file(
         seen_paths[path_key] = ordinal + 1
         prefix = "" if anchor else f"{citation} — {source.title}"
         windows = _windows(text, prefix, trail, count_tokens, settings)
+        spans = _window_spans(windows, doc.text, char_start, char_end) if doc.text else None
         for part, window in enumerate(windows):
             chunks.append(
                 Chunk(
@@ -123,6 +132,8 @@ def chunk_file(
                     end_line=max(first_line, last_line),
                     part=part,
                     parts=len(windows),
+                    char_start=spans[part][0] if spans else 0,
+                    char_end=spans[part][1] if spans else 0,
                 )
             )
     has_history = any(c.heading_trail[-1:] == ("History",) for c in chunks)
@@ -130,12 +141,41 @@ def chunk_file(
         # Users ask "when was AB 60 passed?": the front matter's history becomes a passage.
         trail = ("History",)
         text = "\n".join(f"- {event}" for event in source.history)
+        first, last = _line_span(doc.text, *doc.history_lines) if doc.text else (0, 0)
         chunks.append(Chunk(
             id=_chunk_id(source.path, (), "", trail, 0, 0), source_id=source.id,
             citation=f"{source.citation} [History]", labels=(), anchor="", heading_trail=trail,
             title=source.title, text=text, start_line=doc.history_lines[0], end_line=doc.history_lines[1],
+            char_start=first, char_end=last,
         ))
     return chunks
+
+
+def _line_span(text: str, first: int, last: int) -> tuple[int, int]:
+    """Characters of 1-based lines first..last of `text` (no span for line 0: none given)."""
+    if first < 1:
+        return (0, 0)
+    lines = text.split("\n")
+    start = sum(len(line) + 1 for line in lines[: first - 1])
+    end = start + sum(len(line) + 1 for line in lines[first - 1 : last]) - 1
+    return (start, max(start, end))
+
+
+def _window_spans(windows: list[str], text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Each window's span in the file: from its first sentence found there to its last. A window
+    whose sentences are not found as written keeps the whole passage's span."""
+    if len(windows) == 1:
+        return [(start, end)]
+    out = []
+    cursor = start
+    for window in windows:
+        found = [s for s in locate_all(split_sentences(window), text, cursor, end) if s]
+        if found:
+            out.append((found[0][0], found[-1][1]))
+            cursor = found[0][0] + 1  # the next window starts after this one's start (overlap)
+        else:
+            out.append((start, end))
+    return out
 
 
 def _chunk_id(path: str, labels, question: str, trail, ordinal: int, part: int) -> str:

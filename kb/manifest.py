@@ -17,7 +17,9 @@ from typing import Callable
 
 from kb.errors import IndexCorrupt, quoted
 
-FORMAT_VERSION = 2  # 1 was the single-folder layout, without checksums for lexical/ and onnx/
+# 1: the single-folder layout, without checksums for lexical/ and onnx/; 2: without character
+# offsets of passages and sentences in their files (issue 16).
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 REBUILD = "run `kb build --full` to rebuild it"
 # The files every generation has; lexical/ and onnx/ files are listed as they were written.

@@ -46,3 +46,40 @@ def split_sentences(text: str) -> list[str]:
         if tail:
             out.append(tail)
     return [s for s in out if s]
+
+
+def normalize_space(text: str) -> str:
+    """`text` with every run of whitespace (line breaks included) made one space, stripped:
+    how a sentence reads once split, and how `kb verify` compares a saved one with the file."""
+    return " ".join(text.split())
+
+
+def locate(sentence: str, text: str, start: int = 0, end: int | None = None) -> tuple[int, int] | None:
+    """(first, last + 1) of `sentence` in text[start:end], whitespace matched loosely (a
+    sentence read across a line break is one space here), or None when it is not there.
+
+    Sentences are found, not traced through the splitter: whatever split_sentences does, a
+    sentence it returns is the file's words in the file's order, so text[first:last + 1] is that
+    sentence with the file's own line breaks. The match starts at a word boundary; its last word
+    may end before a closing quote or bracket the splitter left on the next side.
+    """
+    words = sentence.split()
+    if not words:
+        return None
+    pattern = r"(?<!\S)" + r"\s+".join(re.escape(w) for w in words)
+    m = re.compile(pattern).search(text, start, len(text) if end is None else end)
+    return (m.start(), m.end()) if m else None
+
+
+def locate_all(sentences: list[str], text: str, start: int = 0, end: int | None = None
+               ) -> list[tuple[int, int] | None]:
+    """The span of each of `sentences` in text[start:end], found in order: each search starts
+    where the previous sentence ended, so a sentence that occurs twice gets its own place."""
+    out: list[tuple[int, int] | None] = []
+    cursor = start
+    for sentence in sentences:
+        span = locate(sentence, text, cursor, end)
+        out.append(span)
+        if span is not None:
+            cursor = span[1]
+    return out
