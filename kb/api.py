@@ -53,8 +53,9 @@ def open_session(
     `emit` receives each notice as it happens."""
     notices = Notices(emit)
     report = check_index(settings)
-    if report.missing:
-        notices.append(f"no index at {settings.index_dir}: building it now (once)")
+    if report.missing or report.outdated:
+        notices.append(f"no index at {settings.index_dir}: building it now (once)" if report.missing else
+                       f"the index at {settings.index_dir} was built by an older kb: rebuilding it now (once)")
         built = build_index(settings, progress=progress)
         notices.extend(built.notices)
         notices.append(describe_build(built))

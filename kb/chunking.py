@@ -115,8 +115,8 @@ def chunk_file(
         ordinal = seen_paths.get(path_key, 0)
         seen_paths[path_key] = ordinal + 1
         prefix = "" if anchor else f"{citation} — {source.title}"
-        windows = _windows(text, prefix, trail, count_tokens, settings)
-        spans = _window_spans(windows, doc.text, char_start, char_end) if doc.text else None
+        windows, pieces, ranges = _windows(text, prefix, trail, count_tokens, settings)
+        spans = _window_spans(pieces, ranges, doc.text, char_start, char_end) if doc.text else None
         for part, window in enumerate(windows):
             chunks.append(
                 Chunk(
@@ -161,20 +161,19 @@ def _line_span(text: str, first: int, last: int) -> tuple[int, int]:
     return (start, max(start, end))
 
 
-def _window_spans(windows: list[str], text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Each window's span in the file: from its first sentence found there to its last. A window
-    whose sentences are not found as written keeps the whole passage's span."""
-    if len(windows) == 1:
-        return [(start, end)]
+def _window_spans(pieces: list[str], ranges: list[tuple[int, int]], text: str, start: int, end: int
+                  ) -> list[tuple[int, int]]:
+    """Each window's span in the file: from the start of its first piece (a sentence, or a cut
+    of one too long for a window) to the end of its last. Pieces are the passage's own words in
+    order, so each is found after the one before; a window whose ends are not found (never seen)
+    keeps the whole passage's span."""
+    if not pieces:
+        return [(start, end)] * len(ranges)
+    found = locate_all(pieces, text, start, end)
     out = []
-    cursor = start
-    for window in windows:
-        found = [s for s in locate_all(split_sentences(window), text, cursor, end) if s]
-        if found:
-            out.append((found[0][0], found[-1][1]))
-            cursor = found[0][0] + 1  # the next window starts after this one's start (overlap)
-        else:
-            out.append((start, end))
+    for i, j in ranges:
+        first, last = found[i], found[j - 1]
+        out.append((first[0], last[1]) if first and last else (start, end))
     return out
 
 
@@ -185,13 +184,15 @@ def _chunk_id(path: str, labels, question: str, trail, ordinal: int, part: int) 
 
 def _windows(
     text: str, citation: str, trail: tuple[str, ...], count: TokenCounter, settings: ChunkerSettings
-) -> list[str]:
+) -> tuple[list[str], list[str], list[tuple[int, int]]]:
     """The text whole if it fits the model's window with its heading trail; else overlapping
-    windows of whole sentences (a sentence longer than a window is cut at word boundaries)."""
+    windows of whole sentences (a sentence longer than a window is cut at word boundaries).
+    Also the pieces the windows were made of, and each window's range of pieces (first, last +
+    1): where a window is in the file (none for a whole text: it is the file's own)."""
     prefix = " > ".join(p for p in (citation, *trail) if p) + "\n"
     budget = settings.max_tokens - count(prefix)
     if count(text) <= budget:
-        return [text]
+        return [text], [], [(0, 0)]
     budget = max(budget, 16)
     pieces: list[tuple[str, int]] = []
     for sentence in split_sentences(text):
@@ -217,6 +218,7 @@ def _windows(
             piece = " ".join(current)
             pieces.append((piece, count(piece)))
     windows: list[str] = []
+    ranges: list[tuple[int, int]] = []
     i = 0
     while i < len(pieces):
         size, j = 0, i
@@ -224,6 +226,7 @@ def _windows(
             size += pieces[j][1]
             j += 1
         windows.append(" ".join(p for p, _ in pieces[i:j]))
+        ranges.append((i, j))
         if j >= len(pieces):
             break
         # Step back over trailing pieces up to the overlap, but always move forward.
@@ -232,4 +235,4 @@ def _windows(
             k -= 1
             back += pieces[k][1]
         i = k
-    return windows
+    return windows, [p for p, _ in pieces], ranges

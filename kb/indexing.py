@@ -12,7 +12,7 @@ from kb.chunking import ChunkerSettings, chunk_file
 from kb.config import Settings
 from kb.corpus import hash_corpus, load_corpus, scan_corpus
 from kb.embedding import Embedder, ModelSpec, load_embedder, read_max_seq_length, resolve_model
-from kb.errors import IndexCorrupt, IndexMissing, IndexWriteError, KbError
+from kb.errors import IndexCorrupt, IndexMissing, IndexOutdated, IndexWriteError, KbError
 from kb.hashing import sha256_text
 from kb.store import Sentence, StoredChunk, open_index, read_manifest, write_index
 from kb.testhooks import pause_at
@@ -47,6 +47,7 @@ class StaleReport:
     removed: tuple[str, ...] = ()
     reasons: tuple[str, ...] = field(default=())  # model or chunker differences, damage
     damaged: tuple[str, ...] = ()  # damaged or missing index files (also listed in reasons)
+    outdated: bool = False  # built by an older kb in a format this one cannot read (in reasons)
 
     @property
     def stale(self) -> bool:
@@ -149,6 +150,8 @@ def check_index(settings: Settings, verify: bool = False) -> StaleReport:
         manifest, note, generation = read_manifest(settings.index_dir)
     except IndexMissing:
         return StaleReport(settings.index_dir, missing=True)
+    except IndexOutdated as exc:  # an older kb's index: stale, and rebuilt before answering
+        return StaleReport(settings.index_dir, reasons=(str(exc),), outdated=True)
     except IndexCorrupt as exc:
         if not verify:
             raise
