@@ -318,12 +318,22 @@ DISCLAIMER = (
 # A line starting with one of these opens a block ("1. ", "- ", "# ", "> ", "| "): an answer
 # sentence starting so is escaped, so that it stays one paragraph.
 _BLOCK_MARK = re.compile(r"^([-+*#>|=~`]|\d{1,9}[.)])(?=\s|$)")
-_MD_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~\"'])")
+# Characters that make inline Markdown (emphasis, code, links, HTML, entities, tables).
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>~|&])")
 
 
 def _md_plain(text: str) -> str:
-    """`text` (a user's question) as literal Markdown: every punctuation mark escaped."""
-    return _MD_PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
+    """`text` (a user's question) as literal Markdown: whatever it holds reads as typed."""
+    return _unblock(_MD_INLINE.sub(r"\\\1", " ".join(text.split())))
+
+
+def _unblock(text: str) -> str:
+    """A line that would open a block ("1. ", "- ", "# ", "> ") escaped to stay a paragraph."""
+    m = _BLOCK_MARK.match(text)
+    if m:
+        mark = m.group(1)
+        text = (mark[:-1] + "\\" + mark[-1] if mark[0].isdigit() else "\\" + mark) + text[m.end():]
+    return text
 
 
 def _md_inline(text: str) -> str:
@@ -334,12 +344,7 @@ def _md_inline(text: str) -> str:
 
 def _md_line(text: str) -> str:
     """A one-line text of the corpus (a sentence, a citation) as one paragraph of Markdown."""
-    text = _md_inline(" ".join(text.split()))
-    m = _BLOCK_MARK.match(text)
-    if m:
-        mark = m.group(1)
-        text = (mark[:-1] + "\\" + mark[-1] if mark[0].isdigit() else "\\" + mark) + text[m.end():]
-    return text
+    return _unblock(_md_inline(" ".join(text.split())))
 
 
 def _md_url(url: str) -> str:
@@ -356,13 +361,17 @@ def _footnote(hit: Hit) -> str:
     if group == "note":
         cites = "; ".join(s.cites)
         relies = f" It relies on {_md_line(cites)}." if cites else ""
-        return (f"Our note, not law: {_md_line(s.title)} (kb corpus, `{s.path}`, as of {s.as_of})."
+        return (f"Our note (kb's commentary, not law): “{_md_line(s.title)}”, `{s.path}`, as of {s.as_of}."
                 f"{relies}")
     if group == "secondary":
         return f"{_md_line(c.citation)} · {_md_line(s.label or s.authority)}{status}, as of {s.as_of}."
     url = f" {_md_url(s.url)}" if s.url else ""
     verified = f", read in {s.verified} text" if s.verified in ("official", "secondary") else ""
     return f"{_md_line(c.citation)} ({s.authority}{status}, as of {s.as_of}{verified}).{url}"
+
+
+def _md_lines(a: int, b: int) -> str:
+    return f"line {a}" if a == b else f"lines {a}–{b}"
 
 
 def _md_quote(text: str) -> list[str]:
@@ -402,7 +411,7 @@ def answer_markdown(a: Answer) -> str:
     if quoted_hits:
         out += ["## Passages quoted", ""]
         for h in quoted_hits:
-            where = f"`{h.source.path}`, lines {h.chunk.start_line}–{h.chunk.end_line}"
+            where = f"`{h.source.path}`, {_md_lines(h.chunk.start_line, h.chunk.end_line)}"
             out += [f"**{_md_line(h.chunk.citation)}**[^{number[h.chunk.id]}] · {where}", ""]
             out += _md_quote(h.chunk.text) + [""]
     out += ["---", "", f"*{DISCLAIMER}*", "", _md_corpus_line(a.corpus), ""]
@@ -414,7 +423,7 @@ def cite_markdown(ref: CitationRef, hits: list[Hit], stamp: CorpusStamp | None =
     """`kb cite --format markdown`: each passage of the citation quoted, with a footnote."""
     out = [f"## {_md_line(ref.format())}", ""]
     for i, h in enumerate(hits, start=1):
-        where = f"`{h.source.path}`, lines {h.chunk.start_line}–{h.chunk.end_line}"
+        where = f"`{h.source.path}`, {_md_lines(h.chunk.start_line, h.chunk.end_line)}"
         out += [f"**{_md_line(h.chunk.citation)}**[^{i}] · {where}", ""]
         out += _md_quote(h.chunk.text) + [""]
     out += ["---", "", f"*{DISCLAIMER}*", "", _md_corpus_line(stamp), ""]
