@@ -274,7 +274,7 @@ def eval_(
 
 @app.command()
 def verify(
-    files: Annotated[list[Path], typer.Argument(help="Saved `kb ask --json` answers, or folders of them (*.json).", show_default=False)],
+    files: Annotated[list[Path], typer.Argument(help="Saved `kb ask --json` answers, or folders of them (*.json).", show_default=False, metavar="FILE...")],
     corpus: CorpusOpt = None, json_out: JsonOpt = False, debug: DebugOpt = False,
 ) -> None:
     """Check saved answers against the current corpus: exit 0 only if every sentence stands."""

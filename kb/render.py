@@ -366,7 +366,8 @@ def _footnote(hit: Hit) -> str:
     if group == "secondary":
         return f"{_md_line(c.citation)} · {_md_line(s.label or s.authority)}{status}, as of {s.as_of}."
     url = f" {_md_url(s.url)}" if s.url else ""
-    verified = f", read in {s.verified} text" if s.verified in ("official", "secondary") else ""
+    verified = {"official": ", digested from the official text",
+                "secondary": ", digested from a secondary copy"}.get(s.verified, "")
     return f"{_md_line(c.citation)} ({s.authority}{status}, as of {s.as_of}{verified}).{url}"
 
 
@@ -484,7 +485,7 @@ def verify_text(run) -> str:
             elif c.status == "moved":
                 body = f"{c.sentence.place.citation} → now {_where(c.now)}"
             elif c.status == "changed":
-                body = f"{_where(c.sentence.place)}: its words are not there now"
+                body = f"{_where(c.now)}: the sentence is no longer in it"
             else:
                 body = f"{c.sentence.place.citation}: {c.reason}"
             out.append(textwrap.fill(head + body, WIDTH, subsequent_indent=" " * 15, break_on_hyphens=False))
