@@ -172,3 +172,24 @@ def test_candidate_sentences_are_the_file_at_their_offsets(lines, max_tokens):
     whole = [x for x in chunks if doc.text[x.char_start:x.char_end] == x.text]
     for c in whole:  # every sentence of a whole passage is found in the file
         assert all(locate(s, doc.text, c.char_start, c.char_end) for s in split_sentences(c.text))
+
+
+def test_an_index_of_an_older_format_is_stale_and_rebuilt_before_answering(built):
+    """Format 2 had no offsets: `kb build --check` says so, and `kb ask` rebuilds it first."""
+    from typer.testing import CliRunner
+
+    from conftest import generation
+    from kb.cli import app
+
+    manifest_path = generation(built.index_dir) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["format_version"] = 2
+    manifest_path.write_text(json.dumps(manifest))
+    opts = ["--corpus", str(built.corpus_dir), "--index", str(built.index_dir), "--model", FAKE_MODEL]
+    check = CliRunner().invoke(app, ["build", "--check", *opts])
+    assert check.exit_code == 1 and "built by an older kb (index format 2, this kb reads format 3)" in check.stdout
+    result = CliRunner().invoke(app, ["ask", "Can I opt out? Cal. Veh. Code § 9999.1(a)(1)", "--json", *opts])
+    assert result.exit_code == 0, result.output
+    assert f"kb: the index at {built.index_dir} was built by an older kb: rebuilding it now (once)" in result.stderr
+    assert json.loads(result.stdout)["answer"][0]["chars"] is not None
+    assert CliRunner().invoke(app, ["build", "--check", *opts]).exit_code == 0
