@@ -3,7 +3,8 @@
 The property of the issue: for every question of the eval set, every answer sentence is its
 file's own text at the offsets it names (line breaks as in the file), and the file's hash and
 line span are those of the file. Run over the shipped corpus with the hashing model (the same
-chunking, sentence and answer code as the real model, fast) and, marked slow, the real model.
+chunking, sentence and answer code as the real model, fast); tests/test_real_model.py runs the
+same check with the real model.
 """
 
 from __future__ import annotations
@@ -81,25 +82,6 @@ def test_every_answer_sentence_is_its_file_at_the_offsets_it_names(shipped, ques
         assert (passage["source"], passage["sha256"], passage["citation"]) == (
             item["source"], item["sha256"], item["citation"])
     assert data["corpus"]["files"] == len(shipped.retriever.index.sources)
-
-
-@pytest.mark.slow
-def test_every_eval_answer_sentence_is_at_its_offsets_with_the_real_model(tmp_path_factory):
-    from kb import api, render
-    from kb.config import resolve_settings
-    from kb.indexing import build_index
-
-    settings = resolve_settings(corpus=REPO_ROOT / "corpus", index=tmp_path_factory.mktemp("real16") / "index",
-                                environ={})
-    build_index(settings)
-    session = api.open_session(settings)
-    checked = 0
-    for question in QUESTIONS:
-        data = json.loads(render.dumps(render.answer_json(api.ask(session, question.question))))
-        for item in data["answer"]:
-            assert_sentence_at_its_place(item, REPO_ROOT / "corpus")
-            checked += 1
-    assert checked > 200  # the eval set's answers, not an empty loop
 
 
 def test_every_passage_of_the_shipped_corpus_is_its_file_at_its_offsets():
