@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -110,7 +111,7 @@ class _LineTables:
 
         if source_id not in self.starts:
             text = self.texts[source_id]
-            self.starts[source_id] = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+            self.starts[source_id] = [0] + [m.end() for m in re.finditer("\n", text)]
         return bisect.bisect_right(self.starts[source_id], offset)
 
     def span(self, source_id: str, start: int, end: int) -> tuple[int, int]:

@@ -62,15 +62,12 @@ class _Words:
     text: a sentence (whitespace normalised) is found with one str.find, and mapped back."""
 
     def __init__(self, text: str, start: int, end: int):
-        self.at: list[int] = []  # where each word starts in the text
-        self.joined_at: list[int] = []  # where it starts in `joined`
-        words = []
-        pos = 0
-        for m in _WORD.finditer(text, start, end):
-            self.at.append(m.start())
-            self.joined_at.append(pos)
-            words.append(m.group())
-            pos += len(m.group()) + 1
+        from itertools import accumulate
+
+        found = list(_WORD.finditer(text, start, end))
+        words = [m.group() for m in found]
+        self.at = [m.start() for m in found]  # where each word starts in the text
+        self.joined_at = [0, *accumulate(len(w) + 1 for w in words)][:-1]  # and in `joined`
         self.joined = " ".join(words)
 
     def find(self, sentence: str, after: int = 0) -> tuple[tuple[int, int], int] | None:
