@@ -379,12 +379,12 @@ def _md_quote(text: str) -> list[str]:
     return [f"> {_md_inline(line)}".rstrip() if line.strip() else ">" for line in text.split("\n")]
 
 
-def _md_corpus_line(stamp: CorpusStamp | None) -> str:
+def _md_corpus_line(stamp: CorpusStamp | None, answer: bool = True) -> str:
     if stamp is None:
         return "*Corpus version not recorded.*"
+    again = " `kb verify` re-checks this answer's JSON against a later corpus." if answer else ""
     return (f"*From kb {stamp.kb_version}'s corpus sha256 `{stamp.sha256[:16]}` ({stamp.files} files), "
-            f"{stamp.date}; each footnote gives the date its source is stated as of. "
-            f"`kb verify` re-checks this answer's JSON against a later corpus.*")
+            f"{stamp.date}; each footnote gives the date its source is stated as of.{again}*")
 
 
 def answer_markdown(a: Answer) -> str:
@@ -427,7 +427,7 @@ def cite_markdown(ref: CitationRef, hits: list[Hit], stamp: CorpusStamp | None =
         where = f"`{h.source.path}`, {_md_lines(h.chunk.start_line, h.chunk.end_line)}"
         out += [f"**{_md_line(h.chunk.citation)}**[^{i}] · {where}", ""]
         out += _md_quote(h.chunk.text) + [""]
-    out += ["---", "", f"*{DISCLAIMER}*", "", _md_corpus_line(stamp), ""]
+    out += ["---", "", f"*{DISCLAIMER}*", "", _md_corpus_line(stamp, answer=False), ""]
     out += [f"[^{i}]: {_footnote(h)}" for i, h in enumerate(hits, start=1)]
     return "\n".join(out).rstrip() + "\n"
 
@@ -489,8 +489,9 @@ def verify_text(run) -> str:
             else:
                 body = f"{c.sentence.place.citation}: {c.reason}"
             out.append(textwrap.fill(head + body, WIDTH, subsequent_indent=" " * 15, break_on_hyphens=False))
-            if c.status != "unchanged":
-                out.append(_wrap(f"was: {c.sentence.text}", " " * 15))
+            if c.status != "unchanged":  # moved: the same words, shown to find them in the memo
+                label = "sentence" if c.status == "moved" else "was"
+                out.append(_wrap(f"{label}: {c.sentence.text}", " " * 15))
             if c.status == "changed":
                 out.append(_wrap(f"now: {' '.join(c.now_text.split())}", " " * 15))
         if r.saved_corpus and r.saved_corpus != run.corpus_sha256:
