@@ -256,3 +256,15 @@ def test_a_missing_file_or_an_empty_folder_is_exit_2(saved, tmp_path):
     for given, says in ((tmp_path / "nope.json", "cannot read it"), (tmp_path, "a folder without .json files")):
         result = kb("verify", str(given), "--corpus", str(corpus))
         assert result.exit_code == 2 and result.stderr.startswith(f"kb: error: {given}: {says}"), result.stderr
+
+
+def test_verify_and_cite_markdown_import_nothing_heavy(built, tmp_path):
+    """kb verify reads the corpus only: no model, no FAISS, no BM25 (STYLE.md, principle 2)."""
+    from test_cli_imports import _heavy_modules_after
+
+    opts = ["--corpus", str(built.corpus_dir), "--index", str(built.index_dir), "--model", FAKE_MODEL]
+    answer = kb("ask", "Can I opt out? Cal. Veh. Code § 9999.1(a)(1)", "--json", *opts)
+    saved_answer = tmp_path / "a.json"
+    saved_answer.write_text(answer.stdout, encoding="utf-8")
+    assert _heavy_modules_after(["verify", str(saved_answer), "--corpus", str(built.corpus_dir)]) == []
+    assert _heavy_modules_after(["cite", "VC 9999.1(a)", "--format", "markdown", *opts]) == []
