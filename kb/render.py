@@ -439,7 +439,7 @@ def _place_json(place) -> dict | None:
         return None
     return {"citation": place.citation, "source": place.source,
             "lines": list(place.lines) if place.lines else None,
-            "chars": list(place.chars) if place.chars else None}
+            "chars": list(place.chars) if place.chars else None, "as_of": place.as_of or None}
 
 
 def verify_json(run) -> dict:
@@ -482,6 +482,9 @@ def verify_text(run) -> str:
             head = f"  {c.sentence.number}. {c.status:<9} "
             if c.status == "unchanged":
                 body = _where(c.now)
+                was, now = c.sentence.place.as_of, c.now.as_of
+                if was and now and was != now:  # same words; the footnote's date needs updating
+                    body += f"; its file is now as of {now} (was {was})"
             elif c.status == "moved":
                 body = f"{c.sentence.place.citation} → now {_where(c.now)}"
             elif c.status == "changed":

@@ -45,6 +45,7 @@ class Place:
     source: str  # the file, relative to the corpus folder
     lines: tuple[int, int] | None = None
     chars: tuple[int, int] | None = None
+    as_of: str = ""  # the file's as_of (saved with the answer, or the file's now)
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ def _saved_sentence(path: Path, number: int, item, passages: dict) -> SavedSente
         raise SavedAnswerError(
             f"{path}: answer sentence {number} names no citation and source file (nor does its "
             f"passage); {SAVE_HINT}")
-    place = Place(citation, source, _span(item.get("lines")), _span(item.get("chars")))
+    place = Place(citation, source, _span(item.get("lines")), _span(item.get("chars")), pick("as_of"))
     return SavedSentence(number, normalize_space(item["text"]), place, pick("sha256"))
 
 
@@ -219,7 +220,7 @@ class CurrentCorpus:
                 continue  # not in the file as written: no answer quotes it
             lines = (_line_of(doc.text, span[0]), _line_of(doc.text, max(span[0], span[1] - 1)))
             self.by_sentence.setdefault(sentence, []).append(
-                Place(chunk.citation, doc.source.path, lines, span))
+                Place(chunk.citation, doc.source.path, lines, span, doc.source.as_of))
 
     def sha256(self) -> str:
         from kb.hashing import corpus_sha256
@@ -256,7 +257,8 @@ def check_sentence(sentence: SavedSentence, corpus: CurrentCorpus) -> SentenceCh
     if found is not None:
         doc, chunk = found
         lines = (_line_of(doc.text, chunk.char_start), _line_of(doc.text, max(chunk.char_start, chunk.char_end - 1)))
-        place = Place(chunk.citation, doc.source.path, lines, (chunk.char_start, chunk.char_end))
+        place = Place(chunk.citation, doc.source.path, lines, (chunk.char_start, chunk.char_end),
+                      doc.source.as_of)
         return SentenceCheck(sentence, "changed", place, now_text=chunk.text)
     if saved.source not in corpus.paths():
         reason = f"{saved.source} is no longer in the corpus"

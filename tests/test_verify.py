@@ -268,3 +268,15 @@ def test_verify_and_cite_markdown_import_nothing_heavy(built, tmp_path):
     saved_answer.write_text(answer.stdout, encoding="utf-8")
     assert _heavy_modules_after(["verify", str(saved_answer), "--corpus", str(built.corpus_dir)]) == []
     assert _heavy_modules_after(["cite", "VC 9999.1(a)", "--format", "markdown", *opts]) == []
+
+
+def test_a_new_as_of_date_is_reported_on_an_unchanged_sentence(saved, corpus_copy):
+    path, n, s = candidates(saved, lambda s: True)[0]
+    file = corpus_copy / s["source"]
+    text = file.read_text(encoding="utf-8")
+    file.write_text(text.replace(f"as_of: {s['as_of']}", "as_of: 2031-01-02", 1), encoding="utf-8")
+    code, report, human = verify(corpus_copy, path)
+    got = outcome(report, path, n)
+    assert code == 0 and got["status"] == "unchanged"  # the words and their citation stand
+    assert (got["saved"]["as_of"], got["now"]["as_of"]) == (s["as_of"], "2031-01-02")
+    assert f"its file is now as of 2031-01-02 (was {s['as_of']})" in " ".join(human.split())
