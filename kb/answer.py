@@ -17,6 +17,7 @@ from kb.models import Answer, AnswerSentence, Hit, group_of
 from kb.query import Query, parse_query
 from kb.retrieval import Retriever
 from kb.search import Ranked
+from kb.store import Sentence
 
 
 @dataclass(frozen=True)
@@ -273,14 +274,18 @@ class _Composer:
         self.sentences: list[AnswerSentence] = []
         self.rows: list[int] = []
 
-    def _add(self, row: int, text: str) -> None:
+    def _add(self, row: int, item: Sentence) -> None:
         if len(self.sentences) >= self.settings.max_sentences:
             return
+        if item.start is None:
+            return  # not in its file as written (see Sentence): an answer quotes only what is
+        text = item.text
         if any(s.text == text for s in self.sentences):
             return
         chunk = self.retriever.index.chunks[row].chunk
         source = self.retriever.source_of(row)
-        self.sentences.append(AnswerSentence(text, (chunk.id,), not source.is_primary, source.authority))
+        self.sentences.append(AnswerSentence(text, (chunk.id,), not source.is_primary, source.authority,
+                                             start=item.start, end=item.end, lines=item.lines))
         if row not in self.rows:
             self.rows.append(row)
 
@@ -289,7 +294,7 @@ class _Composer:
         row = self.retriever.notes.first_row(note_id)
         picked = self.table.by_row.get(row, [])
         if picked:
-            self._add(row, self.table.items[picked[0]].text)
+            self._add(row, self.table.items[picked[0]])
 
     def add_law(self, row: int) -> None:
         """A passage's rule (its opening sentence, which the corpus writes to stand alone) and,
@@ -302,7 +307,7 @@ class _Composer:
         opening = items[picked[0]].text
         # A later window of a long passage opens mid-passage: its first sentence is no rule.
         if chunk.part == 0 and stands_alone(opening):
-            self._add(row, opening)
+            self._add(row, items[picked[0]])
             rest = picked[1:]
         else:
             rest = picked
@@ -313,7 +318,7 @@ class _Composer:
             if cosine < self.settings.second_sentence:
                 break
             if stands_alone(items[i].text):
-                self._add(row, items[i].text)
+                self._add(row, items[i])
                 break
 
 

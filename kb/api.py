@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Callable
 
 from kb.answer import AnswerSettings, answer_question
 from kb.citations import CitationRef
@@ -16,6 +16,10 @@ from kb.models import Answer, Hit, Source
 from kb.preflight import build_estimate, may_build_into, may_create, require_model
 from kb.retrieval import Retriever
 from kb.store import open_index
+
+if TYPE_CHECKING:
+    from kb.models import CorpusStamp
+    from kb.verify import VerifyRun
 
 
 class Notices(list):
@@ -53,9 +57,12 @@ def open_session(
     notices = Notices(emit)
     require_model(settings)
     report = check_index(settings)
-    if report.missing:
-        may_build_into(settings.index_dir)
-        notices.append(f"no index at {settings.index_dir}: building it now (once; {build_estimate(settings)})")
+    if report.missing or report.outdated:
+        if report.missing:
+            may_build_into(settings.index_dir)
+            notices.append(f"no index at {settings.index_dir}: building it now (once; {build_estimate(settings)})")
+        else:
+            notices.append(f"the index at {settings.index_dir} was built by an older kb: rebuilding it now (once)")
         built = build_index(settings, progress=progress)
         notices.extend(built.notices)
         notices.append(describe_build(built))
@@ -90,7 +97,8 @@ def describe_build(r: BuildReport) -> str:
 
 
 def ask(session: Session, question: str, k: int = 4) -> Answer:
-    return answer_question(session.retriever, question, k=k, settings=AnswerSettings())
+    answer = answer_question(session.retriever, question, k=k, settings=AnswerSettings())
+    return replace(answer, corpus=corpus_stamp(session))
 
 
 def search(session: Session, query: str, k: int = 5, mode: str = "hybrid") -> list[Hit]:
@@ -165,4 +173,30 @@ def check(settings: Settings) -> StaleReport:
     return check_index(settings, verify=True)
 
 
-__all__ = ["require_text", "Session", "open_session", "ask", "search", "cite", "sources", "build", "check"]
+__all__ = ["require_text", "Session", "open_session", "ask", "search", "cite", "sources", "build", "check",
+           "corpus_stamp", "verify"]
+
+
+# --- issue 16: where an answer comes from, and `kb verify` -----------------------------------
+
+def corpus_stamp(session: Session) -> "CorpusStamp":
+    """The corpus the session's index was built from (its hash and size), kb's version, today."""
+    import datetime as dt
+
+    from kb import __version__
+    from kb.hashing import corpus_sha256
+    from kb.models import CorpusStamp
+
+    built = session.retriever.index.manifest["sources"]
+    return CorpusStamp(
+        sha256=corpus_sha256({path: meta["sha256"] for path, meta in built.items()}),
+        files=len(built), kb_version=__version__,
+        date=dt.datetime.now(dt.timezone.utc).date().isoformat(),
+    )
+
+
+def verify(settings: Settings, paths: list) -> "VerifyRun":
+    """Check saved `kb ask --json` answers against the current corpus (see kb/verify.py)."""
+    from kb.verify import verify_files
+
+    return verify_files(settings.corpus_dir, paths)

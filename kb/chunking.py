@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from kb.models import Chunk, CorpusFile
-from kb.text import split_sentences
+from kb.text import locate_all, split_sentences
 
 # "(a)", "(12)", "(A)", "(iv)" at the start of a heading: a statutory subdivision label.
 _SUBDIVISION = re.compile(r"^\(([A-Za-z0-9]{1,5})\)(?:\s+(.*))?$")
@@ -75,6 +75,10 @@ def chunk_file(
     """All chunks of one corpus file, in document order."""
     source = doc.source
     lines = doc.body.split("\n")
+    # Where each body line starts in the file's text: passages carry character offsets.
+    line_at = [doc.body_offset]
+    for line in lines[:-1]:
+        line_at.append(line_at[-1] + len(line) + 1)
     stack: list[_Section] = []
     chunks: list[Chunk] = []
     seen_paths: dict[tuple, int] = {}
@@ -87,9 +91,13 @@ def chunk_file(
         own = lines[text_start : sec.end]
         while own and not own[-1].strip():
             own.pop()
-        text = "\n".join(own).strip()
+        joined = "\n".join(own)
+        text = joined.strip()
         if not text:
             continue
+        # text is the file's own characters from here: doc.text[char_start:char_end] == text.
+        char_start = line_at[text_start] + len(joined) - len(joined.lstrip())
+        char_end = char_start + len(text)
         labels = tuple(s.label for s in stack if s.label and not _QUESTION.match(s.heading))
         question = next((s.label for s in stack if _QUESTION.match(s.heading)), "")
         trail = tuple(s.heading for s in stack)
@@ -107,7 +115,8 @@ def chunk_file(
         ordinal = seen_paths.get(path_key, 0)
         seen_paths[path_key] = ordinal + 1
         prefix = "" if anchor else f"{citation} — {source.title}"
-        windows = _windows(text, prefix, trail, count_tokens, settings)
+        windows, pieces, ranges = _windows(text, prefix, trail, count_tokens, settings)
+        spans = _window_spans(pieces, ranges, doc.text, char_start, char_end) if doc.text else None
         for part, window in enumerate(windows):
             chunks.append(
                 Chunk(
@@ -123,6 +132,8 @@ def chunk_file(
                     end_line=max(first_line, last_line),
                     part=part,
                     parts=len(windows),
+                    char_start=spans[part][0] if spans else 0,
+                    char_end=spans[part][1] if spans else 0,
                 )
             )
     has_history = any(c.heading_trail[-1:] == ("History",) for c in chunks)
@@ -130,12 +141,40 @@ def chunk_file(
         # Users ask "when was AB 60 passed?": the front matter's history becomes a passage.
         trail = ("History",)
         text = "\n".join(f"- {event}" for event in source.history)
+        first, last = _line_span(doc.text, *doc.history_lines) if doc.text else (0, 0)
         chunks.append(Chunk(
             id=_chunk_id(source.path, (), "", trail, 0, 0), source_id=source.id,
             citation=f"{source.citation} [History]", labels=(), anchor="", heading_trail=trail,
             title=source.title, text=text, start_line=doc.history_lines[0], end_line=doc.history_lines[1],
+            char_start=first, char_end=last,
         ))
     return chunks
+
+
+def _line_span(text: str, first: int, last: int) -> tuple[int, int]:
+    """Characters of 1-based lines first..last of `text` (no span for line 0: none given)."""
+    if first < 1:
+        return (0, 0)
+    lines = text.split("\n")
+    start = sum(len(line) + 1 for line in lines[: first - 1])
+    end = start + sum(len(line) + 1 for line in lines[first - 1 : last]) - 1
+    return (start, max(start, end))
+
+
+def _window_spans(pieces: list[str], ranges: list[tuple[int, int]], text: str, start: int, end: int
+                  ) -> list[tuple[int, int]]:
+    """Each window's span in the file: from the start of its first piece (a sentence, or a cut
+    of one too long for a window) to the end of its last. Pieces are the passage's own words in
+    order, so each is found after the one before; a window whose ends are not found (never seen)
+    keeps the whole passage's span."""
+    if not pieces:
+        return [(start, end)] * len(ranges)
+    found = locate_all(pieces, text, start, end)
+    out = []
+    for i, j in ranges:
+        first, last = found[i], found[j - 1]
+        out.append((first[0], last[1]) if first and last else (start, end))
+    return out
 
 
 def _chunk_id(path: str, labels, question: str, trail, ordinal: int, part: int) -> str:
@@ -145,13 +184,15 @@ def _chunk_id(path: str, labels, question: str, trail, ordinal: int, part: int) 
 
 def _windows(
     text: str, citation: str, trail: tuple[str, ...], count: TokenCounter, settings: ChunkerSettings
-) -> list[str]:
+) -> tuple[list[str], list[str], list[tuple[int, int]]]:
     """The text whole if it fits the model's window with its heading trail; else overlapping
-    windows of whole sentences (a sentence longer than a window is cut at word boundaries)."""
+    windows of whole sentences (a sentence longer than a window is cut at word boundaries).
+    Also the pieces the windows were made of, and each window's range of pieces (first, last +
+    1): where a window is in the file (none for a whole text: it is the file's own)."""
     prefix = " > ".join(p for p in (citation, *trail) if p) + "\n"
     budget = settings.max_tokens - count(prefix)
     if count(text) <= budget:
-        return [text]
+        return [text], [], [(0, 0)]
     budget = max(budget, 16)
     pieces: list[tuple[str, int]] = []
     for sentence in split_sentences(text):
@@ -177,6 +218,7 @@ def _windows(
             piece = " ".join(current)
             pieces.append((piece, count(piece)))
     windows: list[str] = []
+    ranges: list[tuple[int, int]] = []
     i = 0
     while i < len(pieces):
         size, j = 0, i
@@ -184,6 +226,7 @@ def _windows(
             size += pieces[j][1]
             j += 1
         windows.append(" ".join(p for p, _ in pieces[i:j]))
+        ranges.append((i, j))
         if j >= len(pieces):
             break
         # Step back over trailing pieces up to the overlap, but always move forward.
@@ -192,4 +235,4 @@ def _windows(
             k -= 1
             back += pieces[k][1]
         i = k
-    return windows
+    return windows, [p for p, _ in pieces], ranges

@@ -106,6 +106,15 @@ class Split(str, Enum):
 
 
 RebuildOpt = Annotated[bool, typer.Option("--rebuild", help="Rebuild a stale index before answering.")]
+FormatOpt = Annotated[str, typer.Option("--format", help="text, json or markdown (a cited answer to paste into a memo).")]
+FORMATS = ("text", "json", "markdown")
+
+
+def _format(fmt: str, json_out: bool) -> str:
+    """--json is --format json."""
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(FORMATS)}", param_hint="--format")
+    return "json" if json_out else fmt
 
 
 def _settings(corpus, index, model):
@@ -227,6 +236,7 @@ def ask(
     full: Annotated[bool, typer.Option("--full", help="Show each source's whole passage.")] = False,
     corpus: CorpusOpt = None, index: IndexOpt = None, model: ModelOpt = None,
     json_out: JsonOpt = False, rebuild: RebuildOpt = False, debug: DebugOpt = False,
+    fmt: FormatOpt = "text",
 ) -> None:
     """Answer a question from the law, with the passages and citations behind it.
 
@@ -234,6 +244,7 @@ def ask(
     Example:
       kb ask "Can ICE get the documents I gave the DMV for my AB 60 license?"
     """
+    fmt = _format(fmt, json_out)
 
     def body():
         from kb import api, render
@@ -241,9 +252,12 @@ def ask(
         api.require_text(question)
         session = _open(_settings(corpus, index, model), rebuild)
         result = api.ask(session, question, k=k)
-        typer.echo(render.dumps(render.answer_json(result)) if json_out else render.answer_text(result, full=full))
+        if fmt == "markdown":
+            typer.echo(render.answer_markdown(result), nl=False)
+            return
+        typer.echo(render.dumps(render.answer_json(result)) if fmt == "json" else render.answer_text(result, full=full))
 
-    _run(debug, body, json_out)
+    _run(debug, body, fmt == "json")
 
 
 @app.command()
@@ -267,7 +281,8 @@ def search(
         api.require_text(query, "query")
         session = _open(_settings(corpus, index, model), rebuild)
         hits = api.search(session, query, k=k, mode=Mode(mode).value)
-        typer.echo(render.dumps(render.search_json(query, hits)) if json_out else render.hits_text(hits))
+        typer.echo(render.dumps(render.search_json(query, hits, api.corpus_stamp(session)))
+                   if json_out else render.hits_text(hits))
 
     _run(debug, body, json_out)
 
@@ -277,6 +292,7 @@ def cite(
     citation: Annotated[str, typer.Argument(help="E.g. 'VC 12801.9(j)', 'Gov. Code § 7284.6', '18 U.S.C. § 2721(b)(1)'.")],
     corpus: CorpusOpt = None, index: IndexOpt = None, model: ModelOpt = None,
     json_out: JsonOpt = False, rebuild: RebuildOpt = False, debug: DebugOpt = False,
+    fmt: FormatOpt = "text",
 ) -> None:
     """The passage(s) for a citation: a section, a subdivision, a range or list of them,
     a bill (the sections it added or amended), a case by name, or a note by its id.
@@ -287,6 +303,7 @@ def cite(
       kb cite "18 U.S.C. § 2721(b)(1)-(2)"
       kb cite "AB 1766"
     """
+    fmt = _format(fmt, json_out)
 
     def body():
         from kb import api, render
@@ -294,9 +311,13 @@ def cite(
         api.require_text(citation, "citation")
         session = _open(_settings(corpus, index, model), rebuild)
         ref, hits = api.cite(session, citation)
-        typer.echo(render.dumps(render.cite_json(citation, ref, hits)) if json_out else render.cite_text(ref, hits))
+        if fmt == "markdown":
+            typer.echo(render.cite_markdown(ref, hits, api.corpus_stamp(session)), nl=False)
+            return
+        typer.echo(render.dumps(render.cite_json(citation, ref, hits, api.corpus_stamp(session)))
+                   if fmt == "json" else render.cite_text(ref, hits))
 
-    _run(debug, body, json_out)
+    _run(debug, body, fmt == "json")
 
 
 @app.command()
@@ -393,6 +414,29 @@ def eval_(
             if calibrate:
                 typer.echo(f"\ncalibrated abstention threshold (tune split, <= 5% wrongly abstained): "
                            f"{report['calibrated_threshold']}")
+
+    _run(debug, body, json_out)
+
+
+@app.command()
+def verify(
+    files: Annotated[list[Path], typer.Argument(help="Saved `kb ask --json` answers, or folders of them (*.json).", show_default=False, metavar="FILE...")],
+    corpus: CorpusOpt = None, json_out: JsonOpt = False, debug: DebugOpt = False,
+) -> None:
+    """Check saved answers against the current corpus: exit 0 only if every sentence stands.
+
+    \b
+    Example:
+      kb ask "can ICE get my AB 60 documents" --json > memo-answer.json
+      kb verify memo-answer.json
+    """
+
+    def body():
+        from kb import api, render
+
+        run = api.verify(_settings(corpus, None, None), files)
+        typer.echo(render.dumps(render.verify_json(run)) if json_out else render.verify_text(run))
+        return 0 if run.stands else 1
 
     _run(debug, body, json_out)
 

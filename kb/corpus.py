@@ -222,6 +222,13 @@ def validate_front_matter(meta: dict, rel: str, sha: str) -> Source:
     )
 
 
+def _clip_field(value) -> str:
+    """An optional one-line field as text ("" when absent); only shown, never parsed."""
+    if value is None or not isinstance(value, (str, int, float)):
+        return ""
+    return " ".join(str(value).split())[:MAX_FIELD_CHARS]
+
+
 def _check_citation(citation: str, rel: str) -> None:
     from kb.citations import find_citations
 
@@ -238,7 +245,8 @@ def read_corpus_file(path: Path, corpus_dir: Path) -> CorpusFile:
     meta, body, body_line = split_front_matter(text, rel)
     source = validate_front_matter(meta, rel, sha256_text(text))
     return CorpusFile(source=source, body=body, body_line=body_line, abspath=path,
-                      history_lines=_key_span(text, "history", body_line))
+                      history_lines=_key_span(text, "history", body_line),
+                      text=text, body_offset=len(text) - len(body))
 
 
 def _key_span(text: str, key: str, body_line: int) -> tuple[int, int]:

@@ -29,6 +29,10 @@ class IndexCorrupt(KbError):
     """The index folder holds a truncated, foreign or inconsistent file."""
 
 
+class IndexOutdated(IndexCorrupt):
+    """The index was built by an older kb, in a format this one no longer reads: rebuild it."""
+
+
 class IndexStale(KbError):
     """The index does not match the corpus or the settings."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -12,11 +13,11 @@ from kb.chunking import ChunkerSettings, chunk_file
 from kb.config import Settings
 from kb.corpus import hash_corpus, load_corpus, scan_corpus
 from kb.embedding import Embedder, ModelSpec, load_embedder, read_max_seq_length, resolve_model
-from kb.errors import IndexCorrupt, IndexMissing, IndexWriteError, KbError
+from kb.errors import IndexCorrupt, IndexMissing, IndexOutdated, IndexWriteError, KbError
 from kb.hashing import sha256_text
 from kb.store import Sentence, StoredChunk, open_index, read_manifest, write_index
 from kb.testhooks import pause_at
-from kb.text import split_sentences
+from kb.text import locate_all, split_sentences
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -48,6 +49,7 @@ class StaleReport:
     removed: tuple[str, ...] = ()
     reasons: tuple[str, ...] = field(default=())  # model or chunker differences, damage
     damaged: tuple[str, ...] = ()  # damaged or missing index files (also listed in reasons)
+    outdated: bool = False  # built by an older kb in a format this one cannot read (in reasons)
 
     @property
     def stale(self) -> bool:
@@ -69,12 +71,15 @@ def chunker_settings_for(spec: ModelSpec, embedder: Embedder | None = None) -> C
 MIN_SENTENCE_CHARS = 25
 
 
-def candidate_sentences(chunks) -> list[Sentence]:
-    """Every sentence an answer may quote, with the row of the chunk it belongs to. A guide's
-    passage (never quoted) is represented by its question instead ("What is the process … to opt
-    out …?"): a user asking that question is answered by the note that corrects it."""
+def candidate_sentences(chunks, texts: dict[str, str] | None = None) -> list[Sentence]:
+    """Every sentence an answer may quote, with the row of the chunk it belongs to and, given
+    `texts` (source id -> the file's text), where it is in its file. A guide's passage (never
+    quoted) is represented by its question instead ("What is the process … to opt out …?"): a
+    user asking that question is answered by the note that corrects it."""
     from kb.glossary import translate_query  # a question is embedded as a user's would be
 
+    texts = texts or {}
+    lines = _LineTables(texts)
     out = []
     for row, chunk in enumerate(chunks):
         if chunk.anchor:
@@ -83,10 +88,35 @@ def candidate_sentences(chunks) -> list[Sentence]:
             if chunk.part == 0 and len(question) >= MIN_SENTENCE_CHARS:
                 out.append(Sentence(row, question, sha256_text(question)))
             continue
-        for sentence in split_sentences(chunk.text):
+        sentences = split_sentences(chunk.text)
+        text = texts.get(chunk.source_id, "")
+        spans = (locate_all(sentences, text, chunk.char_start, chunk.char_end) if text
+                 else [None] * len(sentences))
+        for sentence, span in zip(sentences, spans):
             if len(sentence) >= MIN_SENTENCE_CHARS:
-                out.append(Sentence(row, sentence, sha256_text(sentence)))
+                where = {} if span is None else {
+                    "start": span[0], "end": span[1], "lines": lines.span(chunk.source_id, *span)}
+                out.append(Sentence(row, sentence, sha256_text(sentence), **where))
     return out
+
+
+class _LineTables:
+    """1-based line numbers of character offsets, per file (a table of line starts each)."""
+
+    def __init__(self, texts: dict[str, str]):
+        self.texts = texts
+        self.starts: dict[str, list[int]] = {}
+
+    def line(self, source_id: str, offset: int) -> int:
+        import bisect
+
+        if source_id not in self.starts:
+            text = self.texts[source_id]
+            self.starts[source_id] = [0] + [m.end() for m in re.finditer("\n", text)]
+        return bisect.bisect_right(self.starts[source_id], offset)
+
+    def span(self, source_id: str, start: int, end: int) -> tuple[int, int]:
+        return (self.line(source_id, start), self.line(source_id, max(start, end - 1)))
 
 
 def _embed(embedder, texts, shas, previous, progress: Progress, stage: str):
@@ -122,6 +152,8 @@ def check_index(settings: Settings, verify: bool = False) -> StaleReport:
         manifest, note, generation = read_manifest(settings.index_dir)
     except IndexMissing:
         return StaleReport(settings.index_dir, missing=True)
+    except IndexOutdated as exc:  # an older kb's index: stale, and rebuilt before answering
+        return StaleReport(settings.index_dir, reasons=(str(exc),), outdated=True)
     except IndexCorrupt as exc:
         if not verify:
             raise
@@ -259,7 +291,7 @@ def _build(settings: Settings, shown: Path, *, full: bool, progress: Progress, n
     texts = [c.embed_text for c in chunks]
     shas = [sha256_text(t) for t in texts]
 
-    sentences = candidate_sentences(chunks)
+    sentences = candidate_sentences(chunks, {d.source.id: d.text for d in docs})
     # Vectors depend only on the text and the model: reuse every one whose text is unchanged.
     chunk_cache = sentence_cache = None
     if not full and previous is not None and previous.model_id == encoder.embedder.model_id:

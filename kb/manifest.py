@@ -15,9 +15,11 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
-from kb.errors import IndexCorrupt, quoted
+from kb.errors import IndexCorrupt, IndexOutdated, quoted
 
-FORMAT_VERSION = 2  # 1 was the single-folder layout, without checksums for lexical/ and onnx/
+# 1: the single-folder layout, without checksums for lexical/ and onnx/; 2: without character
+# offsets of passages and sentences in their files (issue 16).
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 REBUILD = "run `kb build --full` to rebuild it"
 # The files every generation has; lexical/ and onnx/ files are listed as they were written.
@@ -55,6 +57,9 @@ def parse_manifest(data: bytes, where: Path) -> dict:
     if not isinstance(manifest, dict) or "format_version" not in manifest:
         raise IndexCorrupt(f"{where}: not a kb manifest; {REBUILD}")
     version = manifest["format_version"]
+    if isinstance(version, int) and not isinstance(version, bool) and 0 < version < FORMAT_VERSION:
+        raise IndexOutdated(f"{where}: built by an older kb (index format {version}, this kb reads "
+                            f"format {FORMAT_VERSION}); run `kb build` to rebuild it")
     if version != FORMAT_VERSION or isinstance(version, bool):
         raise IndexCorrupt(
             f"{where}: index format {quoted(version)}, this kb reads format {FORMAT_VERSION}; {REBUILD}")

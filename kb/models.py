@@ -56,6 +56,11 @@ class Chunk:
     end_line: int  # 1-based, inclusive
     part: int = 0  # window number when a long passage was split
     parts: int = 1
+    # Where `text` is in its file: characters (code points) of the file's text with newlines
+    # normalised, first and last + 1. For a window of a long passage, the window's own span
+    # (from its first sentence to its last), inside start_line..end_line.
+    char_start: int = 0
+    char_end: int = 0
 
     @property
     def is_summary(self) -> bool:
@@ -92,6 +97,8 @@ class Chunk:
             "end_line": self.end_line,
             "part": self.part,
             "parts": self.parts,
+            "char_start": self.char_start,
+            "char_end": self.char_end,
         }
 
     @classmethod
@@ -109,6 +116,8 @@ class Chunk:
             end_line=data["end_line"],
             part=data["part"],
             parts=data["parts"],
+            char_start=data["char_start"],
+            char_end=data["char_end"],
         )
 
 
@@ -139,6 +148,24 @@ class AnswerSentence:
     chunk_ids: tuple[str, ...]
     secondary: bool  # true when the sentence is not primary law (a note, or agency material)
     authority: str = ""  # the authority of its source: "statute", "note", "agency", ...
+    # Where the sentence is in its passage's file (the passage is chunk_ids[0]): characters
+    # first and last + 1, and the 1-based lines they fall on (see Chunk.char_start).
+    start: int | None = None
+    end: int | None = None
+    lines: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class CorpusStamp:
+    """Which corpus an answer was given from: a memo outlives the corpus it quotes.
+
+    sha256: kb.hashing.corpus_sha256 of the files the index was built from; files: how many.
+    """
+
+    sha256: str
+    files: int
+    kb_version: str
+    date: str  # the day the answer was given (UTC), YYYY-MM-DD
 
 
 @dataclass(frozen=True)
@@ -148,6 +175,7 @@ class Answer:
     sentences: tuple[AnswerSentence, ...]
     hits: tuple[Hit, ...]
     reason: str = ""  # why it abstained, for the human output
+    corpus: CorpusStamp | None = None  # set by kb.api.ask
 
 
 @dataclass(frozen=True)
@@ -159,3 +187,7 @@ class CorpusFile:
     body_line: int  # 1-based line number of the body's first line in the file
     abspath: Path = field(compare=False)
     history_lines: tuple[int, int] = (0, 0)  # 1-based span of `history:` in the front matter
+    # The whole file's text (newlines normalised) and where the body starts in it: offsets of
+    # passages and sentences are counted in this text.
+    text: str = field(default="", compare=False, repr=False)
+    body_offset: int = 0

@@ -8,7 +8,7 @@ import textwrap
 
 from kb.citations import CitationRef
 from kb.indexing import BuildReport, StaleReport
-from kb.models import Answer, Hit, Source, group_of
+from kb.models import Answer, CorpusStamp, Hit, Source, group_of
 
 WIDTH = 80
 HEIGHT = 40  # an answer without --full fits an 80 × 40 terminal: the law's sources come first
@@ -38,6 +38,11 @@ def passage_json(hit: Hit) -> dict:
         # has the official text.
         "digest": hit.is_digest,
         "corrections": [passage_json(n) for n in hit.corrections],
+        # Issue 16: where `text` is in its file (characters, first and last + 1; a window's own
+        # span), the file's sha256 (of its text with newlines normalised) and `verified:`.
+        "chars": [c.char_start, c.char_end],
+        "sha256": s.sha256,
+        "verified": s.verified,
     }
 
 
@@ -66,15 +71,48 @@ def answer_json(a: Answer) -> dict:
     }
     if a.abstained:
         out["reason"] = a.reason
+    _add_locations(out, a)
     return out
 
 
-def search_json(query: str, hits: list[Hit]) -> dict:
-    return {"query": query, "results": [passage_json(h) for h in hits]}
+def _add_locations(out: dict, a: Answer) -> None:
+    """Issue 16, added to answer_json: each sentence's file, lines, characters, file hash,
+    citation with subdivision, as_of, verified and URL; the corpus hash and kb's version."""
+    by_id = {h.chunk.id: h for h in a.hits}
+    for item, s in zip(out["answer"], a.sentences):
+        hit = by_id.get(s.chunk_ids[0]) if s.chunk_ids else None
+        if hit is None:
+            continue
+        item.update({
+            "citation": hit.chunk.citation, "source": hit.source.path,
+            "lines": list(s.lines) if s.lines else None,
+            "chars": [s.start, s.end] if s.start is not None else None,
+            "sha256": hit.source.sha256, "as_of": hit.source.as_of, "verified": hit.source.verified,
+            "url": hit.source.url,
+        })
+    if a.corpus is not None:
+        out["kb_version"] = a.corpus.kb_version
+        out["corpus"] = corpus_json(a.corpus)
 
 
-def cite_json(query: str, ref: CitationRef, hits: list[Hit]) -> dict:
-    return {"query": query, "normalized": ref.format(), "matches": [passage_json(h) for h in hits]}
+def corpus_json(stamp: CorpusStamp) -> dict:
+    return {"sha256": stamp.sha256, "files": stamp.files, "date": stamp.date}
+
+
+def search_json(query: str, hits: list[Hit], stamp: CorpusStamp | None = None) -> dict:
+    return _stamped({"query": query, "results": [passage_json(h) for h in hits]}, stamp)
+
+
+def cite_json(query: str, ref: CitationRef, hits: list[Hit], stamp: CorpusStamp | None = None) -> dict:
+    return _stamped({"query": query, "normalized": ref.format(), "matches": [passage_json(h) for h in hits]},
+                    stamp)
+
+
+def _stamped(out: dict, stamp: CorpusStamp | None) -> dict:
+    if stamp is not None:
+        out["kb_version"] = stamp.kb_version
+        out["corpus"] = corpus_json(stamp)
+    return out
 
 
 def sources_json(sources: list[Source]) -> dict:
@@ -293,3 +331,208 @@ def check_text(r: StaleReport) -> str:
     lines.extend(f"  {reason}" for reason in r.reasons)
     lines.append("Run `kb build` to update it.")
     return "\n".join(lines)
+
+
+# --- Markdown: an answer to paste into a memo (issue 16) -------------------------------------
+
+DISCLAIMER = (
+    "The passages are kb's digests of the law, written in our own words (a few quoted phrases "
+    "aside), not its official text: read the official text at each footnote's address before "
+    "relying on one. Nothing here is legal advice."
+)
+# A line starting with one of these opens a block ("1. ", "- ", "# ", "> ", "| "): an answer
+# sentence starting so is escaped, so that it stays one paragraph.
+_BLOCK_MARK = re.compile(r"^([-+*#>|=~`]|\d{1,9}[.)])(?=\s|$)")
+# Characters that make inline Markdown (emphasis, code, links, HTML, entities, tables).
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>~|&])")
+
+
+def _md_plain(text: str) -> str:
+    """`text` (a user's question) as literal Markdown: whatever it holds reads as typed."""
+    return _unblock(_MD_INLINE.sub(r"\\\1", " ".join(text.split())))
+
+
+def _unblock(text: str) -> str:
+    """A line that would open a block ("1. ", "- ", "# ", "> ") escaped to stay a paragraph."""
+    m = _BLOCK_MARK.match(text)
+    if m:
+        mark = m.group(1)
+        text = (mark[:-1] + "\\" + mark[-1] if mark[0].isdigit() else "\\" + mark) + text[m.end():]
+    return text
+
+
+def _md_inline(text: str) -> str:
+    """The corpus's own Markdown (bold, lists, tables stay), unable to open an HTML tag or a
+    footnote reference of its own."""
+    return text.replace("<", "&lt;").replace("[^", "[\\^")
+
+
+def _md_line(text: str) -> str:
+    """A one-line text of the corpus (a sentence, a citation) as one paragraph of Markdown."""
+    return _unblock(_md_inline(" ".join(text.split())))
+
+
+def _md_url(url: str) -> str:
+    """An autolink: the whole URL, trailing "." of leginfo addresses included, stays the link."""
+    return f"<{url}>" if url and not re.search(r"[\s<>]", url) else _md_plain(url)
+
+
+def _footnote(hit: Hit) -> str:
+    """Official citation with subdivision, authority, as-of date and URL; for our notes, the
+    note and the law it cites; for secondary sources, what they are."""
+    c, s = hit.chunk, hit.source
+    status = f", {s.status}" if s.status != "in force" else ""
+    group = group_of(s)
+    if group == "note":
+        cites = "; ".join(s.cites)
+        relies = f" It relies on {_md_line(cites)}." if cites else ""
+        return (f"Our note (kb's commentary, not law): “{_md_line(s.title)}”, `{s.path}`, as of {s.as_of}."
+                f"{relies}")
+    if group == "secondary":
+        return f"{_md_line(c.citation)} · {_md_line(s.label or s.authority)}{status}, as of {s.as_of}."
+    url = f" {_md_url(s.url)}" if s.url else ""
+    verified = {"official": ", digested from the official text",
+                "secondary": ", digested from a secondary copy"}.get(s.verified, "")
+    return f"{_md_line(c.citation)} ({s.authority}{status}, as of {s.as_of}{verified}).{url}"
+
+
+def _md_lines(a: int, b: int) -> str:
+    return f"line {a}" if a == b else f"lines {a}–{b}"
+
+
+def _md_quote(text: str) -> list[str]:
+    return [f"> {_md_inline(line)}".rstrip() if line.strip() else ">" for line in text.split("\n")]
+
+
+def _md_corpus_line(stamp: CorpusStamp | None, answer: bool = True) -> str:
+    if stamp is None:
+        return "*Corpus version not recorded.*"
+    again = " `kb verify` re-checks this answer's JSON against a later corpus." if answer else ""
+    return (f"*From kb {stamp.kb_version}'s corpus sha256 `{stamp.sha256[:16]}` ({stamp.files} files), "
+            f"{stamp.date}; each footnote gives the date its source is stated as of.{again}*")
+
+
+def answer_markdown(a: Answer) -> str:
+    """The question, the answer sentences with footnotes (citation, as-of date, URL), the
+    passages they quote, the disclaimer and the corpus line: Markdown to paste into a memo
+    (CommonMark with footnotes, as markdown-it-py and most editors read it)."""
+    out = ["## Question", "", f"> {_md_plain(a.question)}", "", "## Answer", ""]
+    if a.abstained:
+        out += [f"No answer: {_md_line(a.reason)}. The corpus may not cover this question.", ""]
+        out += ["---", "", f"*{DISCLAIMER}*", "", _md_corpus_line(a.corpus)]
+        return "\n".join(out) + "\n"
+    by_id = {h.chunk.id: h for h in a.hits}
+    quoted_hits: list[Hit] = []
+    for s in a.sentences:
+        for cid in s.chunk_ids:
+            if cid in by_id and by_id[cid] not in quoted_hits:
+                quoted_hits.append(by_id[cid])
+    number = {h.chunk.id: i + 1 for i, h in enumerate(quoted_hits)}
+    if not a.sentences:
+        out += ["No single sentence answers this; the passages below are the closest.", ""]
+    for s in a.sentences:
+        marks = "".join(f"[^{number[c]}]" for c in s.chunk_ids if c in number)
+        tag = {"note": " *(our note)*", "agency": " *(the agency's statement, not law)*"}.get(s.authority, "")
+        out += [f"{_md_line(' '.join(s.text.split()))}{marks}{tag}", ""]
+    if quoted_hits:
+        out += ["## Passages quoted", ""]
+        for h in quoted_hits:
+            where = f"`{h.source.path}`, {_md_lines(h.chunk.start_line, h.chunk.end_line)}"
+            out += [f"**{_md_line(h.chunk.citation)}**[^{number[h.chunk.id]}] · {where}", ""]
+            out += _md_quote(h.chunk.text) + [""]
+    out += ["---", "", f"*{DISCLAIMER}*", "", _md_corpus_line(a.corpus), ""]
+    out += [f"[^{number[h.chunk.id]}]: {_footnote(h)}" for h in quoted_hits]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def cite_markdown(ref: CitationRef, hits: list[Hit], stamp: CorpusStamp | None = None) -> str:
+    """`kb cite --format markdown`: each passage of the citation quoted, with a footnote."""
+    out = [f"## {_md_line(ref.format())}", ""]
+    for i, h in enumerate(hits, start=1):
+        where = f"`{h.source.path}`, {_md_lines(h.chunk.start_line, h.chunk.end_line)}"
+        out += [f"**{_md_line(h.chunk.citation)}**[^{i}] · {where}", ""]
+        out += _md_quote(h.chunk.text) + [""]
+    out += ["---", "", f"*{DISCLAIMER}*", "", _md_corpus_line(stamp, answer=False), ""]
+    out += [f"[^{i}]: {_footnote(h)}" for i, h in enumerate(hits, start=1)]
+    return "\n".join(out).rstrip() + "\n"
+
+
+# --- kb verify (issue 16) ---------------------------------------------------------------------
+
+def _place_json(place) -> dict | None:
+    if place is None:
+        return None
+    return {"citation": place.citation, "source": place.source,
+            "lines": list(place.lines) if place.lines else None,
+            "chars": list(place.chars) if place.chars else None, "as_of": place.as_of or None}
+
+
+def verify_json(run) -> dict:
+    """`kb verify --json`: every saved sentence's outcome, and where it is now."""
+    answers = []
+    for r in run.reports:
+        sentences = []
+        for c in r.checks:
+            item = {"number": c.sentence.number, "status": c.status, "text": c.sentence.text,
+                    "saved": _place_json(c.sentence.place), "now": _place_json(c.now)}
+            if c.status == "changed":
+                item["now_text"] = c.now_text
+            if c.reason:
+                item["reason"] = c.reason
+            sentences.append(item)
+        answers.append({"file": r.path, "question": r.question, "stands": r.stands,
+                        "abstained": r.abstained, "saved_corpus": r.saved_corpus or None,
+                        "corpus_changed": bool(r.saved_corpus) and r.saved_corpus != run.corpus_sha256,
+                        "sentences": sentences})
+    return {"stands": run.stands, "counts": run.counts(),
+            "corpus": {"sha256": run.corpus_sha256, "files": run.files}, "answers": answers}
+
+
+def _where(place) -> str:
+    lines = ""
+    if place.lines:
+        a, b = place.lines
+        lines = f", line {a}" if a == b else f", lines {a}–{b}"
+    return f"{place.citation} ({place.source}{lines})"
+
+
+def verify_text(run) -> str:
+    """One block per saved answer: each sentence's outcome, then a summary line."""
+    out = []
+    for r in run.reports:
+        out.append(_wrap(f"{r.path}: {r.question}", ""))
+        if not r.checks:
+            out.append("  no answer sentences to check" + (" (the answer abstained)" if r.abstained else ""))
+        for c in r.checks:
+            head = f"  {c.sentence.number}. {c.status:<9} "
+            if c.status == "unchanged":
+                body = _where(c.now)
+                was, now = c.sentence.place.as_of, c.now.as_of
+                if was and now and was != now:  # same words; the footnote's date needs updating
+                    body += f"; its file is now as of {now} (was {was})"
+            elif c.status == "moved":
+                body = f"{c.sentence.place.citation} → now {_where(c.now)}"
+            elif c.status == "changed":
+                body = f"{_where(c.now)}: the sentence is no longer in it"
+            else:
+                body = f"{c.sentence.place.citation}: {c.reason}"
+            out.append(textwrap.fill(head + body, WIDTH, subsequent_indent=" " * 15, break_on_hyphens=False))
+            if c.status != "unchanged":  # moved: the same words, shown to find them in the memo
+                label = "sentence" if c.status == "moved" else "was"
+                out.append(_wrap(f"{label}: {c.sentence.text}", " " * 15))
+            if c.status == "changed":
+                out.append(_wrap(f"now: {' '.join(c.now_text.split())}", " " * 15))
+        if r.saved_corpus and r.saved_corpus != run.corpus_sha256:
+            out.append(f"  corpus changed since it was saved (sha256 {r.saved_corpus[:12]} then, "
+                       f"{run.corpus_sha256[:12]} now)")
+        out.append("")
+    counts = run.counts()
+    total = sum(counts.values())
+    failing = total - counts["unchanged"]
+    summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n) or "no sentences"
+    n_answers = len(run.reports)
+    verdict = ("every sentence still stands" if not failing else
+               f"{failing} sentence{'s' if failing != 1 else ''} no longer stand{'s' if failing == 1 else ''} as saved")
+    out.append(_wrap(f"{n_answers} answer{'s' if n_answers != 1 else ''}, {total} sentence"
+                     f"{'s' if total != 1 else ''}: {summary}; {verdict}.", ""))
+    return "\n".join(out)

@@ -42,6 +42,12 @@ class Sentence:
     row: int  # the chunk it comes from
     text: str
     sha: str  # sha256 of the text: equal hashes reuse the vector on rebuild
+    # Where it is in its chunk's file: characters first and last + 1 and 1-based lines (see
+    # Chunk.char_start); None for a text that is not in the file as written (a guide's
+    # question as a user would ask it, a front matter value YAML unquoted).
+    start: int | None = None
+    end: int | None = None
+    lines: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -99,9 +105,9 @@ class IndexData:
             records = self.read_verified("sentences.jsonl")
             vectors_bytes = self.read_verified("sentences.npy")
             try:
-                items = [Sentence(**json.loads(line)) for line in records.decode("utf-8").splitlines()]
+                items = [_sentence_from_json(json.loads(line)) for line in records.decode("utf-8").splitlines()]
                 vectors = np.load(io.BytesIO(vectors_bytes), allow_pickle=False)
-            except (ValueError, TypeError) as exc:
+            except (ValueError, TypeError, KeyError, IndexError) as exc:
                 raise IndexCorrupt(f"{self.path}: sentence records unreadable ({exc}); {REBUILD}") from None
             if len(vectors) != len(items):
                 raise IndexCorrupt(f"{self.path}: sentence records and vectors differ in count; {REBUILD}")
@@ -121,6 +127,17 @@ class IndexData:
         """Let pruning delete this generation (dropping the object does the same)."""
         if self._hold is not None:
             self._hold.close()
+
+
+def _sentence_to_json(s: Sentence) -> dict:
+    return {"row": s.row, "text": s.text, "sha": s.sha, "start": s.start, "end": s.end,
+            "lines": list(s.lines) if s.lines else None}
+
+
+def _sentence_from_json(d: dict) -> Sentence:
+    lines = d["lines"]
+    return Sentence(row=d["row"], text=d["text"], sha=d["sha"], start=d["start"], end=d["end"],
+                    lines=(int(lines[0]), int(lines[1])) if lines else None)
 
 
 def source_to_json(s: Source) -> dict:
@@ -171,7 +188,7 @@ def write_index(
                 fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
         with (tmp / "sentences.jsonl").open("w", encoding="utf-8", newline="\n") as fh:
             for sent in sentences:
-                fh.write(json.dumps({"row": sent.row, "text": sent.text, "sha": sent.sha}, ensure_ascii=False) + "\n")
+                fh.write(json.dumps(_sentence_to_json(sent), ensure_ascii=False) + "\n")
         np.save(tmp / "sentences.npy", np.asarray(sentence_vectors, dtype=np.float32), allow_pickle=False)
         index = faiss.IndexFlatIP(manifest["model"]["dim"])
         if len(vectors):

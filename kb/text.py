@@ -46,3 +46,72 @@ def split_sentences(text: str) -> list[str]:
         if tail:
             out.append(tail)
     return [s for s in out if s]
+
+
+def normalize_space(text: str) -> str:
+    """`text` with every run of whitespace (line breaks included) made one space, stripped:
+    how a sentence reads once split, and how `kb verify` compares a saved one with the file."""
+    return " ".join(text.split())
+
+
+_WORD = re.compile(r"\S+")
+
+
+class _Words:
+    """The words of text[start:end] joined by single spaces, with where each word is in the
+    text: a sentence (whitespace normalised) is found with one str.find, and mapped back."""
+
+    def __init__(self, text: str, start: int, end: int):
+        from itertools import accumulate
+
+        found = list(_WORD.finditer(text, start, end))
+        words = [m.group() for m in found]
+        self.at = [m.start() for m in found]  # where each word starts in the text
+        self.joined_at = [0, *accumulate(len(w) + 1 for w in words)][:-1]  # and in `joined`
+        self.joined = " ".join(words)
+
+    def find(self, sentence: str, after: int = 0) -> tuple[tuple[int, int], int] | None:
+        """((first, last + 1) in the text, end in `joined`) of the first match of `sentence`
+        starting a word at or after `after` (a position in `joined`), or None."""
+        import bisect
+
+        needle = " ".join(sentence.split())
+        if not needle:
+            return None
+        i = self.joined.find(needle, after)
+        while i != -1:
+            k = bisect.bisect_left(self.joined_at, i)
+            if k < len(self.joined_at) and self.joined_at[k] == i:  # starts a word
+                j = i + len(needle)
+                last = bisect.bisect_right(self.joined_at, j - 1) - 1
+                return (self.at[k], self.at[last] + j - self.joined_at[last]), j
+            i = self.joined.find(needle, i + 1)
+        return None
+
+
+def locate(sentence: str, text: str, start: int = 0, end: int | None = None) -> tuple[int, int] | None:
+    """(first, last + 1) of `sentence` in text[start:end], whitespace matched loosely (a
+    sentence read across a line break is one space here), or None when it is not there.
+
+    Sentences are found, not traced through the splitter: whatever split_sentences does, a
+    sentence it returns is the file's words in the file's order, so text[first:last + 1] is that
+    sentence with the file's own line breaks. The match starts at a word; its last word may end
+    before a closing quote or bracket the splitter left on the next side.
+    """
+    found = _Words(text, start, len(text) if end is None else end).find(sentence)
+    return found[0] if found else None
+
+
+def locate_all(sentences: list[str], text: str, start: int = 0, end: int | None = None
+               ) -> list[tuple[int, int] | None]:
+    """The span of each of `sentences` in text[start:end], found in order: each search starts
+    where the previous sentence ended, so a sentence that occurs twice gets its own place."""
+    words = _Words(text, start, len(text) if end is None else end)
+    out: list[tuple[int, int] | None] = []
+    after = 0
+    for sentence in sentences:
+        found = words.find(sentence, after)
+        out.append(found[0] if found else None)
+        if found is not None:
+            after = found[1]
+    return out

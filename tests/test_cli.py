@@ -9,7 +9,10 @@ from conftest import FAKE_MODEL, FAQ, OPT_OUT_NOTE, generation, write_corpus
 from kb.cli import app
 
 PASSAGE_KEYS = {"id", "citation", "title", "source", "url", "authority", "jurisdiction", "as_of",
-                "status", "score", "text", "lines", "group", "digest", "corrections"}
+                "status", "score", "text", "lines", "group", "digest", "corrections", "chars", "sha256",
+                "verified"}
+# Issue 16: where each answer sentence is, and what it cites.
+SENTENCE_PLACE_KEYS = {"citation", "source", "lines", "chars", "sha256", "as_of", "verified", "url"}
 SOURCE_KEYS = {"id", "citation", "title", "source", "url", "authority", "jurisdiction", "as_of", "status",
                "verified"}
 
@@ -35,13 +38,13 @@ def test_ask_on_a_missing_index_builds_it_first_and_says_so(run, settings):
     assert notice in result.stderr
     assert result.stderr.index(notice) < result.stderr.index("embed: ")  # said before, not after
     data = json.loads(result.stdout)
-    assert set(data) == {"question", "abstained", "answer", "passages"}
+    assert set(data) == {"question", "abstained", "answer", "passages", "kb_version", "corpus"}
     assert data["abstained"] is False
     assert data["passages"][0]["citation"] == "Cal. Veh. Code § 9999.1(a)(1)"
     assert all(set(p) == PASSAGE_KEYS for p in data["passages"])
     ids = {p["id"] for p in data["passages"]}
     for sentence in data["answer"]:
-        assert set(sentence) == {"text", "passages", "secondary", "authority"}
+        assert set(sentence) == {"text", "passages", "secondary", "authority", *SENTENCE_PLACE_KEYS}
         assert set(sentence["passages"]) <= ids
     groups = [p["group"] for p in data["passages"]]
     assert groups == sorted(groups, key=["law", "note", "agency", "secondary"].index)
@@ -70,7 +73,7 @@ def test_search_json_contract_and_modes(run):
         result = run("search", "residence addresses confidential", "--mode", mode, "-k", "3", "--json")
         assert result.exit_code == 0, result.output
         data = json.loads(result.stdout)
-        assert set(data) == {"query", "results"} and data["query"] == "residence addresses confidential"
+        assert set(data) == {"query", "results", "kb_version", "corpus"} and data["query"] == "residence addresses confidential"
         assert 1 <= len(data["results"]) <= 3
         assert all(set(p) == PASSAGE_KEYS for p in data["results"])
 
@@ -85,7 +88,7 @@ def test_cite_json_subdivision_and_whole_section(run):
     result = run("cite", "VC 9999.1(a)", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) == {"query", "normalized", "matches"}
+    assert set(data) == {"query", "normalized", "matches", "kb_version", "corpus"}
     assert data["normalized"] == "Cal. Veh. Code § 9999.1(a)"
     assert [m["citation"] for m in data["matches"]] == [
         "Cal. Veh. Code § 9999.1(a)", "Cal. Veh. Code § 9999.1(a)(1)",

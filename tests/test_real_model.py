@@ -150,3 +150,20 @@ def test_missing_onnx_export_falls_back_to_sentence_transformers_and_says_so(rea
         assert hits[0].chunk.citation.startswith("Cal. Gov. Code § 15160")
     finally:
         hidden.rename(model)
+
+
+def test_every_eval_answer_sentence_is_its_file_at_the_offsets_it_names(real):
+    """Issue 16, with the real model (tests/test_locations.py runs it with the hashing one)."""
+    import json
+
+    from kb import api, render
+    from kb.evaluation import load_questions
+    from test_locations import assert_sentence_at_its_place
+
+    checked = 0
+    for question in load_questions(REPO_ROOT / "tests" / "eval" / "questions.yaml"):
+        data = json.loads(render.dumps(render.answer_json(api.ask(real, question.question))))
+        for item in data["answer"]:
+            assert_sentence_at_its_place(item, REPO_ROOT / "corpus")
+            checked += 1
+    assert checked > 400  # 554 on 2026-12-06: the eval set's answers, not an empty loop
