@@ -8,11 +8,18 @@ from typing import Callable
 from kb.answer import AnswerSettings, answer_question
 from kb.citations import CitationRef
 from kb.config import Settings
-from kb.text import require_text  # the CLI refuses empty input before any index is built
-from kb.indexing import BuildReport, Progress, StaleReport, build_index, check_index
+from kb.text import clean_input, require_text  # the CLI cleans and refuses empty input first
+from kb.errors import BuildBusy
+from kb.indexing import BuildReport, Progress, StaleReport, build_index, check_index, wait_for_build
 from kb.models import Answer, Hit, Source
 from kb.retrieval import Retriever
 from kb.store import open_index
+
+
+# How long `kb ask` on a missing index waits for another process's build of it: a first build
+# with the real model took about a minute on this project's 2-CPU machine (README); five
+# times that covers a loaded machine without letting a stuck build hold a question forever.
+BUILD_WAIT_SECONDS = 300
 
 
 class Notices(list):
@@ -51,9 +58,16 @@ def open_session(
     report = check_index(settings)
     if report.missing:
         notices.append(f"no index at {settings.index_dir}: building it now (once)")
-        built = build_index(settings, progress=progress)
-        notices.extend(built.notices)
-        notices.append(describe_build(built))
+        try:
+            built = build_index(settings, progress=progress)
+        except BuildBusy:
+            # Another `kb ask` (or `kb build`) is building it: wait for that build, then answer.
+            notices.append(f"another kb process is building it; waiting (at most {BUILD_WAIT_SECONDS} s)")
+            if not wait_for_build(settings.index_dir, BUILD_WAIT_SECONDS) or check_index(settings).missing:
+                raise
+        else:
+            notices.extend(built.notices)
+            notices.append(describe_build(built))
     elif report.stale and rebuild:
         built = build_index(settings, progress=progress)
         notices.extend(built.notices)
@@ -85,15 +99,15 @@ def describe_build(r: BuildReport) -> str:
 
 
 def ask(session: Session, question: str, k: int = 4) -> Answer:
-    return answer_question(session.retriever, question, k=k, settings=AnswerSettings())
+    return answer_question(session.retriever, clean_input(question), k=k, settings=AnswerSettings())
 
 
 def search(session: Session, query: str, k: int = 5, mode: str = "hybrid") -> list[Hit]:
-    return session.retriever.search(query, k=k, mode=mode)
+    return session.retriever.search(clean_input(query), k=k, mode=mode)
 
 
 def cite(session: Session, citation: str) -> tuple[CitationRef, list[Hit]]:
-    return session.retriever.cite(citation)
+    return session.retriever.cite(clean_input(citation))
 
 
 def sources(settings: Settings) -> list[Source]:
@@ -111,4 +125,4 @@ def check(settings: Settings) -> StaleReport:
     return check_index(settings, verify=True)
 
 
-__all__ = ["require_text", "Session", "open_session", "ask", "search", "cite", "sources", "build", "check"]
+__all__ = ["clean_input", "require_text", "Session", "open_session", "ask", "search", "cite", "sources", "build", "check"]

@@ -12,7 +12,7 @@ from typing import Annotated, Callable, Optional
 
 import typer
 
-from kb.errors import KbError
+from kb.errors import KbError, printable
 
 app = typer.Typer(
     add_completion=False,
@@ -55,7 +55,7 @@ MAX_ERROR_CHARS = 500
 
 def _one_line(message: str) -> str:
     """Errors are one line on stderr, however the message was made."""
-    text = " ".join(message.split())
+    text = printable(" ".join(message.split()))
     return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
 
 
@@ -121,9 +121,10 @@ def ask(
     def body():
         from kb import api, render
 
-        api.require_text(question)
+        text = api.clean_input(question)  # no control characters echoed, no bytes that are not UTF-8
+        api.require_text(text)
         session = _open(_settings(corpus, index, model), rebuild)
-        result = api.ask(session, question, k=k)
+        result = api.ask(session, text, k=k)
         typer.echo(render.dumps(render.answer_json(result)) if json_out else render.answer_text(result, full=full))
 
     _run(debug, body)
@@ -144,10 +145,11 @@ def search(
     def body():
         from kb import api, render
 
-        api.require_text(query, "query")
+        text = api.clean_input(query)
+        api.require_text(text, "query")
         session = _open(_settings(corpus, index, model), rebuild)
-        hits = api.search(session, query, k=k, mode=mode)
-        typer.echo(render.dumps(render.search_json(query, hits)) if json_out else render.hits_text(hits))
+        hits = api.search(session, text, k=k, mode=mode)
+        typer.echo(render.dumps(render.search_json(text, hits)) if json_out else render.hits_text(hits))
 
     _run(debug, body)
 
@@ -163,10 +165,11 @@ def cite(
     def body():
         from kb import api, render
 
-        api.require_text(citation, "citation")
+        text = api.clean_input(citation)
+        api.require_text(text, "citation")
         session = _open(_settings(corpus, index, model), rebuild)
-        ref, hits = api.cite(session, citation)
-        typer.echo(render.dumps(render.cite_json(citation, ref, hits)) if json_out else render.cite_text(ref, hits))
+        ref, hits = api.cite(session, text)
+        typer.echo(render.dumps(render.cite_json(text, ref, hits)) if json_out else render.cite_text(ref, hits))
 
     _run(debug, body)
 

@@ -22,6 +22,7 @@ def pause_at(stage: str) -> None:
     marker = os.environ.get("KB_TEST_PAUSE_FILE")
     if not marker:
         return
-    with open(marker, "w", encoding="utf-8") as fh:
+    with open(marker + ".tmp", "w", encoding="utf-8") as fh:
         fh.write(stage)
+    os.replace(marker + ".tmp", marker)  # whole: the test never reads it half written
     time.sleep(PAUSE_SECONDS)

@@ -70,7 +70,7 @@ def _cli(settings: Settings, *args: str):
 
 
 def _leftovers(index_dir: Path) -> list[str]:
-    top = [p.name for p in index_dir.iterdir() if p.name not in (".lock", "CURRENT", GENERATIONS)]
+    top = [p.name for p in index_dir.iterdir() if p.name not in (".lock", "CURRENT", GENERATIONS, ".kb-owner")]
     gens = [p.name for p in (index_dir / GENERATIONS).iterdir() if not p.name.isdigit()]
     return top + gens
 
