@@ -10,7 +10,9 @@ from kb.citations import CitationRef
 from kb.config import Settings
 from kb.text import clean_input, require_text  # the CLI cleans and refuses empty input first
 from kb.errors import BuildBusy
-from kb.indexing import BuildReport, Progress, StaleReport, build_index, check_index, wait_for_build
+from kb.indexing import (
+    BuildReport, Progress, StaleReport, build_index, check_index, refuse_foreign, wait_for_build,
+)
 from kb.models import Answer, Hit, Source
 from kb.retrieval import Retriever
 from kb.store import open_index
@@ -57,6 +59,7 @@ def open_session(
     notices = Notices(emit)
     report = check_index(settings)
     if report.missing:
+        refuse_foreign(settings.index_dir)  # before saying "building": one line, not two
         notices.append(f"no index at {settings.index_dir}: building it now (once)")
         try:
             built = build_index(settings, progress=progress)

@@ -27,6 +27,7 @@ def _quiet_libraries() -> None:
     import os
 
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"  # see kb/onnx_embedding.py: no files in $HOME
 
 
 CorpusOpt = Annotated[Optional[Path], typer.Option("--corpus", help="Corpus folder [env KB_CORPUS; default: the repository's corpus/].", show_default=False)]

@@ -80,7 +80,8 @@ def _reusable(previous, spec: ModelSpec) -> tuple[bool, str]:
         for name in ONNX_FILES:
             previous.read_verified(f"{prev_onnx['dir']}/{name}")
     except IndexCorrupt as exc:
-        return False, f"the previous ONNX export is damaged ({exc}); exporting the model again"
+        reason = str(exc).split("; run `kb build")[0]
+        return False, f"the previous ONNX export is damaged ({reason}); exporting the model again"
     if not _onnx_ok(prev_dir, prev_onnx.get("sha256"), verify=True):
         return False, "the previous ONNX export does not match its manifest; exporting the model again"
     differs = _differs_from_source(prev_dir, spec.path)

@@ -88,7 +88,12 @@ def make_temp_dir(index_dir: Path, kind: str) -> Path:
         shutil.rmtree(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     folder.mkdir()
-    write_marker(folder, ident, "generation" if kind == "build" else kind)
+    try:
+        write_marker(folder, ident, "generation" if kind == "build" else kind)
+    except BaseException:
+        (folder / MARKER).unlink(missing_ok=True)
+        folder.rmdir()
+        raise
     return folder
 
 
@@ -142,10 +147,16 @@ def publish(tmp: Path, index_dir: Path) -> str:
     """Give the complete generation in `tmp` the next id, then switch CURRENT to it."""
     ids = generation_ids(index_dir)
     gid = f"{int(ids[-1]) + 1 if ids else 1:06d}"
-    os.rename(tmp, generations_dir(index_dir) / gid)
-    _fsync_dir(generations_dir(index_dir))
-    pause_at("generation-renamed")  # the window between the two renames
-    write_pointer(index_dir, gid)
+    folder = generations_dir(index_dir) / gid
+    os.rename(tmp, folder)
+    try:
+        _fsync_dir(generations_dir(index_dir))
+        pause_at("generation-renamed")  # the window between the two renames
+        write_pointer(index_dir, gid)
+    except OSError:  # a full disk, say: CURRENT still names the old generation; drop the new one
+        (index_dir / f".pointer-{process_token()}").unlink(missing_ok=True)
+        remove_generation(folder, _listed_files(folder))
+        raise
     return gid
 
 

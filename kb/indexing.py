@@ -210,6 +210,13 @@ def build_index(settings: Settings, *, full: bool = False, progress: Progress | 
         ) from None
 
 
+def refuse_foreign(index_dir: Path) -> None:
+    """IndexForeign when `index_dir` is not a folder kb may build an index in."""
+    from kb.generations import classify
+
+    classify(Path(os.path.abspath(index_dir)))
+
+
 def wait_for_build(index_dir: Path, seconds: float) -> bool:
     """Wait up to `seconds` for the `kb build` writing `index_dir` to finish; whether it did."""
     from filelock import FileLock, Timeout

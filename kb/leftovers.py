@@ -108,11 +108,11 @@ def report(index_dir: Path) -> list[str]:
     for entry in _entries(index_dir / GENERATIONS):
         if entry.name.isdigit():
             continue
-        dead = _dead(entry.name)
-        if dead is False:
+        dead, ours = _dead(entry.name), owned(entry, ident)
+        if dead is False and ours:
             continue  # a build writing now
         size = f"{tree_bytes(entry) / 2**20:.1f} MB" if entry.is_dir() else "a file"
-        if dead and owned(entry, ident):
+        if dead and ours:
             lines.append(f"{entry}: left by a killed build ({size}); run `kb build` to remove it")
         else:
             lines.append(f"{entry}: not written by this index ({size}); kb will not delete it: "
