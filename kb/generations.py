@@ -200,7 +200,7 @@ def classify(index_dir: Path) -> str:
         return "missing"
     if not index_dir.is_dir():
         raise IndexForeign(f"{index_dir} is a file, not an index folder; {_NEVER}")
-    marker = read_marker(index_dir)
+    marker = read_marker(Path(os.path.realpath(index_dir)))  # `--index` may be a symlink to it
     if marker is not None and marker["kind"] == "index":
         return "kb"
     if marker is not None:  # a generation or export folder moved out of its index

@@ -88,7 +88,7 @@ def write_marker(folder: Path, index_id: str, kind: str) -> None:
 
 def index_id(index_dir: Path) -> str | None:
     """The identity of the index at `index_dir`, or None when kb did not make that folder."""
-    marker = read_marker(index_dir)
+    marker = read_marker(Path(os.path.realpath(index_dir)))  # `--index` may be a symlink to it
     return marker["index"] if marker and marker["kind"] == "index" else None
 
 

@@ -123,7 +123,7 @@ def test_current_as_a_folder_is_repaired_when_empty_and_named_when_not(built):
 
 # --- the manifest and --check ------------------------------------------------------------------
 
-@pytest.mark.parametrize("entry", ["lexical/vocab.index.json", "sentences.npy"])
+@pytest.mark.parametrize("entry", ["lexical/vocab.index.json", "lexical/params.index.json"])
 def test_a_manifest_missing_one_file_entry_fails_check(built, entry):
     path = open_index(built.index_dir).path / "manifest.json"
     manifest = json.loads(path.read_text())
