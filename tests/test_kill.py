@@ -85,8 +85,13 @@ def _after_kill(settings: Settings, pointer_before: str) -> bool:
     check = _cli(settings, "build", "--check")
     report = check_index(settings, verify=True)
     assert report.damaged == ()  # whatever generation is current is complete
-    if switched:  # the new generation is current: the index is up to date
+    left = _leftovers(settings.index_dir)
+    for name in left:  # --check names what a killed build left, for the next build to remove
+        assert f"{name}: left by a killed build" in check.stdout, check.stdout
+    if switched and not left:  # the new generation is current: the index is up to date
         assert (check.exit_code, check.stdout.strip()) == (0, f"Index {settings.index_dir} is up to date.")
+    elif switched:
+        assert check.exit_code == 1 and "changed:" not in check.stdout, check.stdout
     else:  # the old one still is: --check says the edited file is not in it yet
         assert check.exit_code == 1 and f"changed: {EDITED}" in check.stdout, check.stdout
     return switched
