@@ -153,7 +153,7 @@ def publish(tmp: Path, index_dir: Path) -> str:
         _fsync_dir(generations_dir(index_dir))
         pause_at("generation-renamed")  # the window between the two renames
         write_pointer(index_dir, gid)
-    except OSError:  # a full disk, say: CURRENT still names the old generation; drop the new one
+    except Exception:  # a full disk, say: CURRENT still names the old generation; drop the new one
         (index_dir / f".pointer-{process_token()}").unlink(missing_ok=True)
         remove_generation(folder, _listed_files(folder))
         raise
