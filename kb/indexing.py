@@ -143,7 +143,6 @@ def check_index(settings: Settings, verify: bool = False) -> StaleReport:
         if verify:
             from kb.manifest import damaged_files
 
-            pause_at("check-holding")
             damaged = damaged_files(opened.path, manifest)
     finally:
         opened.hold.close()

@@ -202,8 +202,8 @@ def test_a_file_name_that_is_not_utf8_is_one_line_and_json_stays_utf8(settings):
 def test_control_characters_in_echoed_input_never_reach_the_terminal(built):
     evil = "VC 99999\x1b]0;pwned\x07\x1b[2J\x9b31m"
     for args in (["cite", evil], ["cite", evil, "--json"], ["ask", evil], ["search", evil, "--json"]):
-        result = _kb(built, *args)
-        out = result.stdout.decode("utf-8") + result.stderr.decode("utf-8")
+        result = _cli(built, *args)
+        out = result.stdout + result.stderr
         assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", out), (args, out)
         assert "Traceback" not in out
 
