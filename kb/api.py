@@ -66,9 +66,11 @@ def open_session(
         except BuildBusy:
             # Another `kb ask` (or `kb build`) is building it: wait for that build, then answer.
             notices.append(f"another kb process is building it; waiting (at most {BUILD_WAIT_SECONDS} s)")
-            if not wait_for_build(settings.index_dir, BUILD_WAIT_SECONDS) or check_index(settings).missing:
+            if not wait_for_build(settings.index_dir, BUILD_WAIT_SECONDS):
                 raise
-        else:
+            # That build failed (the index is still missing): try once ourselves.
+            built = build_index(settings, progress=progress) if check_index(settings).missing else None
+        if built is not None:
             notices.extend(built.notices)
             notices.append(describe_build(built))
     elif report.stale and rebuild:

@@ -155,7 +155,7 @@ def publish(tmp: Path, index_dir: Path) -> str:
         write_pointer(index_dir, gid)
     except Exception:  # a full disk, say: CURRENT still names the old generation; drop the new one
         (index_dir / f".pointer-{process_token()}").unlink(missing_ok=True)
-        remove_generation(folder, _listed_files(folder))
+        remove_generation(folder, listed_files(folder))
         raise
     return gid
 
@@ -328,7 +328,7 @@ def prune(index_dir: Path, keep: set[str], notices: list[str] | None = None) -> 
                     fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
                     continue  # a reader is using it: a later build deletes it
-            listed = _listed_files(gens / gid)
+            listed = listed_files(gens / gid)
             trash = gens / f".trash-{process_token()}-{gid}"
             os.rename(gens / gid, trash)  # readers arriving now find it gone and retry
         finally:
@@ -347,7 +347,7 @@ def kept_notice(folder: Path, kept: list[str]) -> str:
             "and delete the folder")
 
 
-def _listed_files(generation: Path) -> list[str]:
+def listed_files(generation: Path) -> list[str]:
     """The files a generation's manifest lists; kb's own file names when the manifest is
     unreadable (the folder is proven kb's by its marker; only these names are removed)."""
     from kb.manifest import KNOWN_FILES, parse_manifest

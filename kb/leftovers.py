@@ -82,9 +82,9 @@ def remove_dead(index_dir: Path, notices: list[str] | None = None) -> list[str]:
             continue
         if entry.name.startswith(".trash-"):  # a pruned generation: only its listed files
             if owned(entry, ident):
-                from kb.generations import _listed_files
+                from kb.generations import listed_files
 
-                kept = remove_generation(entry, _listed_files(entry))
+                kept = remove_generation(entry, listed_files(entry))
                 if kept and notices is not None:
                     notices.append(kept_notice(entry, kept))
                 removed.append(entry.name)

@@ -128,10 +128,10 @@ def remove_generation(folder: Path, listed: list[str]) -> list[str]:
                 pass
     kept = sorted(
         p.relative_to(folder).as_posix() for p in folder.rglob("*")
-        if p.name != MARKER or p.parent != folder
+        if (p.name != MARKER or p.parent != folder) and (p.is_symlink() or not p.is_dir())
     )
     (folder / MARKER).unlink(missing_ok=True)  # last: until now, a killed prune is resumable
-    if not kept:
+    if not kept and not any(folder.iterdir()):
         try:
             folder.rmdir()
         except OSError:
