@@ -87,7 +87,8 @@ def remove_dead(index_dir: Path, notices: list[str] | None = None) -> list[str]:
                 kept = remove_generation(entry, listed_files(entry))
                 if kept and notices is not None:
                     notices.append(kept_notice(entry, kept))
-                removed.append(entry.name)
+                elif not kept:
+                    removed.append(entry.name)
         elif remove_temporary(entry, ident):
             removed.append(entry.name)
     for entry in _entries(index_dir):
@@ -119,7 +120,9 @@ def report(index_dir: Path) -> list[str]:
                          "move out what you need and remove it yourself")
     for entry in _entries(index_dir):
         if entry.name.startswith(".pointer-") and _dead(entry.name):
-            lines.append(f"{entry}: left by a killed build; run `kb build` to remove it")
+            lines.append(f"{entry}: left by a killed build; run `kb build` to remove it"
+                         if ident and _names_index(entry, ident) else
+                         f"{entry}: not written by this index; kb will not delete it")
     return lines
 
 
