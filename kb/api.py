@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Callable
 from kb.answer import AnswerSettings, answer_question
 from kb.citations import CitationRef
 from kb.config import Settings
-from kb.errors import CorpusError
-from kb.text import require_text  # the CLI refuses empty input before any index is built
-from kb.indexing import BuildReport, Progress, StaleReport, build_index, check_index
+from kb.errors import BuildBusy, CorpusError
+from kb.text import clean_input, require_text  # the CLI cleans and refuses empty input first
+from kb.indexing import (
+    BuildReport, Progress, StaleReport, build_index, check_index, refuse_foreign, wait_for_build,
+)
 from kb.models import Answer, Hit, Source
 from kb.preflight import build_estimate, may_build_into, may_create, require_model
 from kb.retrieval import Retriever
@@ -20,6 +22,12 @@ from kb.store import open_index
 if TYPE_CHECKING:
     from kb.models import CorpusStamp
     from kb.verify import VerifyRun
+
+
+# How long `kb ask` on a missing index waits for another process's build of it: a first build
+# with the real model took about a minute on this project's 2-CPU machine (README); five
+# times that covers a loaded machine without letting a stuck build hold a question forever.
+BUILD_WAIT_SECONDS = 300
 
 
 class Notices(list):
@@ -59,13 +67,24 @@ def open_session(
     report = check_index(settings)
     if report.missing or report.outdated:
         if report.missing:
-            may_build_into(settings.index_dir)
+            refuse_foreign(settings.index_dir)  # a path inside an index first: the likelier mistake
+            may_build_into(settings.index_dir)  # before saying "building": one line, not two
             notices.append(f"no index at {settings.index_dir}: building it now (once; {build_estimate(settings)})")
         else:
             notices.append(f"the index at {settings.index_dir} was built by an older kb: rebuilding it now (once)")
-        built = build_index(settings, progress=progress)
-        notices.extend(built.notices)
-        notices.append(describe_build(built))
+        try:
+            built = build_index(settings, progress=progress)
+        except BuildBusy:
+            # Another `kb ask` (or `kb build`) is building it: wait for that build, then answer.
+            notices.append(f"another kb process is building it; waiting (at most {BUILD_WAIT_SECONDS} s)")
+            if not wait_for_build(settings.index_dir, BUILD_WAIT_SECONDS):
+                raise
+            # That build failed (the index is still missing or old): try once ourselves.
+            again = check_index(settings)
+            built = build_index(settings, progress=progress) if again.missing or again.outdated else None
+        if built is not None:
+            notices.extend(built.notices)
+            notices.append(describe_build(built))
     elif report.stale and rebuild:
         built = build_index(settings, progress=progress)
         notices.extend(built.notices)
@@ -97,16 +116,16 @@ def describe_build(r: BuildReport) -> str:
 
 
 def ask(session: Session, question: str, k: int = 4) -> Answer:
-    answer = answer_question(session.retriever, question, k=k, settings=AnswerSettings())
+    answer = answer_question(session.retriever, clean_input(question), k=k, settings=AnswerSettings())
     return replace(answer, corpus=corpus_stamp(session))
 
 
 def search(session: Session, query: str, k: int = 5, mode: str = "hybrid") -> list[Hit]:
-    return session.retriever.search(query, k=k, mode=mode)
+    return session.retriever.search(clean_input(query), k=k, mode=mode)
 
 
 def cite(session: Session, citation: str) -> tuple[CitationRef, list[Hit]]:
-    return session.retriever.cite(citation)
+    return session.retriever.cite(clean_input(citation))
 
 
 def sources(settings: Settings) -> list[Source]:
@@ -173,7 +192,7 @@ def check(settings: Settings) -> StaleReport:
     return check_index(settings, verify=True)
 
 
-__all__ = ["require_text", "Session", "open_session", "ask", "search", "cite", "sources", "build", "check",
+__all__ = ["clean_input", "require_text", "Session", "open_session", "ask", "search", "cite", "sources", "build", "check",
            "corpus_stamp", "verify"]
 
 

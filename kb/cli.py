@@ -14,7 +14,7 @@ from typing import Annotated, Callable, Optional
 import typer
 from typer.core import TyperGroup
 
-from kb.errors import KbError
+from kb.errors import KbError, printable
 
 
 class _JsonErrors(TyperGroup):
@@ -83,6 +83,7 @@ def _quiet_libraries(
     import os
 
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"  # see kb/onnx_embedding.py: no files in $HOME
 
 
 CorpusOpt = Annotated[Optional[Path], typer.Option("--corpus", help="Corpus folder (env KB_CORPUS; default: the repository's corpus/).", show_default=False)]
@@ -134,7 +135,7 @@ MAX_ERROR_CHARS = 500
 
 def _one_line(message: str) -> str:
     """Errors are one line on stderr, however the message was made."""
-    text = " ".join(message.split())
+    text = printable(" ".join(message.split()))
     return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
 
 
@@ -249,9 +250,10 @@ def ask(
     def body():
         from kb import api, render
 
-        api.require_text(question)
+        text = api.clean_input(question)  # no control characters echoed, no bytes that are not UTF-8
+        api.require_text(text)
         session = _open(_settings(corpus, index, model), rebuild)
-        result = api.ask(session, question, k=k)
+        result = api.ask(session, text, k=k)
         if fmt == "markdown":
             typer.echo(render.answer_markdown(result), nl=False)
             return
@@ -278,10 +280,11 @@ def search(
     def body():
         from kb import api, render
 
-        api.require_text(query, "query")
+        text = api.clean_input(query)
+        api.require_text(text, "query")
         session = _open(_settings(corpus, index, model), rebuild)
-        hits = api.search(session, query, k=k, mode=Mode(mode).value)
-        typer.echo(render.dumps(render.search_json(query, hits, api.corpus_stamp(session)))
+        hits = api.search(session, text, k=k, mode=Mode(mode).value)
+        typer.echo(render.dumps(render.search_json(text, hits, api.corpus_stamp(session)))
                    if json_out else render.hits_text(hits))
 
     _run(debug, body, json_out)
@@ -308,13 +311,14 @@ def cite(
     def body():
         from kb import api, render
 
-        api.require_text(citation, "citation")
+        text = api.clean_input(citation)
+        api.require_text(text, "citation")
         session = _open(_settings(corpus, index, model), rebuild)
-        ref, hits = api.cite(session, citation)
+        ref, hits = api.cite(session, text)
         if fmt == "markdown":
             typer.echo(render.cite_markdown(ref, hits, api.corpus_stamp(session)), nl=False)
             return
-        typer.echo(render.dumps(render.cite_json(citation, ref, hits, api.corpus_stamp(session)))
+        typer.echo(render.dumps(render.cite_json(text, ref, hits, api.corpus_stamp(session)))
                    if fmt == "json" else render.cite_text(ref, hits))
 
     _run(debug, body, fmt == "json")

@@ -66,6 +66,7 @@ def scan_corpus(corpus_dir: Path) -> CorpusScan:
             if here == corpus_dir and name in IGNORED_NAMES:
                 continue
             rel = path.relative_to(corpus_dir).as_posix()
+            _require_utf8_name(rel)
             if path.is_symlink():
                 if not path.exists():
                     raise CorpusError(f"{rel}: a symlink to a missing file; remove it or restore its target")
@@ -78,6 +79,16 @@ def scan_corpus(corpus_dir: Path) -> CorpusScan:
     if not files:
         raise CorpusError(f"corpus folder {corpus_dir} holds no .md files: add sources first")
     return CorpusScan(tuple(sorted(files)), tuple(sorted(notices)))
+
+
+def _require_utf8_name(rel: str) -> None:
+    """A file name that is not UTF-8 (Python keeps its bytes as surrogates) could be neither
+    stored in the index's JSON nor printed: refuse it, showing the bad bytes as \\xNN escapes."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(rel).decode("utf-8", "backslashreplace")
+        raise CorpusError(f"{shown}: the file name is not UTF-8; rename it (e.g. with `mv`)") from None
 
 
 def _walk_error(exc: OSError) -> None:
@@ -175,9 +186,7 @@ def validate_front_matter(meta: dict, rel: str, sha: str) -> Source:
     status = str(meta.get("status") or "in force").strip()
     if status not in STATUSES:
         raise CorpusError(f"{rel}: status {quoted(status)} is not one of {', '.join(STATUSES)}")
-    corrects = meta.get("corrects") or []
-    if isinstance(corrects, str):
-        corrects = [corrects]
+    corrects = _string_list(meta, "corrects", rel, "'faq-dmv-ice#Q1' (document id#label)")
     for target in corrects:
         if not isinstance(target, str) or not _CORRECTS.match(target):
             raise CorpusError(
@@ -185,16 +194,8 @@ def validate_front_matter(meta: dict, rel: str, sha: str) -> Source:
             )
     # California and federal law must be citable by `kb cite`; other states' files are
     # comparisons whose citations (session laws, bills) the parser need not know.
-    history = meta.get("history") or []
-    if isinstance(history, str):
-        history = [history]
-    if not all(isinstance(h, str) for h in history):
-        raise CorpusError(f"{rel}: history must be a list of strings, one event each")
-    cites = meta.get("cites") or []
-    if isinstance(cites, str):
-        cites = [cites]
-    if not all(isinstance(c, str) for c in cites):
-        raise CorpusError(f"{rel}: cites must be a list of citations, e.g. [\"Cal. Veh. Code § 1808.48\"]")
+    history = _string_list(meta, "history", rel, "one event each")
+    cites = _string_list(meta, "cites", rel, "citations, e.g. [\"Cal. Veh. Code § 1808.48\"]")
     label = meta.get("label") or ""
     if not isinstance(label, str) or len(label) > 120:
         raise CorpusError(f"{rel}: label must be one short line (at most 120 characters) saying what the source is")
@@ -222,11 +223,34 @@ def validate_front_matter(meta: dict, rel: str, sha: str) -> Source:
     )
 
 
-def _clip_field(value) -> str:
-    """An optional one-line field as text ("" when absent); only shown, never parsed."""
-    if value is None or not isinstance(value, (str, int, float)):
-        return ""
-    return " ".join(str(value).split())[:MAX_FIELD_CHARS]
+def _string_list(meta: dict, name: str, rel: str, what: str) -> list[str]:
+    """A field that is one string or a list of strings (absent or empty: none). A number, a
+    boolean or a mapping is refused, naming the file and the field: iterating a mapping would
+    silently read its keys, iterating a number would be a TypeError traceback."""
+    value = meta.get(name)
+    if value is None or value == "" or value == []:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    bad = value if not isinstance(value, list) else next(v for v in value if not isinstance(v, str))
+    raise CorpusError(
+        f"{rel}: {name} must be a string or a list of strings ({what}), not "
+        f"{_kind(bad)} {quoted(bad)}"
+    )
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "the boolean"
+    if isinstance(value, (int, float)):
+        return "the number"
+    if isinstance(value, dict):
+        return "the mapping"
+    if isinstance(value, list):
+        return "the list"
+    return f"a {type(value).__name__}"
 
 
 def _check_citation(citation: str, rel: str) -> None:

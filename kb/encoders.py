@@ -3,6 +3,7 @@ sentence-transformers otherwise — slower, never wrong."""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ class BuildEncoder:
     embedder: Embedder
     onnx_manifest: dict | None = None
     writers: list[Callable[[Path], None]] = field(default_factory=list)
+    cleanup: Callable[[], None] = lambda: None  # removes what the encoder staged, if not written
 
 
 def _onnx_ok(onnx_dir: Path, expected_sha: str | None, verify: bool) -> bool:
@@ -62,29 +64,85 @@ def _onnx_ok(onnx_dir: Path, expected_sha: str | None, verify: bool) -> bool:
     return expected_sha is None or info.sha256 == expected_sha
 
 
+def _reusable(previous, spec: ModelSpec) -> tuple[bool, str]:
+    """Whether the previous generation's export may be copied forward, and if not, why (for a
+    notice; "" when there simply is none). Every file of it must match the previous manifest
+    (a damaged export is made again from the model, never copied with fresh checksums), and its
+    settings and tokenizer must be the source model's."""
+    from kb.errors import IndexCorrupt
+    from kb.manifest import ONNX_FILES
+
+    prev_onnx = previous.manifest.get("onnx") if previous is not None else None
+    if not prev_onnx or prev_onnx.get("model_id") != spec.model_id:
+        return False, ""
+    prev_dir = previous.path / prev_onnx["dir"]
+    try:
+        for name in ONNX_FILES:
+            previous.read_verified(f"{prev_onnx['dir']}/{name}")
+    except IndexCorrupt as exc:
+        reason = str(exc).split("; run `kb build")[0]
+        return False, f"the previous ONNX export is damaged ({reason}); exporting the model again"
+    if not _onnx_ok(prev_dir, prev_onnx.get("sha256"), verify=True):
+        return False, "the previous ONNX export does not match its manifest; exporting the model again"
+    differs = _differs_from_source(prev_dir, spec.path)
+    if differs:
+        return False, f"the previous ONNX export's {differs} differs from the model's; exporting the model again"
+    return True, ""
+
+
+def _differs_from_source(onnx_dir: Path, model_dir: Path) -> str:
+    """What of an export (settings, tokenizer) disagrees with the model folder it came from, or
+    "": this catches damage that an earlier build recorded in the manifest as if it were sound."""
+    from kb.onnx_embedding import TOKENIZER_NAME, load_onnx_info
+
+    info = load_onnx_info(onnx_dir)
+    try:
+        from kb.onnx_embedding import _read_pipeline  # the exporter's reading of the model folder
+
+        source = _read_pipeline(model_dir)
+    except (ImportError, EmbedderError):
+        return ""
+    if info.max_seq_length != source.max_seq_length:
+        return "max_seq_length"
+    if info.pooling != source.pooling or info.normalize != source.normalize:
+        return "pooling"
+    try:
+        if (onnx_dir / TOKENIZER_NAME).read_bytes() != (source.transformer_dir / TOKENIZER_NAME).read_bytes():
+            return "tokenizer.json"
+    except OSError:
+        return "tokenizer.json"
+    return ""
+
+
 def build_encoder(spec: ModelSpec, settings: Settings, previous, notices: list[str]) -> BuildEncoder:
     """The encoder for `kb build`: export (or reuse) the ONNX model, spot-check it, use it."""
     if spec.is_hashing or spec.path is None or settings.encoder == "sentence-transformers":
         embedder = load_embedder(spec)
         return BuildEncoder("hashing" if spec.is_hashing else "sentence-transformers", embedder)
-    from kb.generations import temp_dir
+    from kb.generations import make_temp_dir
+    from kb.testhooks import pause_at
 
-    # Named after this process, so a later build can remove it should this one be killed.
-    staging = temp_dir(settings.index_dir, "onnx")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.parent.mkdir(parents=True, exist_ok=True)
-    prev_dir = previous.path / ONNX_DIR if previous is not None else None
-    prev_onnx = previous.manifest.get("onnx") if previous is not None else None
+    # A folder of this process inside the index, marked as the index's: the export and the
+    # exporter's own temporary folders are made in it, so that should this build be killed, a
+    # later build removes all of it (and `kb build --check` reports it meanwhile).
+    root = make_temp_dir(settings.index_dir, "onnx")
+    staging = root / ONNX_DIR
+
+    def cleanup() -> None:
+        shutil.rmtree(root, ignore_errors=True)
+
+    reuse, why = _reusable(previous, spec)
     try:
-        if (
-            prev_onnx and prev_onnx.get("model_id") == spec.model_id
-            and _onnx_ok(prev_dir, prev_onnx.get("sha256"), verify=True)
-        ):
-            shutil.copytree(prev_dir, staging, copy_function=_link_or_copy)
+        if reuse:
+            shutil.copytree(previous.path / previous.manifest["onnx"]["dir"], staging,
+                            copy_function=_link_or_copy)
         else:
+            if why:
+                notices.append(why)
             from kb.onnx_embedding import export_onnx
 
             export_onnx(spec.path, staging)
+            pause_at("onnx-exported")
             reference = load_embedder(spec)
             onnx = OnnxQueryEmbedder(staging, spec.model_id)
             cosines = (onnx.encode(list(_SPOT_CHECK)) * reference.encode(list(_SPOT_CHECK))).sum(axis=1)
@@ -94,17 +152,23 @@ def build_encoder(spec: ModelSpec, settings: Settings, previous, notices: list[s
 
         info = load_onnx_info(staging)
     except EmbedderError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
+        cleanup()
+        if isinstance(exc.__cause__, OSError) and exc.__cause__.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise exc.__cause__ from None  # a full disk: one message for the whole build
         notices.append(f"ONNX encoder not available ({exc}); embedding with sentence-transformers")
         return BuildEncoder("sentence-transformers", load_embedder(spec))
+    except BaseException:
+        cleanup()
+        raise
 
     def write(tmp: Path) -> None:
         os.replace(staging, tmp / ONNX_DIR)
+        cleanup()
 
     embedder = OnnxQueryEmbedder(staging, spec.model_id, threads=None)
     manifest = {"model_id": spec.model_id, "sha256": info.sha256, "dir": ONNX_DIR}
     # The staging folder moves into the index on write; the embedder is done with it by then.
-    return BuildEncoder("onnx", embedder, manifest, [write])
+    return BuildEncoder("onnx", embedder, manifest, [write], cleanup)
 
 
 def _link_or_copy(src: str, dst: str) -> None:
@@ -112,6 +176,19 @@ def _link_or_copy(src: str, dst: str) -> None:
         os.link(src, dst)  # the model is ~90 MB: share it with the previous index, do not copy
     except OSError:
         shutil.copy2(src, dst)
+
+
+def verify_small_files(index, onnx_dir: str) -> None:
+    """Check the export's small files (tokenizer.json ~0.7 MB, onnx_config.json) against the
+    manifest on every question: a changed vocabulary or pooling setting would change answers
+    without a word. IndexCorrupt, one line, when one differs. model.onnx (~90 MB) is checked by
+    size here and by sha256 in builds and `kb build --check` (its per-question cost is measured
+    in docs/reliability.md)."""
+    from kb.manifest import ONNX_FILES
+
+    for name in ONNX_FILES:
+        if name != "model.onnx":
+            index.read_verified(f"{onnx_dir}/{name}")
 
 
 def query_embedder(index, settings: Settings, notices: list[str]) -> Embedder:
@@ -125,6 +202,7 @@ def query_embedder(index, settings: Settings, notices: list[str]) -> Embedder:
         # The manifest's shape was checked on open (a relative path without ".."); this also
         # refuses a symlink that leads out of the index.
         onnx_dir = resolve_inside(index.path, onnx.get("dir", ONNX_DIR))
+        verify_small_files(index, onnx.get("dir", ONNX_DIR))
         if _onnx_ok(onnx_dir, onnx.get("sha256"), verify=False):
             return OnnxQueryEmbedder(onnx_dir, model["id"])
         notices.append(

@@ -25,6 +25,10 @@ class IndexWriteError(KbError):
     """The index folder cannot be written (permissions, a full disk)."""
 
 
+class BuildBusy(KbError):
+    """Another `kb build` holds the index's build lock."""
+
+
 class IndexCorrupt(KbError):
     """The index folder holds a truncated, foreign or inconsistent file."""
 
@@ -62,10 +66,31 @@ def clip(value: object, limit: int = QUOTE_CHARS) -> str:
         import reprlib
 
         text = reprlib.repr(value)
-    text = " ".join(text[: limit * 4].split())  # newlines and tabs would break the one-line rule
+    text = printable(" ".join(text[: limit * 4].split()))  # newlines would break the one-line rule
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def quoted(value: object, limit: int = QUOTE_CHARS) -> str:
     """`value` clipped and in single quotes, for messages that quote a user's value."""
     return f"'{clip(value, limit)}'"
+
+
+def printable(text: str) -> str:
+    """`text` safe for a terminal: control characters (an escape sequence can retitle or clear
+    the terminal) dropped, and bytes that were not UTF-8 shown as \\xNN."""
+    import unicodedata
+
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "surrogateescape" if _escaped_bytes_only(text) else "surrogatepass") \
+            .decode("utf-8", "backslashreplace")
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cc")
+
+
+def _escaped_bytes_only(text: str) -> bool:
+    try:
+        text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -1,20 +1,23 @@
 """The index folder: complete generations behind one pointer, switched by one atomic rename.
 
     index/
-      CURRENT               {"kb_index": 2, "generation": "000007"}: the generation readers open
+      .kb-owner             kb's marker: this folder is an index kb made, and its identity
+      CURRENT               {"kb_index": 2, "generation": "000007", "index": id}: what readers open
       .lock                 held by the one `kb build` writing here
       generations/
         000006/             the previous generation, kept for readers that opened it
         000007/             the current one: a complete index with its own manifest.json
         .build-<pid>-<t>/   a generation being written (kb/leftovers.py removes it if <pid> dies)
+        .onnx-<pid>-<t>/    an ONNX export being made or copied (the same)
 
 A build writes a new generation under a temporary name, renames it to its id, then replaces
 CURRENT (written beside it, then `os.replace`d): a reader sees the old generation or the new one,
 never a mix and never none. A reader resolves CURRENT once, then holds a shared `flock` on that
 generation's manifest for as long as it reads; pruning skips a generation so held.
 
-kb writes into a folder only when it is missing, empty, or already holds a kb index, and deletes
-only names it made itself.
+kb writes into a folder only when it is missing, empty, or holds an index kb made (its marker,
+kb/ownership.py), and deletes only folders carrying that marker, and in a generation only the
+files its manifest lists. A folder inside an index is never taken for an index.
 """
 
 from __future__ import annotations
@@ -27,9 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from kb.errors import IndexForeign, IndexMissing
+from kb.errors import IndexForeign, IndexMissing, IndexWriteError
 from kb.leftovers import process_token
 from kb.manifest import FORMAT_VERSION, MANIFEST
+from kb.ownership import (
+    MARKER, index_id, new_index_id, owned, read_marker, read_regular, remove_generation, write_marker,
+)
 from kb.testhooks import pause_at
 
 try:  # POSIX; elsewhere readers are protected only by keeping the previous generation
@@ -41,10 +47,10 @@ POINTER = "CURRENT"
 GENERATIONS = "generations"
 LOCK = ".lock"
 _ID = re.compile(r"^\d{6,}$")
-_KB_NAMES = re.compile(r"^(?:\.lock|generations|\.pointer-\d+-\d+)$")
-# What the single-folder layout (format 1) kept at the top of the index folder.
+# What the single-folder layout (format 1) kept at the top of the index folder, and what the
+# generations layout kept before it carried kb's marker: kb cannot prove it wrote these.
 LEGACY_NAMES = ("manifest.json", "sources.json", "chunks.jsonl", "vectors.faiss", "sentences.jsonl",
-                "sentences.npy", "lexical", "onnx")
+                "sentences.npy", "lexical", "onnx", POINTER, GENERATIONS, ".lock")
 _NEVER = "pass --index a new or empty folder (kb never replaces what it did not build)"
 
 
@@ -69,12 +75,37 @@ def temp_dir(index_dir: Path, kind: str) -> Path:
     return generations_dir(index_dir) / f".{kind}-{process_token()}"
 
 
-def read_pointer(index_dir: Path) -> str | None:
-    """The generation CURRENT names, or None when it is missing or not a kb pointer."""
+def make_temp_dir(index_dir: Path, kind: str) -> Path:
+    """Make this process's temporary folder of `kind` inside the index and mark it as this
+    index's (first thing, so a later build may remove it should this one be killed)."""
+    folder = temp_dir(index_dir, kind)
+    ident = index_id(index_dir)
+    if ident is None:
+        raise IndexWriteError(f"{index_dir}: kb's marker ({MARKER}) is missing; run `kb build` to recreate it")
+    if folder.exists() and owned(folder, ident):  # this very process's earlier attempt
+        import shutil
+
+        shutil.rmtree(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.mkdir()
     try:
-        with (index_dir / POINTER).open("rb") as fh:
-            data = json.loads(fh.read(4096).decode("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+        write_marker(folder, ident, "generation" if kind == "build" else kind)
+    except BaseException:
+        (folder / MARKER).unlink(missing_ok=True)
+        folder.rmdir()
+        raise
+    return folder
+
+
+def read_pointer(index_dir: Path) -> str | None:
+    """The generation CURRENT names, or None when it is missing or not a kb pointer (a folder or
+    a named pipe in its place is read as missing, without blocking)."""
+    raw = read_regular(index_dir / POINTER, 4096)
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
         return None
     if not isinstance(data, dict) or "kb_index" not in data:
         return None
@@ -92,13 +123,23 @@ def _fsync_dir(folder: Path) -> None:
 
 def write_pointer(index_dir: Path, gid: str) -> None:
     """Point CURRENT at `gid`: written beside it, flushed, then renamed over it in one step."""
+    pointer = index_dir / POINTER
+    if pointer.is_dir() and not pointer.is_symlink():
+        try:
+            pointer.rmdir()  # an empty folder in its place holds nothing: make room
+        except OSError:
+            raise IndexWriteError(
+                f"{pointer} is a folder holding files, not kb's pointer file; move it out of the "
+                "index, then run `kb build`") from None
     tmp = index_dir / f".pointer-{process_token()}"
     with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(json.dumps({"kb_index": FORMAT_VERSION, "generation": gid}) + "\n")
+        # The index's id: proof, should this process be killed now, that kb wrote this file.
+        fh.write(json.dumps({"kb_index": FORMAT_VERSION, "generation": gid,
+                             "index": index_id(index_dir)}) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
     pause_at("pointer-written")
-    os.replace(tmp, index_dir / POINTER)
+    os.replace(tmp, pointer)
     _fsync_dir(index_dir)
 
 
@@ -106,10 +147,16 @@ def publish(tmp: Path, index_dir: Path) -> str:
     """Give the complete generation in `tmp` the next id, then switch CURRENT to it."""
     ids = generation_ids(index_dir)
     gid = f"{int(ids[-1]) + 1 if ids else 1:06d}"
-    os.rename(tmp, generations_dir(index_dir) / gid)
-    _fsync_dir(generations_dir(index_dir))
-    pause_at("generation-renamed")  # the window between the two renames
-    write_pointer(index_dir, gid)
+    folder = generations_dir(index_dir) / gid
+    os.rename(tmp, folder)
+    try:
+        _fsync_dir(generations_dir(index_dir))
+        pause_at("generation-renamed")  # the window between the two renames
+        write_pointer(index_dir, gid)
+    except Exception:  # a full disk, say: CURRENT still names the old generation; drop the new one
+        (index_dir / f".pointer-{process_token()}").unlink(missing_ok=True)
+        remove_generation(folder, listed_files(folder))
+        raise
     return gid
 
 
@@ -117,43 +164,63 @@ def publish(tmp: Path, index_dir: Path) -> str:
 
 
 def _is_legacy(index_dir: Path) -> bool:
+    data = read_regular(index_dir / MANIFEST, 1 << 20)
     try:
-        with (index_dir / MANIFEST).open("rb") as fh:
-            data = json.loads(fh.read(1 << 20).decode("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+        data = json.loads(data.decode("utf-8")) if data is not None else None
+    except (UnicodeDecodeError, ValueError):
         return False
     return isinstance(data, dict) and "format_version" in data and "model" in data
 
 
+def _shown(names: list[str]) -> str:
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def _enclosing_index(index_dir: Path) -> Path | None:
+    """The index folder `index_dir` lies inside (a generation, a folder within one), if any."""
+    for parent in index_dir.parents:
+        if index_id(parent) is not None:
+            return parent
+        # An index of an earlier kb has no marker, but its generations sit under CURRENT's folder.
+        if parent.name == GENERATIONS and (parent.parent / POINTER).exists():
+            return parent.parent
+    return None
+
+
 def classify(index_dir: Path) -> str:
-    """"missing", "empty", "kb" (holds a kb index, or only what a killed first build left) or
-    "legacy" (a kb index in the single-folder layout); IndexForeign for anything else."""
+    """"missing", "empty" (nothing, or only kb's lock file) or "kb" (an index kb made: its marker
+    is there); IndexForeign for anything else, including a folder inside an index and an index
+    an earlier kb made without a marker (the message says what to remove)."""
+    index_dir = Path(os.path.abspath(index_dir))
+    inside = _enclosing_index(index_dir)
+    if inside is not None:
+        raise IndexForeign(f"{index_dir} is inside the index at {inside}, not an index itself; "
+                           f"pass --index {inside}")
     if not index_dir.exists() and not index_dir.is_symlink():
         return "missing"
     if not index_dir.is_dir():
         raise IndexForeign(f"{index_dir} is a file, not an index folder; {_NEVER}")
+    marker = read_marker(Path(os.path.realpath(index_dir)))  # `--index` may be a symlink to it
+    if marker is not None and marker["kind"] == "index":
+        return "kb"
+    if marker is not None:  # a generation or export folder moved out of its index
+        raise IndexForeign(f"{index_dir} is a {marker['kind']} folder of a kb index, not an index; {_NEVER}")
     names = sorted(os.listdir(index_dir))
-    if not names:
+    if not names or names == [".lock"]:
         return "empty"
-    if read_pointer(index_dir) is not None or generation_ids(index_dir):
-        return "kb"
-    if _is_legacy(index_dir):
-        return "legacy"
-    if all(_KB_NAMES.match(n) for n in names):
-        return "kb"
-    foreign = [n for n in names if not _KB_NAMES.match(n)]
-    shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
-    raise IndexForeign(f"{index_dir} holds files kb did not write ({shown}); {_NEVER}")
+    earlier = [n for n in names if n in LEGACY_NAMES]
+    if (POINTER in names or GENERATIONS in names or _is_legacy(index_dir)) and earlier:
+        raise IndexForeign(
+            f"{index_dir} holds an index from an earlier kb without kb's ownership marker, and kb "
+            f"deletes only what it can prove it wrote: remove {_shown(earlier)} yourself (e.g. "
+            f"`rm -r` them), then run `kb build`")
+    raise IndexForeign(f"{index_dir} holds files kb did not write ({_shown(names)}); {_NEVER}")
 
 
-def remove_legacy(index_dir: Path) -> None:
-    """Remove what the single-folder layout kept at the top of the folder (and nothing else)."""
-    for name in LEGACY_NAMES:
-        path = index_dir / name
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-        elif path.exists() or path.is_symlink():
-            path.unlink(missing_ok=True)
+def mark_index(index_dir: Path) -> None:
+    """Give a new (missing or empty) index folder its marker and identity (under the build lock)."""
+    if read_marker(index_dir) is None:
+        write_marker(index_dir, new_index_id(), "index")
 
 
 # --- reading one generation ----------------------------------------------------------------
@@ -241,12 +308,15 @@ def restore_pointer(index_dir: Path, is_valid: Callable[[Path], bool]) -> str:
     return ""
 
 
-def prune(index_dir: Path, keep: set[str]) -> list[str]:
-    """Delete generations not in `keep` that no reader holds; the ids deleted."""
+def prune(index_dir: Path, keep: set[str], notices: list[str] | None = None) -> list[str]:
+    """Delete generations not in `keep` that no reader holds and that carry this index's marker;
+    the ids deleted. Of each, only the files its manifest lists: anything someone put there is
+    kept (in `generations/.trash-…`) and `notices` says so."""
     gens = generations_dir(index_dir)
+    ident = index_id(index_dir)
     deleted = []
     for gid in generation_ids(index_dir):
-        if gid in keep:
+        if gid in keep or not owned(gens / gid, ident):
             continue
         try:
             handle = (gens / gid / MANIFEST).open("rb")
@@ -258,12 +328,35 @@ def prune(index_dir: Path, keep: set[str]) -> list[str]:
                     fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
                     continue  # a reader is using it: a later build deletes it
+            listed = listed_files(gens / gid)
             trash = gens / f".trash-{process_token()}-{gid}"
             os.rename(gens / gid, trash)  # readers arriving now find it gone and retry
         finally:
             if handle is not None:
                 handle.close()
         pause_at("pruning")
-        shutil.rmtree(trash, ignore_errors=True)
+        kept = remove_generation(trash, listed)
+        if kept and notices is not None:
+            notices.append(kept_notice(trash, kept))
         deleted.append(gid)
     return deleted
+
+
+def kept_notice(folder: Path, kept: list[str]) -> str:
+    return (f"kept {folder}: it holds files kb did not write ({_shown(kept)}); move them out "
+            "and delete the folder")
+
+
+def listed_files(generation: Path) -> list[str]:
+    """The files a generation's manifest lists; kb's own file names when the manifest is
+    unreadable (the folder is proven kb's by its marker; only these names are removed)."""
+    from kb.manifest import KNOWN_FILES, parse_manifest
+    from kb.errors import IndexCorrupt
+
+    raw = read_regular(generation / MANIFEST, 16 << 20)
+    try:
+        if raw is not None:
+            return sorted(parse_manifest(raw, generation / MANIFEST)["files"])
+    except IndexCorrupt:
+        pass
+    return list(KNOWN_FILES)

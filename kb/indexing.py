@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import time
@@ -13,7 +14,7 @@ from kb.chunking import ChunkerSettings, chunk_file
 from kb.config import Settings
 from kb.corpus import hash_corpus, load_corpus, scan_corpus
 from kb.embedding import Embedder, ModelSpec, load_embedder, read_max_seq_length, resolve_model
-from kb.errors import IndexCorrupt, IndexMissing, IndexOutdated, IndexWriteError, KbError
+from kb.errors import BuildBusy, IndexCorrupt, IndexMissing, IndexOutdated, IndexWriteError, KbError
 from kb.hashing import sha256_text
 from kb.store import Sentence, StoredChunk, open_index, read_manifest, write_index
 from kb.testhooks import pause_at
@@ -148,21 +149,36 @@ def check_index(settings: Settings, verify: bool = False) -> StaleReport:
     answering), a manifest that cannot be used is raised as IndexCorrupt: one line, not a
     warning followed by the same error.
     """
-    try:
-        manifest, note, generation = read_manifest(settings.index_dir)
-    except IndexMissing:
-        return StaleReport(settings.index_dir, missing=True)
-    except IndexOutdated as exc:  # an older kb's index: stale, and rebuilt before answering
-        return StaleReport(settings.index_dir, reasons=(str(exc),), outdated=True)
-    except IndexCorrupt as exc:
-        if not verify:
-            raise
-        return StaleReport(settings.index_dir, reasons=(str(exc),), damaged=(str(exc),))
-    damaged: list[str] = []
-    if verify:
-        from kb.manifest import damaged_files
+    from kb.generations import open_generation
+    from kb.manifest import MANIFEST, parse_manifest
 
-        damaged = damaged_files(generation, manifest)
+    leftovers: list[str] = []
+    if verify:
+        from kb.leftovers import report
+
+        leftovers = report(Path(os.path.abspath(settings.index_dir)))
+    try:
+        opened = open_generation(settings.index_dir)
+    except IndexMissing:
+        return StaleReport(settings.index_dir, missing=True, reasons=tuple(leftovers))
+    # The generation stays share-locked until every file of it has been read: a build may prune
+    # it meanwhile only once this check is done with it.
+    try:
+        try:
+            manifest = parse_manifest(opened.manifest_bytes, opened.path / MANIFEST)
+        except IndexOutdated as exc:  # an older kb's index: stale, and rebuilt before answering
+            return StaleReport(settings.index_dir, reasons=(str(exc), *leftovers), outdated=True)
+        except IndexCorrupt as exc:
+            if not verify:
+                raise
+            return StaleReport(settings.index_dir, reasons=(str(exc), *leftovers), damaged=(str(exc),))
+        note, damaged = opened.note, []
+        if verify:
+            from kb.manifest import damaged_files
+
+            damaged = damaged_files(opened.path, manifest)
+    finally:
+        opened.hold.close()
     current = hash_corpus(settings.corpus_dir)
     built = {path: meta["sha256"] for path, meta in manifest["sources"].items()}
     reasons = [note] if note else []
@@ -180,7 +196,7 @@ def check_index(settings: Settings, verify: bool = False) -> StaleReport:
         added=tuple(sorted(set(current) - set(built))),
         changed=tuple(sorted(p for p in current if p in built and built[p] != current[p])),
         removed=tuple(sorted(set(built) - set(current))),
-        reasons=tuple(reasons + damaged),
+        reasons=tuple(reasons + damaged + leftovers),
         damaged=tuple(damaged),
     )
 
@@ -188,13 +204,14 @@ def check_index(settings: Settings, verify: bool = False) -> StaleReport:
 def build_index(settings: Settings, *, full: bool = False, progress: Progress | None = None) -> BuildReport:
     """Build or update the index at settings.index_dir; only changed chunk texts are embedded.
 
-    The folder must be missing, empty or a kb index (IndexForeign otherwise). Under the build
-    lock: leftovers of killed builds are removed, a missing or damaged CURRENT is restored, the
-    new generation is published, and generations no reader holds beyond the last two are pruned.
+    The folder must be missing, empty or an index kb made (IndexForeign otherwise). Under the
+    build lock: leftovers of killed builds are removed, a missing or damaged CURRENT is restored,
+    the new generation is published, and generations no reader holds beyond the last two are
+    pruned.
     """
     from filelock import FileLock, Timeout
 
-    from kb.generations import LOCK, classify
+    from kb.generations import LOCK, classify, mark_index
 
     # Absolute, so that `--index .` names a real folder in messages and has a real parent.
     index_dir = Path(os.path.abspath(settings.index_dir))
@@ -206,14 +223,18 @@ def build_index(settings: Settings, *, full: bool = False, progress: Progress | 
             with lock.acquire(timeout=0):
                 pause_at("locked")
                 kind = classify(index_dir)  # again: another process may have written meanwhile
-                return _build_locked(replace(settings, index_dir=index_dir), settings.index_dir, kind,
+                if kind != "kb":
+                    mark_index(index_dir)
+                return _build_locked(replace(settings, index_dir=index_dir), settings.index_dir,
                                      full=full, progress=progress or (lambda *a: None))
         except Timeout:
-            raise KbError(
+            raise BuildBusy(
                 f"another `kb build` is writing {settings.index_dir}; wait for it to finish and retry"
             ) from None
     except OSError as exc:
         where = Path(exc.filename) if exc.filename else index_dir
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise IndexWriteError(_no_space(index_dir, exc)) from None
         if where != index_dir and index_dir not in where.parents:
             raise  # not about the index folder: not ours to explain here
         raise IndexWriteError(
@@ -221,17 +242,70 @@ def build_index(settings: Settings, *, full: bool = False, progress: Progress | 
         ) from None
 
 
-def _build_locked(settings: Settings, shown: Path, kind: str, *, full: bool, progress: Progress) -> BuildReport:
-    from kb.generations import (
-        generations_dir, prune, read_pointer, remove_legacy, restore_pointer,
-    )
-    from kb.leftovers import remove_dead, remove_dead_old_style
+def refuse_foreign(index_dir: Path) -> None:
+    """IndexForeign when `index_dir` is not a folder kb may build an index in."""
+    from kb.generations import classify
+
+    classify(Path(os.path.abspath(index_dir)))
+
+
+def wait_for_build(index_dir: Path, seconds: float) -> bool:
+    """Wait up to `seconds` for the `kb build` writing `index_dir` to finish; whether it did."""
+    from filelock import FileLock, Timeout
+
+    from kb.generations import LOCK
+
+    try:
+        with FileLock(str(Path(os.path.abspath(index_dir)) / LOCK)).acquire(timeout=seconds):
+            return True
+    except Timeout:
+        return False
+
+
+def _no_space(index_dir: Path, exc: OSError) -> str:
+    """"no space left on DEVICE for the index at PATH (N MB needed)": N is the size of the
+    current generation, or of what this build had written when the disk filled, if larger."""
+    needed = getattr(exc, "kb_bytes_written", 0)
+    try:
+        manifest, _note, _path = read_manifest(index_dir)
+        needed = max(needed, sum(e["bytes"] for e in manifest["files"].values()))
+    except KbError:
+        pass
+    return (f"no space left on {_device(index_dir)} for the index at {index_dir} "
+            f"({max(1, -(-needed // 2**20))} MB needed); free some space or pass --index a folder on another disk")
+
+
+def _device(path: Path) -> str:
+    """The device (as `mount` names it) holding `path`, from /proc/self/mountinfo; else its
+    major:minor numbers."""
+    best, source = "", ""
+    try:
+        for line in Path("/proc/self/mountinfo").read_text().splitlines():
+            left, _, right = line.partition(" - ")
+            fields, tail = left.split(), right.split()
+            point = fields[4].encode().decode("unicode_escape") if len(fields) > 4 else ""
+            inside = str(path) == point or str(path).startswith(point.rstrip("/") + "/")
+            if inside and len(point) > len(best) and len(tail) >= 2:
+                best, source = point, tail[1]
+    except OSError:
+        pass
+    if source:
+        return source
+    try:
+        st = os.stat(path)
+        return f"device {os.major(st.st_dev)}:{os.minor(st.st_dev)}"
+    except OSError:
+        return "the device"
+
+
+def _build_locked(settings: Settings, shown: Path, *, full: bool, progress: Progress) -> BuildReport:
+    from kb.generations import prune, read_pointer, restore_pointer
+    from kb.leftovers import remove_dead
     from kb.manifest import MANIFEST, damaged_files, parse_manifest
 
     index_dir = settings.index_dir
     notices: list[str] = []
-    removed = (remove_dead(generations_dir(index_dir)) + remove_dead(index_dir)
-               + remove_dead_old_style(index_dir))
+    removed = remove_dead(index_dir, notices)
     if removed:
         notices.append(f"removed {len(removed)} temporary folder(s) left by killed builds")
     pause_at("leftovers-removed")
@@ -250,11 +324,10 @@ def _build_locked(settings: Settings, shown: Path, kind: str, *, full: bool, pro
     report = _build(settings, shown, full=full, progress=progress, notices=notices)
     pause_at("switched")
     # Keep the new generation and the one it replaced: readers that opened it may still be reading.
-    prune(index_dir, keep={gid for gid in (read_pointer(index_dir), previous_id) if gid})
-    if kind == "legacy":
-        remove_legacy(index_dir)
+    kept: list[str] = []
+    prune(index_dir, keep={gid for gid in (read_pointer(index_dir), previous_id) if gid}, notices=kept)
     pause_at("pruned")
-    return report
+    return replace(report, notices=report.notices + tuple(kept))
 
 
 def _build(settings: Settings, shown: Path, *, full: bool, progress: Progress, notices: list[str]) -> BuildReport:
@@ -281,79 +354,82 @@ def _build(settings: Settings, shown: Path, *, full: bool, progress: Progress, n
     progress("model", 0, 1)  # loading the model (and exporting it to ONNX) can take a while
     encoder = build_encoder(spec, settings, previous, notices)
     progress("model", 1, 1)
-    chunker = chunker_settings_for(spec, encoder.embedder)
+    try:
+        chunker = chunker_settings_for(spec, encoder.embedder)
 
-    chunks = []
-    for i, doc in enumerate(docs):
-        chunks.extend(chunk_file(doc, encoder.embedder.count_tokens, chunker))
-        progress("chunk", i + 1, len(docs))
-    pause_at("chunked")
-    texts = [c.embed_text for c in chunks]
-    shas = [sha256_text(t) for t in texts]
+        chunks = []
+        for i, doc in enumerate(docs):
+            chunks.extend(chunk_file(doc, encoder.embedder.count_tokens, chunker))
+            progress("chunk", i + 1, len(docs))
+        pause_at("chunked")
+        texts = [c.embed_text for c in chunks]
+        shas = [sha256_text(t) for t in texts]
 
-    sentences = candidate_sentences(chunks, {d.source.id: d.text for d in docs})
-    # Vectors depend only on the text and the model: reuse every one whose text is unchanged.
-    chunk_cache = sentence_cache = None
-    if not full and previous is not None and previous.model_id == encoder.embedder.model_id:
-        try:
-            chunk_cache = ({sc.text_sha: row for row, sc in enumerate(previous.chunks)}, previous.vectors())
-            old_items, old_vectors = previous.sentences()
-            sentence_cache = ({item.sha: i for i, item in enumerate(old_items)}, old_vectors)
-        except IndexCorrupt as exc:  # its records were sound, its vectors are not: embed anew
-            chunk_cache = sentence_cache = None
-            notices.append(f"previous vectors unusable, embedding every text: {exc}")
-    embed_started = time.perf_counter()
-    vectors, embedded = _embed(encoder.embedder, texts, shas, chunk_cache, progress, "embed")
-    sentence_vectors, embedded_sentences = _embed(
-        encoder.embedder, [x.text for x in sentences], [x.sha for x in sentences],
-        sentence_cache, progress, "sentences",
-    )
-    embed_seconds = time.perf_counter() - embed_started
-    pause_at("embedded")
+        sentences = candidate_sentences(chunks, {d.source.id: d.text for d in docs})
+        # Vectors depend only on the text and the model: reuse every one whose text is unchanged.
+        chunk_cache = sentence_cache = None
+        if not full and previous is not None and previous.model_id == encoder.embedder.model_id:
+            try:
+                chunk_cache = ({sc.text_sha: row for row, sc in enumerate(previous.chunks)}, previous.vectors())
+                old_items, old_vectors = previous.sentences()
+                sentence_cache = ({item.sha: i for i, item in enumerate(old_items)}, old_vectors)
+            except IndexCorrupt as exc:  # its records were sound, its vectors are not: embed anew
+                chunk_cache = sentence_cache = None
+                notices.append(f"previous vectors unusable, embedding every text: {exc}")
+        embed_started = time.perf_counter()
+        vectors, embedded = _embed(encoder.embedder, texts, shas, chunk_cache, progress, "embed")
+        sentence_vectors, embedded_sentences = _embed(
+            encoder.embedder, [x.text for x in sentences], [x.sha for x in sentences],
+            sentence_cache, progress, "sentences",
+        )
+        embed_seconds = time.perf_counter() - embed_started
+        pause_at("embedded")
 
-    old_sources = previous.manifest["sources"] if previous else {}
-    new_sources = {
-        d.source.path: {"sha256": d.source.sha256, "id": d.source.id} for d in docs
-    }
-    manifest = {
-        "model": {
-            "id": encoder.embedder.model_id,
-            "name": spec.name,
-            "dim": encoder.embedder.dim,
-            "max_seq_length": encoder.embedder.max_seq_length,
-        },
-        "chunker": chunker.to_json(),
-        "sources": new_sources,
-        "onnx": encoder.onnx_manifest,
-        "lexical": {"library": "bm25s", "tokenizer": "bm25s en stopwords + PyStemmer english"},
-    }
+        old_sources = previous.manifest["sources"] if previous else {}
+        new_sources = {
+            d.source.path: {"sha256": d.source.sha256, "id": d.source.id} for d in docs
+        }
+        manifest = {
+            "model": {
+                "id": encoder.embedder.model_id,
+                "name": spec.name,
+                "dim": encoder.embedder.dim,
+                "max_seq_length": encoder.embedder.max_seq_length,
+            },
+            "chunker": chunker.to_json(),
+            "sources": new_sources,
+            "onnx": encoder.onnx_manifest,
+            "lexical": {"library": "bm25s", "tokenizer": "bm25s en stopwords + PyStemmer english"},
+        }
 
-    from kb.lexical import build_lexical
+        from kb.lexical import build_lexical
 
-    write_index(
-        settings.index_dir,
-        manifest,
-        [d.source for d in docs],
-        [StoredChunk(c, s) for c, s in zip(chunks, shas)],
-        vectors,
-        sentences,
-        sentence_vectors,
-        extra_writers=[lambda tmp: build_lexical(texts, tmp), *encoder.writers],
-    )
-    return BuildReport(
-        path=shown,
-        sources=len(docs),
-        chunks=len(chunks),
-        embedded=embedded,
-        reused=len(chunks) - embedded,
-        added=tuple(sorted(set(new_sources) - set(old_sources))),
-        changed=tuple(sorted(
-            p for p in new_sources if p in old_sources and old_sources[p]["sha256"] != new_sources[p]["sha256"]
-        )),
-        removed=tuple(sorted(set(old_sources) - set(new_sources))),
-        encoder=encoder.name,
-        seconds=time.perf_counter() - started,
-        embed_seconds=embed_seconds,
-        embedded_texts=embedded + embedded_sentences,
-        notices=tuple(notices),
-    )
+        write_index(
+            settings.index_dir,
+            manifest,
+            [d.source for d in docs],
+            [StoredChunk(c, s) for c, s in zip(chunks, shas)],
+            vectors,
+            sentences,
+            sentence_vectors,
+            extra_writers=[lambda tmp: build_lexical(texts, tmp), *encoder.writers],
+        )
+        return BuildReport(
+            path=shown,
+            sources=len(docs),
+            chunks=len(chunks),
+            embedded=embedded,
+            reused=len(chunks) - embedded,
+            added=tuple(sorted(set(new_sources) - set(old_sources))),
+            changed=tuple(sorted(
+                p for p in new_sources if p in old_sources and old_sources[p]["sha256"] != new_sources[p]["sha256"]
+            )),
+            removed=tuple(sorted(set(old_sources) - set(new_sources))),
+            encoder=encoder.name,
+            seconds=time.perf_counter() - started,
+            embed_seconds=embed_seconds,
+            embedded_texts=embedded + embedded_sentences,
+            notices=tuple(notices),
+        )
+    finally:
+        encoder.cleanup()  # an export staged but never written (a failed build)

@@ -4,22 +4,21 @@ Every temporary name a build makes carries its process token, `<pid>-<start time
 `.build-4242-1733150000` (a generation being written), `.onnx-4242-…` (an ONNX export),
 `.trash-4242-…-000003` (a pruned generation being deleted), `.pointer-4242-…` (a new CURRENT).
 A kill leaves them behind; the next build, holding the build lock, removes those whose process is
-gone. The start time guards against a reused pid: a live process with the same pid but another
-start time did not make the folder.
+gone and that carry the index's marker (kb/ownership.py): a name alone proves nothing. The start
+time guards against a reused pid: a live process with the same pid but another start time did
+not make the folder. An ONNX export's own temporary folders are made inside its `.onnx-…` folder,
+so they go with it. Nothing outside the index folder is ever looked at.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 # ".build-<pid>-<start>", optionally followed by "." or "-" and more (export_onnx's own
 # ".onnx-<pid>-<start>.tmp-xxxx" and ".old-xxxx" folders, "-<generation>" on trash).
 _TEMP = re.compile(r"^\.(?:build|onnx|trash|pointer)-(\d+)-(\d+)(?:[.-]|$)")
-# What the single-folder layout (before generations) left beside the index: ".index.tmp-<pid>".
-_OLD_STYLE = r"^\.{name}\.(?:tmp|old|onnx)-(\d+)(?:\.(?:tmp|old)-\w+)?$"
 
 
 def _start_time(pid: int) -> int:
@@ -57,45 +56,92 @@ def is_alive(pid: int, start: int = 0) -> bool:
     return True
 
 
-def remove_dead(folder: Path) -> list[str]:
-    """Remove the temporary files and folders in `folder` whose process is gone; their names."""
-    removed = []
-    own = process_token()
-    try:
-        entries = list(folder.iterdir())
-    except FileNotFoundError:
-        return removed
-    for entry in entries:
-        m = _TEMP.match(entry.name)
-        if not m:
-            continue
-        pid, start = int(m.group(1)), int(m.group(2))
-        if f"{pid}-{start}" == own or is_alive(pid, start):
-            continue
-        _remove(entry)
-        removed.append(entry.name)
-    return removed
+def _dead(name: str) -> bool | None:
+    """Whether the process a temporary name belongs to is gone (None: not a temporary name)."""
+    m = _TEMP.match(name)
+    if not m:
+        return None
+    pid, start = int(m.group(1)), int(m.group(2))
+    return f"{pid}-{start}" != process_token() and not is_alive(pid, start)
 
 
-def remove_dead_old_style(index_dir: Path) -> list[str]:
-    """Remove `.NAME.tmp-PID`, `.NAME.old-PID` and `.NAME.onnx-PID` folders beside the index
-    that builds of the single-folder layout left when killed (their names hold only a pid)."""
-    pattern = re.compile(_OLD_STYLE.format(name=re.escape(index_dir.name)))
+def remove_dead(index_dir: Path, notices: list[str] | None = None) -> list[str]:
+    """Remove what builds of this index left when killed: temporary folders in `generations/`
+    carrying this index's marker, and `.pointer-…` files naming this index, whose process is
+    gone. Nothing else, and nothing outside the index. Returns their names."""
+    from kb.generations import GENERATIONS, kept_notice
+    from kb.ownership import index_id, owned, remove_generation, remove_temporary
+
+    ident = index_id(index_dir)
+    if ident is None:
+        return []
     removed = []
-    try:
-        entries = list(index_dir.parent.iterdir())
-    except OSError:
-        return removed
-    for entry in entries:
-        m = pattern.match(entry.name)
-        if m and entry.is_dir() and not entry.is_symlink() and not is_alive(int(m.group(1))):
-            _remove(entry)
+    gens = index_dir / GENERATIONS
+    for entry in _entries(gens):
+        if not _dead(entry.name) or entry.is_symlink() or not entry.is_dir():
+            continue
+        if entry.name.startswith(".trash-"):  # a pruned generation: only its listed files
+            if owned(entry, ident):
+                from kb.generations import listed_files
+
+                kept = remove_generation(entry, listed_files(entry))
+                if kept and notices is not None:
+                    notices.append(kept_notice(entry, kept))
+                elif not kept:
+                    removed.append(entry.name)
+        elif remove_temporary(entry, ident):
+            removed.append(entry.name)
+    for entry in _entries(index_dir):
+        if entry.name.startswith(".pointer-") and _dead(entry.name) and _names_index(entry, ident):
+            entry.unlink(missing_ok=True)
             removed.append(entry.name)
     return removed
 
 
-def _remove(entry: Path) -> None:
-    if entry.is_dir() and not entry.is_symlink():
-        shutil.rmtree(entry, ignore_errors=True)
-    else:
-        entry.unlink(missing_ok=True)
+def report(index_dir: Path) -> list[str]:
+    """For `kb build --check`: one line per leftover in the index — what a killed build left
+    (the next build removes it) and what kb did not write (kb never removes it)."""
+    from kb.generations import GENERATIONS
+    from kb.ownership import index_id, owned, tree_bytes
+
+    ident = index_id(index_dir)
+    lines = []
+    for entry in _entries(index_dir / GENERATIONS):
+        if entry.name.isdigit():
+            continue
+        dead, ours = _dead(entry.name), owned(entry, ident)
+        if dead is False and ours:
+            continue  # a build writing now
+        size = f"{tree_bytes(entry) / 2**20:.1f} MB" if entry.is_dir() else "a file"
+        if dead and ours:
+            lines.append(f"{entry}: left by a killed build ({size}); run `kb build` to remove it")
+        else:
+            lines.append(f"{entry}: not written by this index ({size}); kb will not delete it: "
+                         "move out what you need and remove it yourself")
+    for entry in _entries(index_dir):
+        if entry.name.startswith(".pointer-") and _dead(entry.name):
+            lines.append(f"{entry}: left by a killed build; run `kb build` to remove it"
+                         if ident and _names_index(entry, ident) else
+                         f"{entry}: not written by this index; kb will not delete it")
+    return lines
+
+
+def _entries(folder: Path) -> list[Path]:
+    try:
+        return sorted(folder.iterdir())
+    except OSError:
+        return []
+
+
+def _names_index(path: Path, ident: str) -> bool:
+    """Whether a `.pointer-…` file is one kb wrote for this index (it names the index's id)."""
+    import json
+
+    from kb.ownership import read_regular
+
+    raw = read_regular(path, 4096)
+    try:
+        data = json.loads(raw.decode("utf-8")) if raw is not None else None
+    except (UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("index") == ident

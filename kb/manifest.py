@@ -24,6 +24,16 @@ MANIFEST = "manifest.json"
 REBUILD = "run `kb build --full` to rebuild it"
 # The files every generation has; lexical/ and onnx/ files are listed as they were written.
 REQUIRED_FILES = ("sources.json", "chunks.jsonl", "vectors.faiss", "sentences.jsonl", "sentences.npy")
+# Every file name kb writes into a generation (bm25s's names under lexical/, the ONNX export's):
+# what pruning removes from a generation of this index whose manifest is unreadable.
+KNOWN_FILES = REQUIRED_FILES + tuple(f"lexical/{n}" for n in (
+    "data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy", "kb_tokenizer.json",
+    "params.index.json", "vocab.index.json", "nonoccurrence_array.index.npy")) + tuple(
+    f"onnx/{n}" for n in ("model.onnx", "tokenizer.json", "onnx_config.json"))
+# The files of an ONNX export (kb/onnx_embedding.py), each listed when the manifest has "onnx".
+ONNX_FILES = ("model.onnx", "tokenizer.json", "onnx_config.json")
+# kb's ownership marker (kb/ownership.py): in every generation, never listed in its manifest.
+OWNER_MARKER = ".kb-owner"
 # A manifest lists ~60 sources and ~20 files (about 20 KB); anything far larger is not ours.
 MAX_MANIFEST_BYTES = 16 << 20
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -35,7 +45,7 @@ def checksum_tree(folder: Path) -> dict[str, dict]:
     out = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         rel = path.relative_to(folder).as_posix()
-        if rel == MANIFEST:
+        if rel in (MANIFEST, OWNER_MARKER):
             continue
         digest = hashlib.sha256()
         with path.open("rb") as fh:
@@ -110,6 +120,9 @@ def _check_shape(m: dict, where: Path) -> None:
             bad("'onnx' must hold model_id, sha256 and dir")
         if not safe_relative(onnx["dir"]):
             bad(f"onnx.dir {quoted(onnx['dir'])} points outside the index")
+        unlisted = [f"{onnx['dir']}/{name}" for name in ONNX_FILES if f"{onnx['dir']}/{name}" not in files]
+        if unlisted:
+            bad(f"'files' lacks {', '.join(unlisted)}")
 
 
 def safe_relative(rel: object) -> bool:
@@ -187,6 +200,12 @@ def damaged_files(folder: Path, manifest: dict) -> list[str]:
             continue
         if size != entry["bytes"] or digest.hexdigest() != entry["sha256"]:
             problems.append(f"{path}: truncated or changed since the build (checksum mismatch); {REBUILD}")
+    # A file the manifest does not list is one a reader would refuse (a manifest that lost an
+    # entry), or one someone added: either way the generation is not as it was built.
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink()):
+        rel = path.relative_to(folder).as_posix()
+        if rel not in manifest["files"] and rel not in (MANIFEST, OWNER_MARKER):
+            problems.append(f"{path}: not listed in the manifest; {REBUILD}")
     return problems
 
 

@@ -454,7 +454,7 @@ class OnnxEmbedder:
 
     def _load(self) -> None:
         # onnxruntime takes ~0.2 s to import: only when something is first encoded.
-        import onnxruntime
+        onnxruntime = _import_onnxruntime()
 
         model_path = self._info.path / MODEL_NAME
         tokenizer, pad = _load_tokenizer(self._info.path / TOKENIZER_NAME, self.max_seq_length)
@@ -500,6 +500,17 @@ class OnnxEmbedder:
             norms = np.linalg.norm(out, axis=1, keepdims=True)
             out /= np.maximum(norms, _NORM_FLOOR)
         return out
+
+
+def _import_onnxruntime():
+    """onnxruntime with its telemetry off. Since 1.29 its Linux build writes a device id and an
+    event database under ~/.cache/Microsoft/DeveloperTools/.onnxruntime (and uploads events) when
+    it is first imported; ORT_DISABLE_TELEMETRY=1, set before that import, stops all of it
+    (microsoft/onnxruntime#27379). A question must not write in the user's home."""
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+    import onnxruntime
+
+    return onnxruntime
 
 
 def _pool(hidden: np.ndarray, mask: np.ndarray, mode: str) -> np.ndarray:

@@ -321,8 +321,8 @@ def build_text(r: BuildReport) -> str:
 
 
 def check_text(r: StaleReport) -> str:
-    if r.missing:
-        return f"No index at {r.index_path}: run `kb build`."
+    if r.missing:  # reasons: what killed first builds left (kb/leftovers.py)
+        return "\n".join([f"No index at {r.index_path}: run `kb build`.", *(f"  {x}" for x in r.reasons)])
     if not r.stale:
         return f"Index {r.index_path} is up to date."
     lines = [f"Index {r.index_path} is stale:"]

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb.errors import IndexCorrupt
-from kb.generations import ReaderHold, open_generation, publish, temp_dir
+from kb.generations import ReaderHold, make_temp_dir, open_generation, publish
 from kb.manifest import (
     FORMAT_VERSION, MANIFEST, REBUILD, check_sizes, checksum_tree, parse_manifest, read_verified,
     resolve_inside,
@@ -170,30 +170,31 @@ def write_index(
     `extra_writers` are callables taking the temporary folder (the BM25 index, the ONNX export);
     if any step fails, the temporary folder is removed and the current generation stays current.
     """
+    import io
+
     import faiss  # building the index file needs it
     import numpy as np
 
-    tmp = temp_dir(index_dir, "build")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
+    tmp = make_temp_dir(index_dir, "build")
     try:
-        (tmp / "sources.json").write_text(
-            json.dumps([source_to_json(s) for s in sources], ensure_ascii=False, indent=1) + "\n",
-            encoding="utf-8",
-        )
-        with (tmp / "chunks.jsonl").open("w", encoding="utf-8", newline="\n") as fh:
-            for sc in chunks:
-                row = sc.chunk.to_json() | {"text_sha": sc.text_sha}
-                fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
-        with (tmp / "sentences.jsonl").open("w", encoding="utf-8", newline="\n") as fh:
-            for sent in sentences:
-                fh.write(json.dumps(_sentence_to_json(sent), ensure_ascii=False) + "\n")
-        np.save(tmp / "sentences.npy", np.asarray(sentence_vectors, dtype=np.float32), allow_pickle=False)
+        write_file(tmp / "sources.json", (
+            json.dumps([source_to_json(s) for s in sources], ensure_ascii=False, indent=1) + "\n"
+        ).encode("utf-8"))
+        write_file(tmp / "chunks.jsonl", "".join(
+            json.dumps(sc.chunk.to_json() | {"text_sha": sc.text_sha}, ensure_ascii=False, sort_keys=True) + "\n"
+            for sc in chunks).encode("utf-8"))
+        write_file(tmp / "sentences.jsonl", "".join(
+            json.dumps(_sentence_to_json(x), ensure_ascii=False) + "\n"
+            for x in sentences).encode("utf-8"))
+        buffer = io.BytesIO()
+        np.save(buffer, np.asarray(sentence_vectors, dtype=np.float32), allow_pickle=False)
+        write_file(tmp / "sentences.npy", buffer.getvalue())
         index = faiss.IndexFlatIP(manifest["model"]["dim"])
         if len(vectors):
             index.add(vectors)
-        faiss.write_index(index, str(tmp / "vectors.faiss"))
+        # Serialised here and written by Python: a full disk is then an OSError (ENOSPC) that
+        # becomes one line, not a 111-line traceback from inside faiss.
+        write_file(tmp / "vectors.faiss", faiss.serialize_index(index).tobytes())
         pause_at("files-written")
         for write in extra_writers:
             write(tmp)
@@ -205,15 +206,26 @@ def write_index(
             "sentences": len(sentences),
         }
         manifest["files"] = checksum_tree(tmp)
-        with (tmp / MANIFEST).open("w", encoding="utf-8") as fh:
-            fh.write(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+        write_file(tmp / MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode("utf-8"),
+                   sync=True)
         pause_at("manifest-written")
         return publish(tmp, index_dir)
-    except BaseException:
+    except BaseException as exc:
+        if isinstance(exc, OSError):
+            from kb.ownership import tree_bytes
+
+            exc.kb_bytes_written = tree_bytes(tmp)  # how much room the generation needed so far
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def write_file(path: Path, data: bytes, *, sync: bool = False) -> None:
+    """Write one file of a generation (every file kb writes there goes through here or bm25s)."""
+    with path.open("wb") as fh:
+        fh.write(data)
+        if sync:
+            fh.flush()
+            os.fsync(fh.fileno())
 
 
 def read_manifest(index_dir: Path) -> tuple[dict, str, Path]:

@@ -2,7 +2,8 @@
 
 With `KB_TEST_PAUSE_AT=<stage>` and `KB_TEST_PAUSE_FILE=<path>` in the environment, a build that
 reaches `pause_at("<stage>")` writes the stage name to that file and sleeps, so the test can
-SIGKILL it at exactly that moment (between the two renames of a switch, for one). Without both
+SIGKILL it at exactly that moment (between the two renames of a switch, for one), or for
+`KB_TEST_PAUSE_SECONDS` only (so that other processes arrive while it works). Without both
 variables, which is always the case outside that test, `pause_at` returns at once.
 """
 
@@ -22,6 +23,7 @@ def pause_at(stage: str) -> None:
     marker = os.environ.get("KB_TEST_PAUSE_FILE")
     if not marker:
         return
-    with open(marker, "w", encoding="utf-8") as fh:
+    with open(marker + ".tmp", "w", encoding="utf-8") as fh:
         fh.write(stage)
-    time.sleep(PAUSE_SECONDS)
+    os.replace(marker + ".tmp", marker)  # whole: the test never reads it half written
+    time.sleep(float(os.environ.get("KB_TEST_PAUSE_SECONDS", PAUSE_SECONDS)))

@@ -18,6 +18,32 @@ _MARKER = re.compile(r"^(?:[-*+]|\d+\.|#+)\s+")
 _LIST_ITEM = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*+]|\d+\.)\s)")
 
 
+def clean_input(text: str) -> str:
+    """The user's text as kb may echo and embed it: bytes that were not UTF-8 (kept by Python as
+    surrogates) become U+FFFD, and control characters are dropped (tabs and newlines become
+    spaces), so an escape sequence typed or pasted into a question never reaches the terminal."""
+    import unicodedata
+
+    if _has_surrogate(text):
+        try:
+            raw = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # a lone surrogate that did not come from a byte
+            raw = text.encode("utf-8", "surrogatepass")
+        text = raw.decode("utf-8", "replace")
+    return "".join(
+        " " if ch in "\t\n\r" else ch
+        for ch in text if ch in "\t\n\r" or unicodedata.category(ch) != "Cc"
+    )
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def require_text(text: str, what: str = "question") -> str:
     """`text` stripped, or InputError when nothing is left to search for."""
     if not text.strip():

@@ -116,22 +116,29 @@ def test_a_reader_sees_one_generation_whole_while_builds_swap_them(built):
 
 
 def test_leftovers_of_dead_builds_are_removed_and_a_live_builds_kept(built):
+    """Folders a killed build of this index made (they carry its marker) go; a live build's
+    stay; names alone prove nothing (tests/test_ownership.py has the folders that are kept)."""
+    from kb.ownership import MARKER, read_marker
+
     dead, live = _dead_token(), process_token(__import__("os").getppid())
+    ident = read_marker(built.index_dir)["index"]
     gens = built.index_dir / GENERATIONS
-    leftovers = [gens / f".build-{dead}", gens / f".onnx-{dead}", gens / f".onnx-{dead}.tmp-x1y2",
-                 gens / f".trash-{dead}-000001"]
+    leftovers = [gens / f".build-{dead}", gens / f".onnx-{dead}", gens / f".trash-{dead}-000001"]
     for folder in leftovers:
         (folder / "lexical").mkdir(parents=True)
         (folder / "model.onnx").write_bytes(b"\0" * 1000)
-    (built.index_dir / f".pointer-{dead}").write_text("{}")
+        (folder / ".onnx.tmp-x1y2").mkdir()  # the exporter's own temporary folder, inside
+        (folder / MARKER).write_text(json.dumps({"kb_owner": 1, "index": ident, "kind": "onnx"}))
+    (leftovers[2] / "lexical" / "vocab.index.json").write_text("{}")  # a pruned generation's files
+    (leftovers[2] / "sources.json").write_text("[]")
+    leftovers[2].joinpath("model.onnx").unlink()
+    leftovers[2].joinpath(".onnx.tmp-x1y2").rmdir()
+    (built.index_dir / f".pointer-{dead}").write_text(json.dumps({"generation": "1", "index": ident}))
     alive = gens / f".build-{live}"
     alive.mkdir()
-    dead_pid = int(dead.split("-")[0])
-    # Folders the earlier single-folder layout left beside the index, named by pid only.
-    old_style = [built.index_dir.parent / f".index.{kind}-{dead_pid}" for kind in ("tmp", "old", "onnx")]
-    for folder in old_style:
-        folder.mkdir()
-    build_index(built)
-    assert not [p for p in leftovers + old_style if p.exists()]
+    (alive / MARKER).write_text(json.dumps({"kb_owner": 1, "index": ident, "kind": "generation"}))
+    report = build_index(built)
+    assert "removed 4 temporary folder(s) left by killed builds" in report.notices
+    assert not [p for p in leftovers if p.exists()]
     assert not (built.index_dir / f".pointer-{dead}").exists()
     assert alive.is_dir()  # its process still runs: it may be writing there now

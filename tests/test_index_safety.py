@@ -98,7 +98,9 @@ def test_a_missing_or_empty_folder_is_built_and_a_kb_index_rebuilt(settings, tmp
         assert not check_index(s).stale
 
 
-def test_an_index_in_the_old_single_folder_layout_is_replaced_but_other_files_kept(settings):
+def test_an_index_in_the_old_single_folder_layout_is_refused_and_kept_whole(settings):
+    """Issue 17: kb cannot prove it wrote an index without its marker (a user's manifest.json
+    may have the same keys), so it deletes nothing and says what to remove."""
     old = settings.index_dir
     old.mkdir()
     (old / "manifest.json").write_text(json.dumps({"format_version": 1, "model": {"id": FAKE_MODEL}}))
@@ -106,11 +108,11 @@ def test_an_index_in_the_old_single_folder_layout_is_replaced_but_other_files_ke
     (old / "lexical").mkdir()
     (old / "lexical" / "vocab.index.json").write_text("{}")
     (old / "keep-me.txt").write_text("a note someone left")
-    assert check_index(settings).missing  # old layout: answered only after a build
-    build_index(settings)
-    names = sorted(p.name for p in old.iterdir())
-    assert names == [".lock", "CURRENT", "generations", "keep-me.txt"]
-    assert open_index(old).manifest["counts"]["chunks"] > 0
+    before = _snapshot(old)
+    assert check_index(settings).missing  # old layout: not read
+    with pytest.raises(IndexForeign, match="remove chunks.jsonl, lexical, manifest.json yourself"):
+        build_index(settings)
+    assert _snapshot(old) == before
 
 
 def test_a_second_build_of_the_same_index_is_refused_while_one_runs(built):
