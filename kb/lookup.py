@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kb.citations import CitationRef, find_citations, format_citation, official_url
+from kb.citations import CitationRef, find_citations, format_citation, official_url, parse_citation
 from kb.errors import CitationNotFound, InputError
 from kb.models import Source
-from kb.query import Query, bills_in
+from kb.query import Query, bare_sections, bills_in
 from kb.store import IndexData
 
 
@@ -61,6 +61,17 @@ class CitationResolver:
             raise InputError(f"section {ref.section} is in more than one code ({options}): name the code")
         (code, _sec), source = matches[0]
         return source, CitationRef(code, ref.section, ref.labels)
+
+    def parse(self, text: str) -> CitationRef:
+        """The citation `text` holds: an official or informal form, or a bare section number
+        ("1798.24(o)", "2724(b)") that the corpus resolves to its code."""
+        try:
+            return parse_citation(text)
+        except InputError:
+            bare = bare_sections(text)
+            if not bare:
+                raise
+            return bare[0]
 
     def rows(self, ref: CitationRef) -> tuple[CitationRef, list[int]]:
         """The citation with its code filled in, and the rows of the section or of the one

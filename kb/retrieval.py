@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kb.citations import CitationRef, parse_citation
+from kb.citations import CitationRef
 from kb.config import Settings
 from kb.corrections import Notes
 from kb.errors import CitationNotFound, InputError
@@ -72,5 +72,5 @@ class Retriever:
         return hits[:k]
 
     def cite(self, text: str) -> tuple[CitationRef, list[Hit]]:
-        ref, rows = self.resolver.rows(parse_citation(text))
+        ref, rows = self.resolver.rows(self.resolver.parse(text))
         return ref, [self.hit(r, 1.0) for r in rows]

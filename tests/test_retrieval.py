@@ -78,6 +78,20 @@ def test_bare_section_resolves_when_unique_and_lookup_is_case_tolerant(built):
     assert hits[0].chunk.citation == "Cal. Veh. Code § 9999.1(a)"
 
 
+def test_bare_section_numbers_resolve_in_cite_and_in_questions(built):
+    r = _open(built)
+    ref, hits = r.cite("9999.1(a)(1)")  # typed as staff type it: no code, no section sign
+    assert ref.format() == "Cal. Veh. Code § 9999.1(a)(1)"
+    assert hits[0].chunk.citation == "Cal. Veh. Code § 9999.1(a)(1)"
+    assert r.cite("9721(b)")[0].format() == "18 U.S.C. § 9721(b)"
+    q = parse_query("what does 9999.1(a)(2) say")
+    assert r.resolver.names_known_law(q)
+    assert r.lookup_rows(q) and r.index.chunks[r.lookup_rows(q)[0]].chunk.citation == "Cal. Veh. Code § 9999.1(a)(2)"
+    # Numbers that are not sections the corpus holds name no law: amounts, scores, versions.
+    for text in ("I paid $9999.1 for it", "a cosine of 0.615", "version 2.5 of the app"):
+        assert not r.resolver.names_known_law(parse_query(text)), text
+
+
 def test_cite_of_an_unheld_section_names_what_to_do(built):
     with pytest.raises(CitationNotFound, match=r"the corpus has no 18 U.S.C. § 1 \(`kb sources`"):
         _open(built).cite("18 USC 1")
