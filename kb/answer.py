@@ -187,7 +187,7 @@ def _rerank_law(retriever: Retriever, law: Ranked, table: "_SentenceTable", sett
     rescored = []
     for row, score in head:
         weight = settings.summary_weight if _is_summary(retriever, row) else 1.0
-        closest = max(table.cosines(table.by_row.get(row, [])), default=0.0)
+        closest = max(table.cosines(table.by_row.get(row, []) + table.keys_by_row.get(row, [])), default=0.0)
         rescored.append((row, weight * score + settings.best_sentence * top * closest))
     rescored.sort(key=lambda rs: -rs[1])
     floor = min(score for _row, score in rescored)
@@ -254,9 +254,10 @@ class _SentenceTable:
         import numpy as np
 
         self.items, self.vectors = retriever.index.sentences()
-        self.by_row: dict[int, list[int]] = {}
+        self.by_row: dict[int, list[int]] = {}  # sentences that may be quoted
+        self.keys_by_row: dict[int, list[int]] = {}  # questions the passage answers: never quoted
         for i, item in enumerate(self.items):
-            self.by_row.setdefault(item.row, []).append(i)
+            (self.keys_by_row if item.key else self.by_row).setdefault(item.row, []).append(i)
         self.qv = np.asarray(retriever.searcher.vector(query), dtype=np.float32)
 
     def cosines(self, ids: list[int]) -> list[float]:

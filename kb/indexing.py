@@ -85,6 +85,11 @@ def candidate_sentences(chunks) -> list[Sentence]:
         for sentence in split_sentences(chunk.text):
             if len(sentence) >= MIN_SENTENCE_CHARS:
                 out.append(Sentence(row, sentence, sha256_text(sentence)))
+        for key in chunk.keys:
+            # A question the passage answers: searched like the passage (issue 13, item 2),
+            # embedded as a user's question is, and never quoted.
+            key = translate_query(key)
+            out.append(Sentence(row, key, sha256_text(key), key=True))
     return out
 
 
@@ -300,7 +305,7 @@ def _build(settings: Settings, shown: Path, *, full: bool, progress: Progress, n
         vectors,
         sentences,
         sentence_vectors,
-        extra_writers=[lambda tmp: build_lexical(texts, tmp), *encoder.writers],
+        extra_writers=[lambda tmp: build_lexical([c.lexical_text for c in chunks], tmp), *encoder.writers],
     )
     return BuildReport(
         path=shown,

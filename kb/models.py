@@ -55,6 +55,8 @@ class Chunk:
     end_line: int  # 1-based, inclusive
     part: int = 0  # window number when a long passage was split
     parts: int = 1
+    context: str = ""  # the section's context (front matter `context:`), embedded, never shown
+    keys: tuple[str, ...] = ()  # questions this passage answers (front matter `questions:`)
 
     @property
     def is_summary(self) -> bool:
@@ -75,7 +77,15 @@ class Chunk:
             # name the whole corpus's topic ("DMV data sharing with ICE") and would make every
             # one of its passages match every question about it.
             return " > ".join(self.heading_trail) + "\n" + self.text
-        return " > ".join((f"{self.citation} — {self.title}", *self.heading_trail)) + "\n" + self.text
+        head = " > ".join((f"{self.citation} — {self.title}", *self.heading_trail))
+        # The section's context names the act, what the section governs and whom it binds:
+        # words a subdivision's own text rarely repeats (issue 13, item 1).
+        return head + ("\n" + self.context if self.context else "") + "\n" + self.text
+
+    @property
+    def lexical_text(self) -> str:
+        """What BM25 indexes: the embedded text and the questions the passage answers."""
+        return self.embed_text + "".join("\n" + k for k in self.keys)
 
     def to_json(self) -> dict:
         return {
@@ -91,6 +101,8 @@ class Chunk:
             "end_line": self.end_line,
             "part": self.part,
             "parts": self.parts,
+            "context": self.context,
+            "keys": list(self.keys),
         }
 
     @classmethod
@@ -108,6 +120,8 @@ class Chunk:
             end_line=data["end_line"],
             part=data["part"],
             parts=data["parts"],
+            context=data.get("context", ""),
+            keys=tuple(data.get("keys", ())),
         )
 
 
@@ -152,3 +166,7 @@ class CorpusFile:
     body_line: int  # 1-based line number of the body's first line in the file
     abspath: Path = field(compare=False)
     history_lines: tuple[int, int] = (0, 0)  # 1-based span of `history:` in the front matter
+    context: str = ""  # front matter `context:`: the act, what the section governs, whom it binds
+    # front matter `questions:`: subdivision label path ("(a)(1)(D)"; "" for the section's own
+    # text) -> the questions, in users' words, that the subdivision answers
+    questions: tuple[tuple[str, tuple[str, ...]], ...] = ()

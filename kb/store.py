@@ -42,6 +42,7 @@ class Sentence:
     row: int  # the chunk it comes from
     text: str
     sha: str  # sha256 of the text: equal hashes reuse the vector on rebuild
+    key: bool = False  # a question the passage answers (a search key), never quoted
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,8 @@ def write_index(
                 fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
         with (tmp / "sentences.jsonl").open("w", encoding="utf-8", newline="\n") as fh:
             for sent in sentences:
-                fh.write(json.dumps({"row": sent.row, "text": sent.text, "sha": sent.sha}, ensure_ascii=False) + "\n")
+                record = {"row": sent.row, "text": sent.text, "sha": sent.sha} | ({"key": True} if sent.key else {})
+                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         np.save(tmp / "sentences.npy", np.asarray(sentence_vectors, dtype=np.float32), allow_pickle=False)
         index = faiss.IndexFlatIP(manifest["model"]["dim"])
         if len(vectors):

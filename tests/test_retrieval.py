@@ -121,3 +121,21 @@ def test_lexical_strength_is_zero_for_words_outside_the_corpus(built):
     r = _open(built)
     assert r.searcher.lexical_strength(parse_query("zebra giraffe")) == 0.0
     assert r.searcher.lexical_strength(parse_query("residence addresses confidential")) > 0.5
+
+
+def test_a_subdivisions_questions_are_searched_as_its_keys_and_never_quoted(tmp_path, settings):
+    from test_chunking import WITH_CONTEXT
+
+    from kb.answer import answer_question
+
+    write_corpus(settings.corpus_dir, {"ca/veh-9999.1.md": WITH_CONTEXT})
+    build_index(settings)
+    r = _open(settings)
+    q = parse_query("can the police get my address?")
+    row, cosine = r.searcher.dense(q, n=1)[0]
+    assert r.index.chunks[row].chunk.citation == "Cal. Veh. Code § 9999.1(a)(1)" and cosine > 0.99
+    items, _vectors = r.index.sentences()
+    assert [(i.text, i.key) for i in items if i.key][-1] == ("can the police get my address?", True)
+    answer = answer_question(r, q)
+    assert not answer.abstained and answer.sentences
+    assert all("?" not in s.text for s in answer.sentences)
