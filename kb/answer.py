@@ -17,6 +17,7 @@ from kb.models import Answer, AnswerSentence, Hit, group_of
 from kb.query import Query, parse_query
 from kb.retrieval import Retriever
 from kb.search import Ranked
+from kb.subject import on_subject
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,17 @@ class AnswerSettings:
     on tests/eval/questions.yaml (README, "Answers", lists the variants tried); the others are
     limits on length.
 
-    abstain_below: the best passage's cosine with the question under which no passage is taken
-    to answer it; questions naming a law the corpus holds, or with a strong lexical match
-    (lexical_rescue), are exempt (tuned, `kb eval --calibrate`). lexical_rescue: a question
-    whose best passage scores at least this much BM25 per query term is answered even below
-    abstain_below: its distinctive words are in the corpus (tuned).
+    Abstention (issue 13, item 3: abstain only off topic, decided by more than one cosine): a
+    question is answered when it names a law the corpus holds, or has a strong lexical match
+    (lexical_rescue), or when both (1) its best passage's cosine reaches abstain_below, or only
+    on_subject_floor if its words are on the corpus's subject (kb/subject.py), and (2) its
+    cosine with the closest file context reaches context_floor. Each floor is the middle of the
+    widest gap between the tuning half's answerable and off-topic questions (README): 0.615
+    (calibrated with `kb eval --calibrate` before issue 13), 0.42 (between 0.331 and 0.506) and
+    0.32 (between 0.271 and 0.366). An answer on a question below abstain_below says that no
+    passage decides it exactly (Answer.closest). lexical_rescue: a question whose best passage
+    scores at least this much BM25 per query term is answered whatever its cosines: its
+    distinctive words are in the corpus (tuned).
     question_match: a note leads when the question's cosine with a guide question the note
     corrects is at least this: the user asked that question, nearly word for word (tuned:
     0.85 beat 0.65, 0.75 and off by one or two tuning questions).
@@ -51,6 +58,8 @@ class AnswerSettings:
     """
 
     abstain_below: float = 0.615
+    on_subject_floor: float = 0.42
+    context_floor: float = 0.32
     lexical_rescue: float = 1.0
     note_lead: float = 1.0
     question_match: float = 0.85
@@ -109,13 +118,19 @@ def answer_question(
         searcher.lexical_strength(query) >= settings.lexical_rescue
     )
     best = searcher.best_cosine(query)
-    if not exempt and best < settings.abstain_below:
+    floor = min(settings.on_subject_floor, settings.abstain_below) if on_subject(query.text) else settings.abstain_below
+    context = searcher.best_context_cosine(query)
+    if context is None:  # a corpus without contexts: the passage's cosine decides alone
+        context = settings.context_floor
+    if not exempt and (best < floor or context < settings.context_floor):
+        why = (f"best similarity {best:.3f}, needed {floor:.3f}" if best < floor else
+               f"closest section topic {context:.3f}, needed {settings.context_floor:.3f}")
         return Answer(
             question=query.text, abstained=True, sentences=(),
             hits=tuple(retriever.hit(r, s) for r, s in _distinct(retriever, everything)[:3]),
-            reason=(f"no passage in the corpus is close enough to the question "
-                    f"(best similarity {best:.3f}, needed {settings.abstain_below:.3f})"),
+            reason=f"the question does not seem to be about what the corpus covers ({why})",
         )
+    closest = not exempt and best < settings.abstain_below
     table = _SentenceTable(retriever, query)
     found = _candidates(retriever, query, everything, table, settings)
     composer = _Composer(retriever, table, settings)
@@ -133,7 +148,7 @@ def answer_question(
     if not composer.sentences and found.agency:
         composer.add_law(found.agency[0][0])  # the agency's statement, labelled as such
     return Answer(query.text, False, tuple(composer.sentences),
-                  tuple(_shown(retriever, composer, found, law, k, settings)))
+                  tuple(_shown(retriever, composer, found, law, k, settings)), closest=closest)
 
 
 def _distinct(retriever: Retriever, ranked: Ranked) -> Ranked:
@@ -257,7 +272,10 @@ class _SentenceTable:
         self.by_row: dict[int, list[int]] = {}  # sentences that may be quoted
         self.keys_by_row: dict[int, list[int]] = {}  # questions the passage answers: never quoted
         for i, item in enumerate(self.items):
-            (self.keys_by_row if item.key else self.by_row).setdefault(item.row, []).append(i)
+            if item.kind == "":
+                self.by_row.setdefault(item.row, []).append(i)
+            elif item.kind == "key":
+                self.keys_by_row.setdefault(item.row, []).append(i)
         self.qv = np.asarray(retriever.searcher.vector(query), dtype=np.float32)
 
     def cosines(self, ids: list[int]) -> list[float]:

@@ -75,6 +75,7 @@ def candidate_sentences(chunks) -> list[Sentence]:
     from kb.glossary import translate_query  # a question is embedded as a user's would be
 
     out = []
+    contexts: set[str] = set()
     for row, chunk in enumerate(chunks):
         if chunk.anchor:
             question = chunk.heading_trail[-1].split(". ", 1)[-1] if chunk.heading_trail else ""
@@ -89,7 +90,12 @@ def candidate_sentences(chunks) -> list[Sentence]:
             # A question the passage answers: searched like the passage (issue 13, item 2),
             # embedded as a user's question is, and never quoted.
             key = translate_query(key)
-            out.append(Sentence(row, key, sha256_text(key), key=True))
+            out.append(Sentence(row, key, sha256_text(key), kind="key"))
+        if chunk.context and chunk.context not in contexts:
+            # Once per file, on its first passage: what the corpus's sections are about, for
+            # telling an off-topic question from one the corpus covers (issue 13, item 3).
+            contexts.add(chunk.context)
+            out.append(Sentence(row, chunk.context, sha256_text(chunk.context), kind="context"))
     return out
 
 

@@ -155,6 +155,7 @@ class Answer:
     sentences: tuple[AnswerSentence, ...]
     hits: tuple[Hit, ...]
     reason: str = ""  # why it abstained, for the human output
+    closest: bool = False  # on the corpus's subject, but no passage is close: the nearest law
 
 
 @dataclass(frozen=True)

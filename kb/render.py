@@ -61,6 +61,8 @@ def answer_json(a: Answer) -> dict:
     }
     if a.abstained:
         out["reason"] = a.reason
+    if a.closest:
+        out["closest"] = True  # no passage decides the question: these are the nearest law
     return out
 
 
@@ -204,7 +206,7 @@ def _answer_with(a: Answer, hits: list[Hit], full: bool, dropped: int = 0) -> st
     number = {h.chunk.id: i + 1 for i, h in enumerate(hits)}
     out = []
     if a.sentences:
-        out.append("Answer:")
+        out.append("No passage decides this exactly; the closest the law comes:" if a.closest else "Answer:")
         for s in a.sentences:
             marks = "".join(f"[{number[c]}]" for c in s.chunk_ids if c in number)
             tag = {"note": " (our note)", "agency": " (the agency's statement, not law)"}.get(s.authority, "")

@@ -58,6 +58,7 @@ class Searcher:
     _last_lexical: tuple | None = field(default=None, repr=False)
     _weights: list[float] | None = field(default=None, repr=False)
     _keys: tuple | None = field(default=None, repr=False)
+    _contexts: object = field(default=None, repr=False)
 
     def encoder(self):
         """The query encoder the index was built for (ONNX, or sentence-transformers)."""
@@ -96,9 +97,20 @@ class Searcher:
             import numpy as np
 
             items, vectors = self.index.sentences()
-            ids = [i for i, item in enumerate(items) if item.key]
+            ids = [i for i, item in enumerate(items) if item.kind == "key"]
             self._keys = (np.asarray([items[i].row for i in ids], dtype=np.int64), vectors[ids])
         return self._keys
+
+    def best_context_cosine(self, query: Query) -> float | None:
+        """The question's cosine with the closest file context (front matter `context:`): how
+        near it comes to what some section governs, whatever the passages' wording; None when
+        no file has a context."""
+        if self._contexts is None:
+            items, vectors = self.index.sentences()
+            self._contexts = vectors[[i for i, item in enumerate(items) if item.kind == "context"]]
+        if not len(self._contexts):
+            return None
+        return float((self._contexts @ self.vector(query)).max())
 
     def _with_keys(self, query: Query, ranked: Ranked) -> Ranked:
         """A passage scores as well as the closest of the questions it answers: each question is

@@ -42,7 +42,9 @@ class Sentence:
     row: int  # the chunk it comes from
     text: str
     sha: str  # sha256 of the text: equal hashes reuse the vector on rebuild
-    key: bool = False  # a question the passage answers (a search key), never quoted
+    # "" a sentence an answer may quote; "key" a question the passage answers (searched as a key
+    # for it, never quoted); "context" its file's context (tells on-topic questions from others)
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,7 @@ def write_index(
                 fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
         with (tmp / "sentences.jsonl").open("w", encoding="utf-8", newline="\n") as fh:
             for sent in sentences:
-                record = {"row": sent.row, "text": sent.text, "sha": sent.sha} | ({"key": True} if sent.key else {})
+                record = {"row": sent.row, "text": sent.text, "sha": sent.sha} | ({"kind": sent.kind} if sent.kind else {})
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         np.save(tmp / "sentences.npy", np.asarray(sentence_vectors, dtype=np.float32), allow_pickle=False)
         index = faiss.IndexFlatIP(manifest["model"]["dim"])

@@ -126,7 +126,7 @@ def test_lexical_strength_is_zero_for_words_outside_the_corpus(built):
 def test_a_subdivisions_questions_are_searched_as_its_keys_and_never_quoted(tmp_path, settings):
     from test_chunking import WITH_CONTEXT
 
-    from kb.answer import answer_question
+    from kb.answer import AnswerSettings, answer_question
 
     write_corpus(settings.corpus_dir, {"ca/veh-9999.1.md": WITH_CONTEXT})
     build_index(settings)
@@ -135,7 +135,12 @@ def test_a_subdivisions_questions_are_searched_as_its_keys_and_never_quoted(tmp_
     row, cosine = r.searcher.dense(q, n=1)[0]
     assert r.index.chunks[row].chunk.citation == "Cal. Veh. Code § 9999.1(a)(1)" and cosine > 0.99
     items, _vectors = r.index.sentences()
-    assert [(i.text, i.key) for i in items if i.key][-1] == ("can the police get my address?", True)
-    answer = answer_question(r, q)
+    assert [i.text for i in items if i.kind == "key"][-1] == "can the police get my address?"
+    # The file's context is stored once, for telling on-topic questions from others.
+    assert [i.text for i in items if i.kind == "context"] == [
+        "The Test Records Act: what the department may do with addresses; binds the department."]
+    assert r.searcher.best_context_cosine(parse_query("The Test Records Act: what the department may do "
+                                                      "with addresses; binds the department.")) > 0.99
+    answer = answer_question(r, q, settings=AnswerSettings(context_floor=0.0))  # hashing vectors
     assert not answer.abstained and answer.sentences
     assert all("?" not in s.text for s in answer.sentences)
