@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# Headings under which a file gives our commentary on a section, not its text: its notes and
+# history, related law, background, and what news reports or secondary sources say of it.
+_COMMENTARY = re.compile(
+    r"^(?:notes?|history|related\b|background\b|later history|enactment|what the case does not decide)"
+    r"|\((?:news reports|secondary sources)\)",
+    re.IGNORECASE,
+)
 
 # Authorities that state the law themselves. Everything else (agency guidance, secondary guides,
 # our own notes) ranks behind them at similar relevance.
@@ -65,8 +74,10 @@ class Chunk:
 
     @property
     def is_commentary(self) -> bool:
-        """Our commentary on a section ("§ 12801.9 [Notes]", "[History]"), not its rule."""
-        return not self.anchor and self.citation.endswith("]")
+        """Our commentary on a section ("§ 12801.9 [Notes]", "[History]"), not its rule. Other
+        bracketed headings ("[Opening rule]", a case's "[Holding on SB 54]") hold the law."""
+        return (not self.anchor and self.citation.endswith("]") and bool(self.heading_trail)
+                and bool(_COMMENTARY.search(self.heading_trail[-1])))
 
     @property
     def embed_text(self) -> str:
@@ -135,8 +146,11 @@ class Hit:
     corrections: tuple["Hit", ...] = ()
 
 
-def group_of(source: Source) -> str:
-    """"law" for primary law, else the source's authority ("note", "agency", "secondary")."""
+def group_of(source: Source, chunk: Chunk | None = None) -> str:
+    """"law" for primary law, else the source's authority ("note", "agency", "secondary"). Our
+    commentary on a section (its Notes and History passages) is a note, never "the law"."""
+    if chunk is not None and source.is_primary and chunk.is_commentary:
+        return "note"
     return "law" if source.is_primary else source.authority
 
 

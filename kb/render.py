@@ -8,6 +8,7 @@ import textwrap
 
 from kb.citations import CitationRef
 from kb.indexing import BuildReport, StaleReport
+from kb.jurisdictions import is_home, state_name
 from kb.models import Answer, Hit, Source, group_of
 
 WIDTH = 80
@@ -32,7 +33,7 @@ def passage_json(hit: Hit) -> dict:
         "score": round(hit.score, 6),
         "text": c.text,
         "lines": [c.start_line, c.end_line],
-        "group": group_of(s),
+        "group": group_of(s, c),
         "corrections": [passage_json(n) for n in hit.corrections],
     }
 
@@ -157,9 +158,11 @@ GROUP_HEADINGS = {
 def _source_line(n: int, hit: Hit, number: dict[str, int]) -> str:
     """One to three lines for a source: citation, authority and as-of date, then its URL."""
     c, s = hit.chunk, hit.source
-    group = group_of(s)
+    group = group_of(s, c)
     status = f", {s.status.upper()}" if s.status != "in force" else ""
-    if group == "note":
+    if group == "note" and s.is_primary:  # our Notes or History on a section: ours, not its text
+        lines = [f"[{n}] {c.citation}", f"    {s.path} · our note on the {s.authority}, as of {s.as_of}"]
+    elif group == "note":
         lines = [f"[{n}] {_clip(s.title, WIDTH - 8)}", f"    {s.path} · note, as of {s.as_of}"]
     elif group == "secondary":
         fixes = ", ".join(f"[{number[x.chunk.id]}]" if x.chunk.id in number else x.source.id
@@ -167,7 +170,8 @@ def _source_line(n: int, hit: Hit, number: dict[str, int]) -> str:
         fix = f" · corrected by {fixes}" if fixes else ""
         lines = [f"[{n}] {c.citation} · {s.label or s.authority}{status}{fix}"]
     else:
-        lines = [f"[{n}] {c.citation} · {s.authority}{status}, as of {s.as_of}"]
+        state = "" if is_home(s.jurisdiction) else f" · {state_name(s.jurisdiction)} law, not California's"
+        lines = [f"[{n}] {c.citation} · {s.authority}{status}{state}, as of {s.as_of}"]
         if s.url:
             lines.append(f"    {s.url}")  # never broken: it must stay copyable
     first = textwrap.fill(lines[0], WIDTH, subsequent_indent="    ", break_on_hyphens=False)
@@ -195,7 +199,7 @@ def answer_text(a: Answer, full: bool = False) -> str:
     quoted = {c for s in a.sentences for c in s.chunk_ids}
     order = {"secondary": 0, "agency": 1, "note": 2, "law": 3}
     droppable = sorted((h for h in hits if h.chunk.id not in quoted),
-                       key=lambda h: (order[group_of(h.source)], -hits.index(h)))
+                       key=lambda h: (order[group_of(h.source, h.chunk)], -hits.index(h)))
     while not full and terminal_rows(text) > HEIGHT and droppable:
         hits.remove(droppable.pop(0))
         text = _answer_with(a, hits, full, dropped=len(a.hits) - len(hits))
@@ -215,8 +219,8 @@ def _answer_with(a: Answer, hits: list[Hit], full: bool, dropped: int = 0) -> st
         out.append("No single sentence answers this; the passages below are the closest.")
     group = None
     for h in hits:
-        if group_of(h.source) != group:
-            group = group_of(h.source)
+        if group_of(h.source, h.chunk) != group:
+            group = group_of(h.source, h.chunk)
             out.append("\n" + GROUP_HEADINGS[group])
         if full:
             out.append(passage_text(number[h.chunk.id], h, limit=None))
