@@ -115,6 +115,10 @@ _CONDITION = re.compile(
     r"only (?:if|when|where)|provided that|notwithstanding)",
     re.IGNORECASE,
 )
+# "Does federal law …", "under federal law": a question about federal law, which then ranks first
+# among passages of similar relevance (FEDERAL_WEIGHT, 1.15: lifts 18 U.S.C. § 2721 into the first three for the design question of issue 3; no tune-half figure moved).
+_FEDERAL = re.compile(r"\b(?:federal|u\.?s\.?) (?:law|laws|statute|statutes|act|rule|rules|government)\b", re.IGNORECASE)
+FEDERAL_WEIGHT = 1.15
 # "When did…", "what year…", "since when…": asked for a date, answered from History.
 _WHEN = re.compile(r"^\s*(?:¿\s*)?(?:when|what year|what date|since when|cu[aá]ndo)\b|\bwhen (?:did|was|were|does|do)\b",
                    re.IGNORECASE)
@@ -288,7 +292,11 @@ def _law_ranking(retriever: Retriever, query: Query) -> Ranked:
         source = retriever.source_of(row)
         return source.is_primary and (is_home(source.jurisdiction) or source.jurisdiction in states)
 
-    return retriever.searcher.ranked(query, keep=keep)
+    ranked = retriever.searcher.ranked(query, keep=keep)
+    if _FEDERAL.search(query.text):  # "does federal law …": federal law is what was asked about
+        ranked = sorted(((row, score * (FEDERAL_WEIGHT if retriever.source_of(row).jurisdiction == "US" else 1.0))
+                         for row, score in ranked), key=lambda rs: (-rs[1], rs[0]))
+    return ranked
 
 
 def _exact_law(law: Ranked, table: "_SentenceTable", settings: AnswerSettings) -> int | None:
