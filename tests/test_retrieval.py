@@ -88,7 +88,8 @@ def test_bare_section_numbers_resolve_in_cite_and_in_questions(built):
     assert r.resolver.names_known_law(q)
     assert r.lookup_rows(q) and r.index.chunks[r.lookup_rows(q)[0]].chunk.citation == "Cal. Veh. Code § 9999.1(a)(2)"
     # Numbers that are not sections the corpus holds name no law: amounts, scores, versions.
-    for text in ("I paid $9999.1 for it", "a cosine of 0.615", "version 2.5 of the app"):
+    assert r.cite("9721")[0].format() == "18 U.S.C. § 9721"  # a whole number the corpus holds
+    for text in ("I paid $9999.1 for it", "a cosine of 0.615", "version 2.5 of the app", "in 2019, 500 people"):
         assert not r.resolver.names_known_law(parse_query(text)), text
 
 
