@@ -19,7 +19,7 @@ HELDOUT_HYBRID_RECALL_AT_5_FLOOR = 0.88  # measured 0.895
 HELDOUT_ABSTENTION_FLOOR = 0.79  # unanswerable questions abstained on (21 of 24 measured)
 HELDOUT_WRONG_ABSTENTION_CEILING = 0.02  # measured 0 (0 of 181)
 HELDOUT_FIRST_SENTENCE_FLOOR = 0.69  # measured 0.713: the first answer sentence from an expected passage
-HELDOUT_CITES_EXPECTED_FLOOR = 0.86  # measured 0.878: some answer sentence from an expected passage
+HELDOUT_CITES_EXPECTED_FLOOR = 0.85  # measured 0.873: some answer sentence from an expected passage
 # The everyday questions of issue 13 (held-out half, 81 on topic and 12 off topic).
 EVERYDAY_LEAD_ON_POINT_FLOOR = 0.84  # measured 0.877 (71 of 81)
 EVERYDAY_EXPECTED_SHOWN_FLOOR = 0.89  # measured 0.926 (75 of 81)
