@@ -10,14 +10,17 @@ relies on.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
 from dataclasses import dataclass
 
 from kb.models import Answer, AnswerSentence, Hit, group_of
 from kb.query import Query, parse_query
 from kb.retrieval import Retriever
+from kb.jurisdictions import is_home, states_named
 from kb.search import Ranked
-from kb.store import Sentence
+from kb.subject import on_subject
 
 
 @dataclass(frozen=True)
@@ -26,11 +29,17 @@ class AnswerSettings:
     on tests/eval/questions.yaml (README, "Answers", lists the variants tried); the others are
     limits on length.
 
-    abstain_below: the best passage's cosine with the question under which no passage is taken
-    to answer it; questions naming a law the corpus holds, or with a strong lexical match
-    (lexical_rescue), are exempt (tuned, `kb eval --calibrate`). lexical_rescue: a question
-    whose best passage scores at least this much BM25 per query term is answered even below
-    abstain_below: its distinctive words are in the corpus (tuned).
+    Abstention (issue 13, item 3: abstain only off topic, decided by more than one cosine): a
+    question is answered when it names a law the corpus holds, or has a strong lexical match
+    (lexical_rescue), or when both (1) its best passage's cosine reaches abstain_below, or only
+    on_subject_floor if its words are on the corpus's subject (kb/subject.py), and (2) its
+    cosine with the closest file context reaches context_floor. Each floor is the middle of the
+    widest gap between the tuning half's answerable and off-topic questions (README): 0.615
+    (calibrated with `kb eval --calibrate` before issue 13), 0.42 (between 0.331 and 0.506) and
+    0.32 (between 0.271 and 0.366). An answer on a question below abstain_below says that no
+    passage decides it exactly (Answer.closest). lexical_rescue: a question whose best passage
+    scores at least this much BM25 per query term is answered whatever its cosines: its
+    distinctive words are in the corpus (tuned).
     question_match: a note leads when the question's cosine with a guide question the note
     corrects is at least this: the user asked that question, nearly word for word (tuned:
     0.85 beat 0.65, 0.75 and off by one or two tuning questions).
@@ -45,13 +54,26 @@ class AnswerSettings:
     law_passages / law_floor: how many passages of law may give answer sentences, and how
     close to the best they must score (tuned: 3 and 0.75; 2 lost answers).
     second_sentence: a passage's second sentence is added only when its cosine with the
-    question is at least this; max_sentences caps the answer so it reads at a glance.
+    question is at least this; max_sentences caps the answer so it reads at a glance (a
+    sentence stating the exception its passage attaches to a quoted one may exceed it by one).
+    Issue 13, item 4: duplicate: a sentence whose cosine with one already in the answer is at
+    least this says the same thing and is left out (0.9: paraphrases of one rule score 0.9+,
+    different rules of one section under 0.85 on the tuning answers); restated: a sentence of
+    law is left out, its passage cited by the note sentence instead, when that note sentence
+    names its section and holds at least this share of its stemmed content words (0.4: the
+    seed notes that restate § 1808.48 hold 0.43-0.87 of its words, those that only discuss it
+    0.0-0.3); key_match: a passage one of whose questions (front matter `questions:`) has at
+    least this cosine with the question answers it exactly and leads over a general note;
+    history_depth: for a "when" question, how deep among the passages of law a History passage
+    is looked for before the best passage's own section's.
     law_shown / shown_floor: passages of law listed under the answer, and how close to the best
     they must score. secondary_floor / secondary_shown: a FAQ passage is listed (apart,
     labelled) only when it scores at least this share of the best passage of all.
     """
 
     abstain_below: float = 0.615
+    on_subject_floor: float = 0.42
+    context_floor: float = 0.32
     lexical_rescue: float = 1.0
     note_lead: float = 1.0
     question_match: float = 0.85
@@ -61,6 +83,10 @@ class AnswerSettings:
     law_passages: int = 3
     law_floor: float = 0.75
     second_sentence: float = 0.55
+    duplicate: float = 0.9
+    restated: float = 0.4
+    key_match: float = 0.8
+    history_depth: int = 10
     max_sentences: int = 4
     law_shown: int = 4
     shown_floor: float = 0.5
@@ -80,6 +106,41 @@ _LEANS_ON_CONTEXT = re.compile(
     r"clause|definition|duty|requirement|prohibition|limit)s?)\b",
     re.IGNORECASE,
 )
+
+
+# A quotation of a few words or more: quoting it twice in one answer says the same thing twice.
+_QUOTATION = re.compile(r"[\"“]([^\"”]{12,})[\"”]")
+# A sentence that limits another: an exception, an exemption or a condition.
+_CONDITION = re.compile(
+    r"\b(?:do(?:es)? not apply|shall not apply|not required|except(?:ion)?s?\b|unless|exempt\w*|"
+    r"only (?:if|when|where)|provided that|notwithstanding)",
+    re.IGNORECASE,
+)
+# "Does federal law …", "under federal law": a question about federal law, which then ranks first
+# among passages of similar relevance (FEDERAL_WEIGHT, 1.15: lifts 18 U.S.C. § 2721 into the first three for the design question of issue 3; no tune-half figure moved).
+_FEDERAL = re.compile(r"\b(?:federal|u\.?s\.?) (?:law|laws|statute|statutes|act|rule|rules|government)\b", re.IGNORECASE)
+FEDERAL_WEIGHT = 1.15
+# "When did…", "what year…", "since when…": asked for a date, answered from History.
+_WHEN = re.compile(r"^\s*(?:¿\s*)?(?:when|what year|what date|since when|cu[aá]ndo)\b|\bwhen (?:did|was|were|does|do)\b",
+                   re.IGNORECASE)
+
+
+_WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*")
+_STOP = frozenset("""a an the of to or and for in on by as at is are be may not no any its it this that
+with from under which who whom shall must than other otherwise""".split())
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer  # PyStemmer, which the lexical index already loads for the same question
+
+    return Stemmer.Stemmer("english")
+
+
+def _content_words(text: str) -> set[str]:
+    """Stemmed content words ("obtaining" and "obtain" are one word), with BM25's stemmer."""
+    stem = _stemmer().stemWord
+    return {stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
 
 
 def stands_alone(sentence: str) -> bool:
@@ -110,31 +171,52 @@ def answer_question(
         searcher.lexical_strength(query) >= settings.lexical_rescue
     )
     best = searcher.best_cosine(query)
-    if not exempt and best < settings.abstain_below:
+    floor = min(settings.on_subject_floor, settings.abstain_below) if on_subject(query.text) else settings.abstain_below
+    context = searcher.best_context_cosine(query)
+    if context is None:  # a corpus without contexts: the passage's cosine decides alone
+        context = settings.context_floor
+    if not exempt and (best < floor or context < settings.context_floor):
+        why = (f"best similarity {best:.3f}, needed {floor:.3f}" if best < floor else
+               f"closest section topic {context:.3f}, needed {settings.context_floor:.3f}")
         return Answer(
             question=query.text, abstained=True, sentences=(),
             hits=tuple(retriever.hit(r, s) for r, s in _distinct(retriever, everything)[:3]),
-            reason=(f"no passage in the corpus is close enough to the question "
-                    f"(best similarity {best:.3f}, needed {settings.abstain_below:.3f})"),
+            reason=f"the question does not seem to be about what the corpus covers ({why})",
         )
+    closest = not exempt and best < settings.abstain_below
     table = _SentenceTable(retriever, query)
     found = _candidates(retriever, query, everything, table, settings)
     composer = _Composer(retriever, table, settings)
+    if _WHEN.search(query.text):  # asked for a date: the History event comes first
+        history = _history_row(retriever, found.law, settings)
+        if history is not None:
+            composer.add_history(history)
     # A question naming a section or bill the corpus holds asks about that law: it leads.
-    lead = None if found.named else _answering_note(retriever, found, table, settings)
+    lead, asked = (None, False) if found.named else _answering_note(retriever, found, table, settings)
+    exact = _exact_law(found.law, table, settings)
+    if lead is not None and exact is not None and not asked:
+        lead = None  # a subdivision answers exactly: it leads over a general note
     if lead is not None:
         composer.add_note(lead)
         law = _rows_cited_by(retriever, lead, found.law)
+    elif exact is not None:
+        law = [rs for rs in found.law if rs[0] == exact] + [rs for rs in found.law if rs[0] != exact]
     else:
         law = found.law
-    top_law = law[0][1] if law else 0.0
-    for row, score in law[: settings.law_passages]:
+    # Our Notes and History on a section give no sentences of law: they take no place here.
+    rules = [(row, score) for row, score in law if not retriever.index.chunks[row].chunk.is_commentary]
+    top_law = rules[0][1] if rules else 0.0
+    for row, score in rules[: settings.law_passages]:
         if score >= settings.law_floor * top_law:
             composer.add_law(row)
+    if not composer.sentences:  # no rule to quote: our remark on the best section, as ours
+        for row, _score in law[:1]:
+            if retriever.index.chunks[row].chunk.is_commentary:
+                composer.add_history(row)
     if not composer.sentences and found.agency:
         composer.add_law(found.agency[0][0])  # the agency's statement, labelled as such
     return Answer(query.text, False, tuple(composer.sentences),
-                  tuple(_shown(retriever, composer, found, law, k, settings)))
+                  tuple(_shown(retriever, composer, found, law, k, settings)), closest=closest)
 
 
 def _distinct(retriever: Retriever, ranked: Ranked) -> Ranked:
@@ -188,7 +270,7 @@ def _rerank_law(retriever: Retriever, law: Ranked, table: "_SentenceTable", sett
     rescored = []
     for row, score in head:
         weight = settings.summary_weight if _is_summary(retriever, row) else 1.0
-        closest = max(table.cosines(table.by_row.get(row, [])), default=0.0)
+        closest = max(table.cosines(table.by_row.get(row, []) + table.keys_by_row.get(row, [])), default=0.0)
         rescored.append((row, weight * score + settings.best_sentence * top * closest))
     rescored.sort(key=lambda rs: -rs[1])
     floor = min(score for _row, score in rescored)
@@ -204,14 +286,52 @@ def _is_summary(retriever: Retriever, row: int) -> bool:
 
 
 def _law_ranking(retriever: Retriever, query: Query) -> Ranked:
-    return retriever.searcher.ranked(query, keep=lambda row: retriever.source_of(row).is_primary)
+    """Primary law ranked on its own; another state's law only for a question naming the state."""
+    states = states_named(query.text)
+
+    def keep(row: int) -> bool:
+        source = retriever.source_of(row)
+        return source.is_primary and (is_home(source.jurisdiction) or source.jurisdiction in states)
+
+    ranked = retriever.searcher.ranked(query, keep=keep)
+    if _FEDERAL.search(query.text):  # "does federal law …": federal law is what was asked about
+        ranked = sorted(((row, score * (FEDERAL_WEIGHT if retriever.source_of(row).jurisdiction == "US" else 1.0))
+                         for row, score in ranked), key=lambda rs: (-rs[1], rs[0]))
+    return ranked
+
+
+def _exact_law(law: Ranked, table: "_SentenceTable", settings: AnswerSettings) -> int | None:
+    """A passage among the first few of law one of whose questions (front matter `questions:`)
+    is the question asked, near enough (cosine >= key_match): it answers exactly."""
+    for row, _score in law[:3]:
+        if max(table.cosines(table.keys_by_row.get(row, [])), default=0.0) >= settings.key_match:
+            return row
+    return None
+
+
+def _history_row(retriever: Retriever, law: Ranked, settings: AnswerSettings) -> int | None:
+    """The History passage for a "when" question: the first among the best `history_depth`
+    passages of law, else the History of the best passage's section."""
+    chunks = retriever.index.chunks
+
+    def is_history(row: int) -> bool:
+        chunk = chunks[row].chunk
+        return chunk.is_commentary and chunk.heading_trail[-1:] == ("History",)
+
+    for row, _score in law[: settings.history_depth]:
+        if is_history(row):
+            return row
+    for row, _score in law[:1]:
+        return next((r for r in retriever.resolver.source_rows(chunks[row].chunk.source_id) if is_history(r)), None)
+    return None
 
 
 def _answering_note(retriever: Retriever, found: _Candidates, table: "_SentenceTable",
-                    settings: AnswerSettings) -> str | None:
+                    settings: AnswerSettings) -> tuple[str | None, bool]:
     """The note whose conclusion answers the question, if any: the question is one a note was
     written to answer (a guide question it corrects, nearly word for word), or the note itself,
-    or the guide question it corrects, matches the question at least as well as the law."""
+    or the guide question it corrects, matches the question at least as well as the law. The
+    flag says whether it is a question a note was written to answer (the first case)."""
     asked = [(row, ids[0]) for row, ids in table.by_row.items()
              if retriever.index.chunks[row].chunk.anchor
              and retriever.notes.correcting(retriever.index.chunks[row].chunk.anchor)]
@@ -220,17 +340,17 @@ def _answering_note(retriever: Retriever, found: _Candidates, table: "_SentenceT
         best = max(range(len(asked)), key=cosines.__getitem__)
         if cosines[best] >= settings.question_match:
             notes = retriever.notes.correcting(retriever.index.chunks[asked[best][0]].chunk.anchor)
-            return retriever.index.chunks[notes[0]].chunk.source_id
+            return retriever.index.chunks[notes[0]].chunk.source_id, True
     bar = settings.note_lead * found.law_top
     if found.notes and found.notes[0][1] >= bar:
-        return retriever.index.chunks[found.notes[0][0]].chunk.source_id
+        return retriever.index.chunks[found.notes[0][0]].chunk.source_id, False
     for row, score in found.secondary[:1]:
         if score < bar:
             break
         notes = retriever.notes.correcting(retriever.index.chunks[row].chunk.anchor)
         if notes:
-            return retriever.index.chunks[notes[0]].chunk.source_id
-    return None
+            return retriever.index.chunks[notes[0]].chunk.source_id, False
+    return None, False
 
 
 def _rows_cited_by(retriever: Retriever, note_id: str, law: Ranked) -> Ranked:
@@ -255,9 +375,13 @@ class _SentenceTable:
         import numpy as np
 
         self.items, self.vectors = retriever.index.sentences()
-        self.by_row: dict[int, list[int]] = {}
+        self.by_row: dict[int, list[int]] = {}  # sentences that may be quoted
+        self.keys_by_row: dict[int, list[int]] = {}  # questions the passage answers: never quoted
         for i, item in enumerate(self.items):
-            self.by_row.setdefault(item.row, []).append(i)
+            if item.kind == "":
+                self.by_row.setdefault(item.row, []).append(i)
+            elif item.kind == "key":
+                self.keys_by_row.setdefault(item.row, []).append(i)
         self.qv = np.asarray(retriever.searcher.vector(query), dtype=np.float32)
 
     def cosines(self, ids: list[int]) -> list[float]:
@@ -265,49 +389,100 @@ class _SentenceTable:
 
 
 class _Composer:
-    """Collects answer sentences: at most two a passage, those that state its rule."""
+    """Collects answer sentences: at most two a passage, those that state its rule, with the
+    exception or condition the passage attaches to them; nothing said twice."""
 
     def __init__(self, retriever: Retriever, table: _SentenceTable, settings: AnswerSettings):
         self.retriever = retriever
         self.table = table
         self.settings = settings
         self.sentences: list[AnswerSentence] = []
+        self.ids: list[int] = []  # table ids of the sentences, for comparing them
         self.rows: list[int] = []
 
-    def _add(self, row: int, item: Sentence) -> None:
-        if len(self.sentences) >= self.settings.max_sentences:
-            return
-        if item.start is None:
-            return  # not in its file as written (see Sentence): an answer quotes only what is
-        text = item.text
+    def _repeats(self, i: int) -> bool:
+        """Whether sentence `i` says again what the answer already says: the same text, a
+        quotation the answer already holds, or the same meaning (cosine >= duplicate)."""
+        text = self.table.items[i].text
         if any(s.text == text for s in self.sentences):
-            return
+            return True
+        quotes = set(_QUOTATION.findall(text))
+        if quotes and any(quotes & set(_QUOTATION.findall(s.text)) for s in self.sentences):
+            return True
+        if self.ids:
+            near = self.table.vectors[self.ids] @ self.table.vectors[i]
+            return bool((near >= self.settings.duplicate).any())
+        return False
+
+    def _restated_by_note(self, row: int, i: int) -> int | None:
+        """The answer's note sentence that already says what sentence `i` of passage `row`
+        says, citing its section: most of the sentence's words are in it (restated)."""
+        source = self.retriever.source_of(row)
+        section = "§ " + source.citation.rsplit("§", 1)[-1].strip() if "§" in source.citation else ""
+        words = _content_words(self.table.items[i].text)
+        for n, s in enumerate(self.sentences):
+            if s.authority == "note" and section and section in s.text and words:
+                if len(words & _content_words(s.text)) / len(words) >= self.settings.restated:
+                    return n
+        return None
+
+    def _add(self, row: int, i: int, *, room: int = 0) -> bool:
+        """Add sentence `i` of passage `row`; `room` lets a condition exceed max_sentences."""
+        if len(self.sentences) >= self.settings.max_sentences + room or self._repeats(i):
+            return False
         chunk = self.retriever.index.chunks[row].chunk
         source = self.retriever.source_of(row)
-        self.sentences.append(AnswerSentence(text, (chunk.id,), not source.is_primary, source.authority,
+        item = self.table.items[i]
+        if item.start is None:
+            return False  # not in its file as written (see Sentence): an answer quotes only what is
+        said = self._restated_by_note(row, i) if source.is_primary else None
+        if said is not None:  # the note said it citing this section: it cites the passage too
+            s = self.sentences[said]
+            if chunk.id not in s.chunk_ids:
+                self.sentences[said] = dataclasses.replace(s, chunk_ids=s.chunk_ids + (chunk.id,))
+            if row not in self.rows:
+                self.rows.append(row)
+            return False
+        ours = chunk.is_commentary  # our Notes or History on a section: shown as our note
+        authority = "note" if ours else source.authority
+        self.sentences.append(AnswerSentence(item.text, (chunk.id,), ours or not source.is_primary, authority,
                                              start=item.start, end=item.end, lines=item.lines))
+        self.ids.append(i)
         if row not in self.rows:
             self.rows.append(row)
+        return True
 
     def add_note(self, note_id: str) -> None:
         """A note's conclusion: the opening sentence of its summary passage."""
         row = self.retriever.notes.first_row(note_id)
         picked = self.table.by_row.get(row, [])
         if picked:
-            self._add(row, self.table.items[picked[0]])
+            self._add(row, picked[0])
+
+    def add_history(self, row: int) -> None:
+        """The sentence of our History or Notes on a section closest to the question (for a
+        "when" question, its event), shown as our note."""
+        picked = [i for i in self.table.by_row.get(row, []) if stands_alone(self.table.items[i].text)]
+        if picked:
+            self._add(row, max(zip(self.table.cosines(picked), picked))[1])
 
     def add_law(self, row: int) -> None:
         """A passage's rule (its opening sentence, which the corpus writes to stand alone) and,
-        when it bears on the question, one more sentence that also stands alone."""
+        when it bears on the question, one more sentence that also stands alone; then any
+        sentence of the passage stating an exception or condition to what was quoted."""
         chunk = self.retriever.index.chunks[row].chunk
         picked = self.table.by_row.get(row, [])
         if not picked or chunk.is_commentary:  # our notes on a section are not its rule
             return
         items = self.table.items
+        quoted: list[int] = []
         opening = items[picked[0]].text
         # A later window of a long passage opens mid-passage: its first sentence is no rule.
         if chunk.part == 0 and stands_alone(opening):
-            self._add(row, items[picked[0]])
+            if self._add(row, picked[0]):
+                quoted.append(picked[0])
+            elif row in self.rows:
+                return  # a note already stated this rule: what follows it would tell on from it
             rest = picked[1:]
         else:
             rest = picked
@@ -318,8 +493,20 @@ class _Composer:
             if cosine < self.settings.second_sentence:
                 break
             if stands_alone(items[i].text):
-                self._add(row, items[i])
+                if self._add(row, i):
+                    quoted.append(i)
                 break
+        self._add_conditions(row, picked, quoted)
+
+    def _add_conditions(self, row: int, picked: list[int], quoted: list[int]) -> None:
+        """A quoted sentence is never left without the exception its passage attaches: the
+        passage's sentences that limit it ("do not apply to", "unless", "except") follow it."""
+        if not quoted or any(_CONDITION.search(self.table.items[i].text) for i in quoted):
+            return
+        for i in picked:
+            if i not in quoted and _CONDITION.search(self.table.items[i].text):
+                self._add(row, i, room=1)
+                return
 
 
 def _shown(retriever: Retriever, composer: _Composer, found: _Candidates, law: Ranked, k: int,
@@ -330,11 +517,12 @@ def _shown(retriever: Retriever, composer: _Composer, found: _Candidates, law: R
     rows = list(composer.rows)
     top_law = law[0][1] if law else 0.0
     extra_law = [r for r, s in law if s >= settings.shown_floor * top_law and r not in rows]
-    quoted_law = [r for r in rows if group_of(retriever.source_of(r)) == "law"]
+    quoted_law = [r for r in rows if group_of(retriever.source_of(r), retriever.index.chunks[r].chunk) == "law"]
     rows += extra_law[: max(0, min(k, settings.law_shown) - len(quoted_law))]
     for row, s in found.secondary[: settings.secondary_shown]:
         if s >= settings.secondary_floor * found.best:
             rows.append(row)
     order = {"law": 0, "note": 1, "agency": 2, "secondary": 3}
-    rows.sort(key=lambda r: order[group_of(retriever.source_of(r))])  # stable: quoted first
+    # Stable: quoted first. Our Notes and History on a section go with our notes, not the law.
+    rows.sort(key=lambda r: order[group_of(retriever.source_of(r), retriever.index.chunks[r].chunk)])
     return [retriever.hit(r, score.get(r, 1.0)) for r in dict.fromkeys(rows)]

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from kb.errors import CorpusError
 from kb.models import Chunk, CorpusFile
 from kb.text import locate_all, split_sentences
 
@@ -114,7 +115,7 @@ def chunk_file(
         path_key = (labels, question, trail)
         ordinal = seen_paths.get(path_key, 0)
         seen_paths[path_key] = ordinal + 1
-        prefix = "" if anchor else f"{citation} — {source.title}"
+        prefix = "" if anchor else f"{citation} — {source.title}" + (f"\n{doc.context}" if doc.context else "")
         windows, pieces, ranges = _windows(text, prefix, trail, count_tokens, settings)
         spans = _window_spans(pieces, ranges, doc.text, char_start, char_end) if doc.text else None
         for part, window in enumerate(windows):
@@ -134,6 +135,7 @@ def chunk_file(
                     parts=len(windows),
                     char_start=spans[part][0] if spans else 0,
                     char_end=spans[part][1] if spans else 0,
+                    context="" if anchor else doc.context,
                 )
             )
     has_history = any(c.heading_trail[-1:] == ("History",) for c in chunks)
@@ -148,7 +150,40 @@ def chunk_file(
             title=source.title, text=text, start_line=doc.history_lines[0], end_line=doc.history_lines[1],
             char_start=first, char_end=last,
         ))
-    return chunks
+    return _attach_questions(doc, chunks)
+
+
+def label_path(labels: tuple[str, ...]) -> str:
+    return "".join(f"({label})" for label in labels)
+
+
+def _attach_questions(doc: CorpusFile, chunks: list[Chunk]) -> list[Chunk]:
+    """Each subdivision's questions (front matter `questions:`) become its search keys, on its
+    first window. "" names the section's own text: its "Text" passage, else its summary."""
+    if not doc.questions:
+        return chunks
+    from dataclasses import replace
+
+    wanted = dict(doc.questions)
+    own = next((i for i, c in enumerate(chunks) if not c.labels and c.heading_trail == (TEXT_HEADING,)
+                and c.part == 0), None)
+    if own is None:
+        own = next((i for i, c in enumerate(chunks) if c.is_summary and c.part == 0), None)
+    out = list(chunks)
+    for path, questions in wanted.items():
+        if path == "":
+            at = own
+        else:
+            at = next((i for i, c in enumerate(chunks) if label_path(c.labels) == path and c.part == 0
+                       and not c.is_commentary and not c.anchor), None)
+        if at is None:
+            have = ", ".join(dict.fromkeys(label_path(c.labels) for c in chunks if c.labels)) or "none"
+            raise CorpusError(
+                f"{doc.source.path}: questions: {path or chr(34) * 2} names no subdivision in the file "
+                f"(its label paths: {have[:300]})"
+            )
+        out[at] = replace(out[at], keys=out[at].keys + questions)
+    return out
 
 
 def _line_span(text: str, first: int, last: int) -> tuple[int, int]:

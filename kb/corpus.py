@@ -263,6 +263,58 @@ def _check_citation(citation: str, rel: str) -> None:
         )
 
 
+MAX_CONTEXT_CHARS = 400  # issue 13: a short context, so the passage's own words still dominate
+MAX_QUESTIONS = 3  # per subdivision: one to three questions in users' own words
+MAX_QUESTION_CHARS = 300
+_LABEL_PATH = re.compile(r"^(?:\([A-Za-z0-9]{1,5}\))*$")
+
+
+def read_context(meta: dict, rel: str) -> str:
+    """Front matter `context:`: one line of at most MAX_CONTEXT_CHARS characters, or ""."""
+    value = meta.get("context")
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise CorpusError(f"{rel}: context must be one line of text saying the act's name, what the "
+                          "section governs and whom it binds")
+    text = value.strip()
+    if "\n" in text:
+        raise CorpusError(f"{rel}: context must be one line (it has a line break)")
+    if len(text) > MAX_CONTEXT_CHARS:
+        raise CorpusError(f"{rel}: context has {len(text):,} characters; at most {MAX_CONTEXT_CHARS}")
+    return text
+
+
+def read_questions(meta: dict, rel: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Front matter `questions:`: label path ("(a)(1)(D)", "" for the section's own text) ->
+    one to three questions. Whether each path names a subdivision is checked when chunking."""
+    value = meta.get("questions")
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise CorpusError(f"{rel}: questions must map a label path such as \"(a)(1)\" (or \"\" for the "
+                          "section's own text) to a list of one to three questions")
+    out = []
+    for path, items in value.items():
+        path = "" if path is None else path
+        if not isinstance(path, str) or not _LABEL_PATH.match(path.strip()):
+            raise CorpusError(f"{rel}: questions: {quoted(str(path))} is not a label path "
+                              "(write it like \"(a)(1)(D)\", or \"\" for the section's own text)")
+        shown = quoted(path) if path else '""'
+        if isinstance(items, str):
+            items = [items]
+        if (not isinstance(items, list) or not 1 <= len(items) <= MAX_QUESTIONS
+                or not all(isinstance(i, str) and i.strip() and "\n" not in i.strip() for i in items)):
+            raise CorpusError(f"{rel}: questions: {shown} needs a list of 1 to "
+                              f"{MAX_QUESTIONS} one-line questions")
+        for item in items:
+            if len(item.strip()) > MAX_QUESTION_CHARS:
+                raise CorpusError(f"{rel}: questions: {shown} has a question of "
+                                  f"{len(item.strip()):,} characters; at most {MAX_QUESTION_CHARS}")
+        out.append((path.strip(), tuple(i.strip() for i in items)))
+    return tuple(out)
+
+
 def read_corpus_file(path: Path, corpus_dir: Path) -> CorpusFile:
     rel = path.relative_to(corpus_dir).as_posix()
     text = read_text(path, rel)
@@ -270,7 +322,8 @@ def read_corpus_file(path: Path, corpus_dir: Path) -> CorpusFile:
     source = validate_front_matter(meta, rel, sha256_text(text))
     return CorpusFile(source=source, body=body, body_line=body_line, abspath=path,
                       history_lines=_key_span(text, "history", body_line),
-                      text=text, body_offset=len(text) - len(body))
+                      text=text, body_offset=len(text) - len(body),
+                      context=read_context(meta, rel), questions=read_questions(meta, rel))
 
 
 def _key_span(text: str, key: str, body_line: int) -> tuple[int, int]:

@@ -36,6 +36,7 @@ class Question:
     expect: tuple[str, ...] = ()
     target: str = ""
     group: str = ""  # e.g. "seed": the seed FAQ's own questions and their paraphrases
+    topic: str = ""  # e.g. "police", "off-topic": the everyday questions' topic (issue 13)
 
 
 @dataclass
@@ -83,7 +84,7 @@ def load_questions(path: Path) -> list[Question]:
             q = Question(
                 id=str(item["id"]), split=item["split"], kind=item["kind"], question=item["question"],
                 expect=tuple(item.get("expect") or ()), target=item.get("target") or "",
-                group=str(item.get("group") or ""),
+                group=str(item.get("group") or ""), topic=str(item.get("topic") or ""),
             )
         except (KeyError, TypeError):
             raise InputError(f"{where}: needs id, split, kind and question") from None
@@ -161,12 +162,14 @@ def _abstention(retriever, answerable, unanswerable, settings) -> dict:
     wrong, right, wrong_ids, missed_ids = 0, 0, [], []
     best_answerable, best_unanswerable = [], []
     quality = _AnswerQuality()
+    topics = _TopicTally()
     for q in answerable + unanswerable:
         query = parse_query(q.question)
         best = retriever.searcher.best_cosine(query)
         answer = answer_question(retriever, query, settings=settings)
         abstained = answer.abstained
         quality.add(q, answer)
+        topics.add(q, answer)
         # Questions the threshold does not apply to play no part in calibrating it.
         exempt = retriever.resolver.names_known_law(query) or (
             retriever.searcher.lexical_strength(query) >= settings.lexical_rescue
@@ -194,7 +197,65 @@ def _abstention(retriever, answerable, unanswerable, settings) -> dict:
         "best_cosine_answerable": [round(x, 4) for x in best_answerable],
         "best_cosine_unanswerable": [round(x, 4) for x in best_unanswerable],
         **quality.summary(),
+        "topics": topics.summary(),
+        "topic_misses": topics.misses,
     }
+
+
+LEAD_SENTENCES = 2  # "lead on point": an expected passage gives one of the first two sentences
+
+
+@dataclass
+class _TopicTally:
+    """Per split and topic, for questions with a topic (the everyday group of issue 13): lead
+    on point (an expected passage gives one of the first LEAD_SENTENCES answer sentences; an
+    abstention is not on point), expected shown (an expected passage among the passages the
+    answer lists), on-topic questions wrongly abstained, off-topic questions abstained."""
+
+    rows: dict = field(default_factory=dict)  # (split, topic) -> counts
+    misses: list = field(default_factory=list)
+
+    def add(self, q: Question, answer) -> None:
+        if not q.topic:
+            return
+        if q.kind != "answerable":  # an off-topic question: kb should decline it
+            row = self.rows.setdefault((q.split, q.topic), {"n": 0, "lead": 0, "shown": 0, "abstained": 0, "kind": q.kind})
+            row["n"] += 1
+            row["abstained"] += answer.abstained
+            return
+        keys = [(q.split, q.topic), (q.split, "all")]
+        for key in keys:
+            self.rows.setdefault(key, {"n": 0, "lead": 0, "shown": 0, "abstained": 0, "kind": q.kind})
+        by_id = {h.chunk.id: h for h in answer.hits}
+        lead_hits = [by_id[s.chunk_ids[0]] for s in answer.sentences[:LEAD_SENTENCES]]
+        lead = not answer.abstained and any(matches(e, h.chunk) for h in lead_hits for e in q.expect)
+        shown = not answer.abstained and any(matches(e, h.chunk) for h in answer.hits for e in q.expect)
+        for key in keys:
+            row = self.rows[key]
+            row["n"] += 1
+            row["lead"] += lead
+            row["shown"] += shown
+            row["abstained"] += answer.abstained
+        if not lead:
+            self.misses.append({
+                "id": q.id, "split": q.split, "topic": q.topic, "question": q.question,
+                "expected": list(q.expect), "abstained": answer.abstained,
+                "lead": [h.chunk.citation for h in lead_hits],
+                "shown": [h.chunk.citation for h in answer.hits],
+            })
+
+    def summary(self) -> list[dict]:
+        out = []
+        for (split, topic), row in sorted(self.rows.items(), key=lambda kv: (kv[0][0], kv[0][1] == "all", kv[0][1])):
+            n = row["n"]
+            if row["kind"] == "answerable":
+                out.append({"split": split, "topic": topic, "questions": n,
+                            "lead_on_point": _ratio(row["lead"], n), "expected_shown": _ratio(row["shown"], n),
+                            "wrongly_abstained": _ratio(row["abstained"], n)})
+            else:
+                out.append({"split": split, "topic": topic, "questions": n,
+                            "off_topic_abstained": _ratio(row["abstained"], n)})
+        return out
 
 
 @dataclass
@@ -304,6 +365,22 @@ def format_report(report: dict, split: str) -> str:
         lines.append(f"  abstained but answerable: {', '.join(a['wrongly_abstained']) or '-'}")
     for f in report["lookups"]["failures"]:
         lines.append(f"  lookup miss {f['id']}: {f['query']!r} -> {f['got']} (want {f['target']})")
+    if a.get("topics"):
+        lines += ["", "everyday questions by split and topic (lead on point = an expected passage gives one of "
+                  "the first two answer sentences):",
+                  f"  {'split':<8} {'topic':<16} {'n':>4} {'lead':>7} {'shown':>7} {'abstain':>8}"]
+        for row in a["topics"]:
+            if "off_topic_abstained" in row:
+                lines.append(f"  {row['split']:<8} {row['topic']:<16} {row['questions']:>4} {'':>7} {'':>7} "
+                             f"{row['off_topic_abstained']:>8.1%}  (off-topic abstained)")
+            else:
+                lines.append(f"  {row['split']:<8} {row['topic']:<16} {row['questions']:>4} "
+                             f"{row['lead_on_point']:>7.1%} {row['expected_shown']:>7.1%} "
+                             f"{row['wrongly_abstained']:>8.1%}")
+        for miss in a.get("topic_misses", []):
+            what = "abstained" if miss["abstained"] else "lead " + " | ".join(miss["lead"])
+            lines.append(f"  miss {miss['id']} [{miss['topic']}] {miss['question']!r}: {what}; "
+                         f"want {', '.join(miss['expected'])}")
     first_misses = a.get("first_sentence_misses", [])
     if first_misses:
         lines += ["", "answers whose first sentence is not from an expected passage:"]

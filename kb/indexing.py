@@ -82,6 +82,7 @@ def candidate_sentences(chunks, texts: dict[str, str] | None = None) -> list[Sen
     texts = texts or {}
     lines = _LineTables(texts)
     out = []
+    contexts: set[str] = set()
     for row, chunk in enumerate(chunks):
         if chunk.anchor:
             question = chunk.heading_trail[-1].split(". ", 1)[-1] if chunk.heading_trail else ""
@@ -98,6 +99,16 @@ def candidate_sentences(chunks, texts: dict[str, str] | None = None) -> list[Sen
                 where = {} if span is None else {
                     "start": span[0], "end": span[1], "lines": lines.span(chunk.source_id, *span)}
                 out.append(Sentence(row, sentence, sha256_text(sentence), **where))
+        for key in chunk.keys:
+            # A question the passage answers: searched like the passage (issue 13, item 2),
+            # embedded as a user's question is, and never quoted.
+            key = translate_query(key)
+            out.append(Sentence(row, key, sha256_text(key), kind="key"))
+        if chunk.context and chunk.context not in contexts:
+            # Once per file, on its first passage: what the corpus's sections are about, for
+            # telling an off-topic question from one the corpus covers (issue 13, item 3).
+            contexts.add(chunk.context)
+            out.append(Sentence(row, chunk.context, sha256_text(chunk.context), kind="context"))
     return out
 
 
@@ -412,7 +423,7 @@ def _build(settings: Settings, shown: Path, *, full: bool, progress: Progress, n
             vectors,
             sentences,
             sentence_vectors,
-            extra_writers=[lambda tmp: build_lexical(texts, tmp), *encoder.writers],
+            extra_writers=[lambda tmp: build_lexical([c.lexical_text for c in chunks], tmp), *encoder.writers],
         )
         return BuildReport(
             path=shown,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from kb.citations import CitedGroup, CitationRef, find_citations, format_citation, official_url, parse_citations
 from kb.errors import CitationNotFound, InputError, quoted
 from kb.models import Source
-from kb.query import Query, bills_in
+from kb.query import Query, bare_sections, bills_in
 from kb.store import IndexData
 
 
@@ -103,11 +103,13 @@ class CitationResolver:
         try:
             refs = parse_citations(text)
         except InputError:
-            if bills_in(text):
-                return self.bill_rows(bills_in(text))
-            if _CASE_NAME.match(wanted):
-                return self.case_rows(wanted)
-            raise
+            refs = list(bare_sections(text))  # "1798.24(o)", "section 1808.21": the corpus knows the code
+            if not refs:
+                if bills_in(text):
+                    return self.bill_rows(bills_in(text))
+                if _CASE_NAME.match(wanted):
+                    return self.case_rows(wanted)
+                raise
         if len(refs) == 1:
             return self.rows(refs[0])
         resolved, rows = [], []

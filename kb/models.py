@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# Headings under which a file gives our commentary on a section, not its text: its notes and
+# history, related law, background, and what news reports or secondary sources say of it.
+_COMMENTARY = re.compile(
+    r"^(?:notes?|history|related\b|background\b|later history|enactment|what the case does not decide)"
+    r"|\((?:news reports|secondary sources)\)",
+    re.IGNORECASE,
+)
 
 # Authorities that state the law themselves. Everything else (agency guidance, secondary guides,
 # our own notes) ranks behind them at similar relevance.
@@ -61,6 +70,8 @@ class Chunk:
     # (from its first sentence to its last), inside start_line..end_line.
     char_start: int = 0
     char_end: int = 0
+    context: str = ""  # the section's context (front matter `context:`), embedded, never shown
+    keys: tuple[str, ...] = ()  # questions this passage answers (front matter `questions:`)
 
     @property
     def is_summary(self) -> bool:
@@ -69,8 +80,10 @@ class Chunk:
 
     @property
     def is_commentary(self) -> bool:
-        """Our commentary on a section ("§ 12801.9 [Notes]", "[History]"), not its rule."""
-        return not self.anchor and self.citation.endswith("]")
+        """Our commentary on a section ("§ 12801.9 [Notes]", "[History]"), not its rule. Other
+        bracketed headings ("[Opening rule]", a case's "[Holding on SB 54]") hold the law."""
+        return (not self.anchor and self.citation.endswith("]") and bool(self.heading_trail)
+                and bool(_COMMENTARY.search(self.heading_trail[-1])))
 
     @property
     def embed_text(self) -> str:
@@ -81,7 +94,15 @@ class Chunk:
             # name the whole corpus's topic ("DMV data sharing with ICE") and would make every
             # one of its passages match every question about it.
             return " > ".join(self.heading_trail) + "\n" + self.text
-        return " > ".join((f"{self.citation} — {self.title}", *self.heading_trail)) + "\n" + self.text
+        head = " > ".join((f"{self.citation} — {self.title}", *self.heading_trail))
+        # The section's context names the act, what the section governs and whom it binds:
+        # words a subdivision's own text rarely repeats (issue 13, item 1).
+        return head + ("\n" + self.context if self.context else "") + "\n" + self.text
+
+    @property
+    def lexical_text(self) -> str:
+        """What BM25 indexes: the embedded text and the questions the passage answers."""
+        return self.embed_text + "".join("\n" + k for k in self.keys)
 
     def to_json(self) -> dict:
         return {
@@ -99,6 +120,8 @@ class Chunk:
             "parts": self.parts,
             "char_start": self.char_start,
             "char_end": self.char_end,
+            "context": self.context,
+            "keys": list(self.keys),
         }
 
     @classmethod
@@ -118,6 +141,8 @@ class Chunk:
             parts=data["parts"],
             char_start=data["char_start"],
             char_end=data["char_end"],
+            context=data.get("context", ""),
+            keys=tuple(data.get("keys", ())),
         )
 
 
@@ -137,8 +162,11 @@ class Hit:
         return self.source.is_primary and not self.chunk.is_commentary
 
 
-def group_of(source: Source) -> str:
-    """"law" for primary law, else the source's authority ("note", "agency", "secondary")."""
+def group_of(source: Source, chunk: Chunk | None = None) -> str:
+    """"law" for primary law, else the source's authority ("note", "agency", "secondary"). Our
+    commentary on a section (its Notes and History passages) is a note, never "the law"."""
+    if chunk is not None and source.is_primary and chunk.is_commentary:
+        return "note"
     return "law" if source.is_primary else source.authority
 
 
@@ -176,6 +204,7 @@ class Answer:
     hits: tuple[Hit, ...]
     reason: str = ""  # why it abstained, for the human output
     corpus: CorpusStamp | None = None  # set by kb.api.ask
+    closest: bool = False  # on the corpus's subject, but no passage is close: the nearest law
 
 
 @dataclass(frozen=True)
@@ -191,3 +220,7 @@ class CorpusFile:
     # passages and sentences are counted in this text.
     text: str = field(default="", compare=False, repr=False)
     body_offset: int = 0
+    context: str = ""  # front matter `context:`: the act, what the section governs, whom it binds
+    # front matter `questions:`: subdivision label path ("(a)(1)(D)"; "" for the section's own
+    # text) -> the questions, in users' words, that the subdivision answers
+    questions: tuple[tuple[str, tuple[str, ...]], ...] = ()

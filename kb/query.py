@@ -22,6 +22,28 @@ _AS_NAME_AFTER = re.compile(rf"\s*{_NAMED}\b", re.IGNORECASE)
 _AS_NAME_BEFORE = re.compile(rf"\b{_NAMED}\s*(?:de\s+|del\s+)?$", re.IGNORECASE)
 
 
+# A bare section number, as staff type it: "1798.24(o)", "12801.9", "7284.6(a)(1)(D)", a
+# whole-number section with a subdivision ("2724(b)"), or one of three to five digits ("15160")
+# that is not a year (1900-2099). No code is named: the corpus resolves it (lookup.py), and a
+# number it does not hold ("0.615", "500") is ignored there. Not after "$", a word character or
+# a dot, nor before a unit, so amounts and versions are not read as sections.
+_BARE = re.compile(
+    r"(?<![\w$.§])(?P<sec>\d{1,5}\.\d{1,3}[a-z]?(?![\w.])|\d{3,5}(?=\([A-Za-z0-9])"
+    r"|(?<![ABSabs][Bb] )(?<![ABSabs][Bb]-)(?!(?:19|20)\d\d\b)\d{3,5}(?![\w.(-]))"
+    r"(?P<subs>(?:\([A-Za-z0-9]{1,5}\)){0,8})(?!\s*(?:%|percent|dollars|miles|mph))"
+)
+
+
+def bare_sections(text: str, taken: tuple[tuple[int, int], ...] = ()) -> list[CitationRef]:
+    """Section numbers typed without a code or section sign, outside the spans in `taken`."""
+    out = []
+    for m in _BARE.finditer(text):
+        if any(start < m.end() and m.start() < end for start, end in taken):
+            continue
+        out.append(CitationRef("", m.group("sec"), tuple(re.findall(r"\(([A-Za-z0-9]{1,5})\)", m.group("subs")))))
+    return out
+
+
 def bills_in(text: str) -> frozenset[str]:
     """Bills named in `text`, normalised: "ab60", "AB-60" and "AB 60" are all "AB 60"."""
     return frozenset(f"{house.upper()} {int(number)}" for house, number in _BILL.findall(text))
@@ -40,11 +62,12 @@ class Query:
 def parse_query(text: str, what: str = "question") -> Query:
     """The record every retrieval step reads; InputError when `text` is empty."""
     text = require_text(text, what)
+    found = find_citations(text)
     return Query(
         text=text,
         lexical=expand_query(text),
         dense=translate_query(text),
-        citations=tuple(ref for ref, _span in find_citations(text)),
+        citations=tuple(ref for ref, _span in found) + tuple(bare_sections(text, tuple(span for _r, span in found))),
         bills=bills_in(text),
         bills_asked=frozenset(
             f"{m.group(1).upper()} {int(m.group(2))}" for m in _BILL.finditer(text)

@@ -8,6 +8,7 @@ import textwrap
 
 from kb.citations import CitationRef
 from kb.indexing import BuildReport, StaleReport
+from kb.jurisdictions import is_home, state_name
 from kb.models import Answer, CorpusStamp, Hit, Source, group_of
 
 WIDTH = 80
@@ -33,7 +34,7 @@ def passage_json(hit: Hit) -> dict:
         "score": round(hit.score, 6),
         "text": c.text,
         "lines": [c.start_line, c.end_line],
-        "group": group_of(s),
+        "group": group_of(s, c),
         # Our wording of the law, not its official text (quoted words are the law's own): `url`
         # has the official text.
         "digest": hit.is_digest,
@@ -72,6 +73,8 @@ def answer_json(a: Answer) -> dict:
     if a.abstained:
         out["reason"] = a.reason
     _add_locations(out, a)
+    if a.closest:
+        out["closest"] = True  # no passage decides the question: these are the nearest law
     return out
 
 
@@ -206,9 +209,11 @@ GROUP_HEADINGS = {
 def _source_line(n: int, hit: Hit, number: dict[str, int]) -> str:
     """One to three lines for a source: citation, authority and as-of date, then its URL."""
     c, s = hit.chunk, hit.source
-    group = group_of(s)
+    group = group_of(s, c)
     status = f", {s.status.upper()}" if s.status != "in force" else ""
-    if group == "note":
+    if group == "note" and s.is_primary:  # our Notes or History on a section: ours, not its text
+        lines = [f"[{n}] {c.citation}", f"    {s.path} · our note on the {s.authority}, as of {s.as_of}"]
+    elif group == "note":
         lines = [f"[{n}] {_clip(s.title, WIDTH - 8)}", f"    {s.path} · note, as of {s.as_of}"]
     elif group == "secondary":
         # A note not listed above is named by its title: its id is for programs (`kb cite` opens it).
@@ -219,7 +224,8 @@ def _source_line(n: int, hit: Hit, number: dict[str, int]) -> str:
         lines = [f"[{n}] {c.citation} · {s.label or s.authority}{status}{fix}"]
     else:
         digest = f" · {DIGEST_MARK}" if hit.is_digest else ""
-        lines = [f"[{n}] {c.citation} · {s.authority}{status}, as of {s.as_of}{digest}"]
+        state = "" if is_home(s.jurisdiction) else f" · {state_name(s.jurisdiction)} law, not California's"
+        lines = [f"[{n}] {c.citation} · {s.authority}{status}{state}, as of {s.as_of}{digest}"]
         if s.url:
             lines.append(f"    {s.url}")  # never broken: it must stay copyable
     first = textwrap.fill(lines[0], WIDTH, subsequent_indent="    ", break_on_hyphens=False)
@@ -247,7 +253,7 @@ def answer_text(a: Answer, full: bool = False) -> str:
     quoted = {c for s in a.sentences for c in s.chunk_ids}
     order = {"secondary": 0, "agency": 1, "note": 2, "law": 3}
     droppable = sorted((h for h in hits if h.chunk.id not in quoted),
-                       key=lambda h: (order[group_of(h.source)], -hits.index(h)))
+                       key=lambda h: (order[group_of(h.source, h.chunk)], -hits.index(h)))
     while not full and terminal_rows(text) > HEIGHT and droppable:
         hits.remove(droppable.pop(0))
         text = _answer_with(a, hits, full, dropped=len(a.hits) - len(hits))
@@ -258,7 +264,7 @@ def _answer_with(a: Answer, hits: list[Hit], full: bool, dropped: int = 0) -> st
     number = {h.chunk.id: i + 1 for i, h in enumerate(hits)}
     out = []
     if a.sentences:
-        out.append("Answer:")
+        out.append("No passage decides this exactly; the closest the law comes:" if a.closest else "Answer:")
         for s in a.sentences:
             marks = "".join(f"[{number[c]}]" for c in s.chunk_ids if c in number)
             tag = {"note": " (our note)", "agency": " (the agency's statement, not law)"}.get(s.authority, "")
@@ -267,8 +273,8 @@ def _answer_with(a: Answer, hits: list[Hit], full: bool, dropped: int = 0) -> st
         out.append("No single sentence answers this; the passages below are the closest.")
     group = None
     for h in hits:
-        if group_of(h.source) != group:
-            group = group_of(h.source)
+        if group_of(h.source, h.chunk) != group:
+            group = group_of(h.source, h.chunk)
             out.append("\n" + GROUP_HEADINGS[group])
         if full:
             out.append(passage_text(number[h.chunk.id], h, limit=None))

@@ -57,6 +57,8 @@ class Searcher:
     _last_dense: tuple | None = field(default=None, repr=False)
     _last_lexical: tuple | None = field(default=None, repr=False)
     _weights: list[float] | None = field(default=None, repr=False)
+    _keys: tuple | None = field(default=None, repr=False)
+    _contexts: object = field(default=None, repr=False)
 
     def encoder(self):
         """The query encoder the index was built for (ONNX, or sentence-transformers)."""
@@ -85,8 +87,44 @@ class Searcher:
             if index.ntotal:
                 scores, rows = index.search(self.vector(query).reshape(1, -1), index.ntotal)
                 ranked = [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+                ranked = self._with_keys(query, ranked)
             self._last_dense = (key, ranked)
         return self._last_dense[1]
+
+    def key_rows(self):
+        """(rows, vectors) of the questions passages answer (front matter `questions:`)."""
+        if self._keys is None:
+            import numpy as np
+
+            items, vectors = self.index.sentences()
+            ids = [i for i, item in enumerate(items) if item.kind == "key"]
+            self._keys = (np.asarray([items[i].row for i in ids], dtype=np.int64), vectors[ids])
+        return self._keys
+
+    def best_context_cosine(self, query: Query) -> float | None:
+        """The question's cosine with the closest file context (front matter `context:`): how
+        near it comes to what some section governs, whatever the passages' wording; None when
+        no file has a context."""
+        if self._contexts is None:
+            items, vectors = self.index.sentences()
+            self._contexts = vectors[[i for i, item in enumerate(items) if item.kind == "context"]]
+        if not len(self._contexts):
+            return None
+        return float((self._contexts @ self.vector(query)).max())
+
+    def _with_keys(self, query: Query, ranked: Ranked) -> Ranked:
+        """A passage scores as well as the closest of the questions it answers: each question is
+        a second key for its passage (issue 13, item 2)."""
+        rows, vectors = self.key_rows()
+        if not len(rows):
+            return ranked
+        cosines = vectors @ self.vector(query)
+        best: dict[int, float] = {}
+        for row, cosine in zip(rows.tolist(), cosines.tolist()):
+            best[row] = max(best.get(row, -1.0), cosine)
+        out = [(r, max(s, best.get(r, -1.0))) for r, s in ranked]
+        out.sort(key=lambda rs: (-rs[1], rs[0]))
+        return out
 
     def dense(self, query: Query, n: int = CANDIDATES) -> Ranked:
         """(row, cosine) of the `n` nearest chunks."""

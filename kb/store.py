@@ -48,6 +48,9 @@ class Sentence:
     start: int | None = None
     end: int | None = None
     lines: tuple[int, int] | None = None
+    # "" a sentence an answer may quote; "key" a question the passage answers (searched as a key
+    # for it, never quoted); "context" its file's context (tells on-topic questions from others)
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -131,13 +134,13 @@ class IndexData:
 
 def _sentence_to_json(s: Sentence) -> dict:
     return {"row": s.row, "text": s.text, "sha": s.sha, "start": s.start, "end": s.end,
-            "lines": list(s.lines) if s.lines else None}
+            "lines": list(s.lines) if s.lines else None} | ({"kind": s.kind} if s.kind else {})
 
 
 def _sentence_from_json(d: dict) -> Sentence:
     lines = d["lines"]
     return Sentence(row=d["row"], text=d["text"], sha=d["sha"], start=d["start"], end=d["end"],
-                    lines=(int(lines[0]), int(lines[1])) if lines else None)
+                    lines=(int(lines[0]), int(lines[1])) if lines else None, kind=d.get("kind", ""))
 
 
 def source_to_json(s: Source) -> dict:

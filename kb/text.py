@@ -10,7 +10,7 @@ _ABBREVIATIONS = frozenset(
     cal veh gov civ code regs tit subd subds para paras sec secs stats stat ch chs no nos
     art div pt pts pub l u.s u.s.c c.f.r cir app supp cf e.g i.e etc v vs inc corp co dept
     jan feb mar apr jun jul aug sep sept oct nov dec st mr ms dr rev ann f.3d f.2d f.4th
-    n.y traf wash or colo ill ilcs approx al
+    n.y traf wash or colo ill ilcs approx al p.a
     """.split()
 )
 _BOUNDARY = re.compile(r"(?<=[.?!])[\"”’)]*\s+(?=[\"“(\[]?[A-Z0-9§])")
@@ -106,13 +106,18 @@ class _Words:
             return None
         i = self.joined.find(needle, after)
         while i != -1:
-            k = bisect.bisect_left(self.joined_at, i)
-            if k < len(self.joined_at) and self.joined_at[k] == i:  # starts a word
+            k = bisect.bisect_right(self.joined_at, i) - 1
+            # It starts a word, or follows only opening marks in it: a front matter value in
+            # quotes or brackets (history: ["Added by …"]) is found without them.
+            if k >= 0 and not self.joined[self.joined_at[k]:i].strip(_OPENING):
                 j = i + len(needle)
                 last = bisect.bisect_right(self.joined_at, j - 1) - 1
-                return (self.at[k], self.at[last] + j - self.joined_at[last]), j
+                return (self.at[k] + i - self.joined_at[k], self.at[last] + j - self.joined_at[last]), j
             i = self.joined.find(needle, i + 1)
         return None
+
+
+_OPENING = "\"'“‘([{"
 
 
 def locate(sentence: str, text: str, start: int = 0, end: int | None = None) -> tuple[int, int] | None:

@@ -143,3 +143,73 @@ def test_commentary_on_a_section_is_listed_but_never_quoted_as_the_law(tmp_path)
     answer = answer_question(r, "may government agencies receive personal information commentary",
                              settings=LOOSE)
     assert all("Our commentary" not in s.text for s in answer.sentences)
+
+
+# --- issue 13, item 4: a lead that answers ----------------------------------------------------
+
+OPEN = AnswerSettings(abstain_below=0.0, context_floor=0.0)  # hashing vectors: no abstention
+
+NOTICE = """\
+---
+id: ca-civ-9999.2
+title: Requester procedures and notice
+citation: Cal. Civ. Code § 9999.2
+jurisdiction: CA
+authority: statute
+url: https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=CIV&sectionNum=9999.2.
+as_of: 2026-11-25
+history: ["Added by a test act, effective Jan. 1, 1990"]
+---
+
+Section 9999.2 sets the department's requester procedures.
+
+## Text
+
+The department must notify the person whenever records about them are requested. The procedures do not apply to any governmental entity, which gets records without notice.
+"""
+
+NEW_YORK = """\
+---
+id: ny-test-1
+title: New York test law on records
+citation: "N.Y. Veh. & Traf. Law § 999"
+jurisdiction: NY
+authority: statute
+url: https://example.test/ny
+as_of: 2026-11-25
+---
+
+The commissioner must notify the person whenever records about them are requested.
+"""
+
+
+def test_a_quoted_rule_keeps_the_exception_its_passage_attaches(tmp_path):
+    r = _corpus(tmp_path, **{"ca/civ-9999.2.md": NOTICE})
+    answer = answer_question(r, "what does Cal. Civ. Code § 9999.2 say about notifying the person", settings=OPEN)
+    texts = [s.text for s in answer.sentences]
+    rule = "The department must notify the person whenever records about them are requested."
+    assert rule in texts
+    assert any("do not apply to any governmental entity" in t for t in texts[texts.index(rule):])
+
+
+def test_a_when_question_is_answered_from_history_shown_as_our_note(tmp_path):
+    r = _corpus(tmp_path, **{"ca/civ-9999.2.md": NOTICE})
+    answer = answer_question(r, "when was Cal. Civ. Code § 9999.2 enacted?", settings=OPEN)
+    first = answer.sentences[0]
+    assert first.text == "Added by a test act, effective Jan. 1, 1990" and first.authority == "note"
+    hit = next(h for h in answer.hits if h.chunk.id == first.chunk_ids[0])
+    assert hit.chunk.citation == "Cal. Civ. Code § 9999.2 [History]"
+    assert group_of(hit.source, hit.chunk) == "note"  # ours, never under "The law"
+
+
+def test_another_states_law_answers_only_a_question_naming_that_state(tmp_path):
+    from kb.render import answer_text
+
+    r = _corpus(tmp_path, **{"ny/ny-test-1.md": NEW_YORK})
+    plain = answer_question(r, "must the commissioner notify the person when records are requested", settings=OPEN)
+    assert all(h.source.jurisdiction != "NY" for h in plain.hits)
+    named = answer_question(r, "in New York must the commissioner notify the person when records are requested",
+                            settings=OPEN)
+    ny = [h for h in named.hits if h.source.jurisdiction == "NY"]
+    assert ny
+    assert f"{ny[0].chunk.citation} · statute · New York law, not California's" in answer_text(named)

@@ -88,3 +88,31 @@ def test_a_text_heading_is_the_section_itself_and_notes_are_commentary(tmp_path)
     assert rule.citation == "Cal. Veh. Code § 9999.1" and not rule.is_commentary
     notes = by_text["Our view."]
     assert notes.citation == "Cal. Veh. Code § 9999.1 [Notes]" and notes.is_commentary
+
+
+WITH_CONTEXT = STATUTE.replace(
+    "title: Test section on records\n",
+    "title: Test section on records\ncontext: \"The Test Records Act: what the department may do with addresses; binds the department.\"\n",
+).replace(
+    "verified: official\n---",
+    "verified: official\nquestions:\n  \"(a)(1)\": [\"can the police get my address?\"]\n  \"\": [\"is my address public?\", \"who sees my address?\"]\n---",
+)
+
+
+def test_context_is_embedded_with_every_passage_but_not_shown(tmp_path):
+    chunks = _chunks(tmp_path, {"s.md": WITH_CONTEXT})
+    a1 = next(c for c in chunks if c.citation == "Cal. Veh. Code § 9999.1(a)(1)")
+    assert "The Test Records Act" in a1.embed_text and "The Test Records Act" not in a1.text
+    assert a1.text == "Paragraph one covers law enforcement agencies requesting an address."
+    assert all(c.context.startswith("The Test Records Act") for c in chunks)
+
+
+def test_questions_become_search_keys_of_their_subdivision(tmp_path):
+    chunks = _chunks(tmp_path, {"s.md": WITH_CONTEXT})
+    keys = {c.citation: c.keys for c in chunks if c.keys}
+    assert keys == {
+        "Cal. Veh. Code § 9999.1": ("is my address public?", "who sees my address?"),  # "": the summary
+        "Cal. Veh. Code § 9999.1(a)(1)": ("can the police get my address?",),
+    }
+    a1 = next(c for c in chunks if c.citation == "Cal. Veh. Code § 9999.1(a)(1)")
+    assert "can the police get my address?" in a1.lexical_text and "can the police" not in a1.embed_text

@@ -205,7 +205,8 @@ def test_human_output_puts_the_answer_first_and_cites_url_and_date(run):
     result = run("ask", "Can any government agency receive personal information?")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert out.startswith("Answer:") or out.startswith("No answer:")
-    if out.startswith("Answer:"):
+    closest = "No passage decides this exactly; the closest the law comes:"
+    assert out.startswith(("Answer:", closest, "No answer:"))
+    if not out.startswith("No answer:"):
         assert "[1] " in out and "as of 2026-11-25" in out
         assert max(len(line) for line in out.splitlines() if not line.strip().startswith("http")) <= 100

@@ -42,6 +42,33 @@ def test_missing_as_of_names_file_field_and_fix(tmp_path):
     )
 
 
+def _with_front_matter(extra: str) -> str:
+    return STATUTE.replace("verified: official\n---", "verified: official\n" + extra + "---")
+
+
+@pytest.mark.parametrize("extra,message", [
+    ("context: " + "x" * 401 + "\n", "s.md: context has 401 characters; at most 400"),
+    ("context: [a, b]\n", "s.md: context must be one line of text"),
+    ("questions: [\"is it public?\"]\n", "s.md: questions must map a label path"),
+    ("questions:\n  \"a(1)\": [\"q?\"]\n", "s.md: questions: 'a(1)' is not a label path"),
+    ("questions:\n  \"(a)\": []\n", "s.md: questions: '(a)' needs a list of 1 to 3 one-line questions"),
+    ("questions:\n  \"(a)\": [\"1?\", \"2?\", \"3?\", \"4?\"]\n", "s.md: questions: '(a)' needs a list of 1 to 3"),
+])
+def test_context_and_questions_are_validated_naming_file_and_field(tmp_path, extra, message):
+    assert _error(tmp_path, {"s.md": _with_front_matter(extra)}).startswith(message)
+
+
+def test_a_question_label_path_must_name_a_subdivision_of_the_file(tmp_path):
+    from kb.chunking import ChunkerSettings, chunk_file
+
+    root = write_corpus(tmp_path / "corpus", {"s.md": _with_front_matter("questions:\n  \"(a)(9)\": [\"q?\"]\n")})
+    (doc,) = load_corpus(root)
+    with pytest.raises(CorpusError) as exc:
+        chunk_file(doc, lambda text: len(text.split()), ChunkerSettings())
+    assert str(exc.value).startswith("s.md: questions: (a)(9) names no subdivision in the file "
+                                     "(its label paths: (a), (a)(1), (a)(1)(A), (a)(2), (b))")
+
+
 def test_missing_citation(tmp_path):
     text = STATUTE.replace("citation: Cal. Veh. Code § 9999.1\n", "")
     assert _error(tmp_path, {"x.md": text}).startswith("x.md: front matter lacks 'citation'")

@@ -51,6 +51,29 @@ def test_report_on_a_small_index(built, tmp_path):
     assert "R@5" in text and "lookup miss l2" in text
 
 
+def test_everyday_questions_are_reported_per_split_and_topic(built, tmp_path):
+    items = [
+        {"id": "e1", "split": "tune", "kind": "answerable", "topic": "addresses", "group": "everyday",
+         "question": "what does 9999.1(a) say", "expect": ["Cal. Veh. Code § 9999.1(a)"]},
+        {"id": "e2", "split": "heldout", "kind": "answerable", "topic": "addresses", "group": "everyday",
+         "question": "what does 9999.1(a) say", "expect": ["18 U.S.C. § 9721(b)(1)"]},
+        {"id": "e3", "split": "tune", "kind": "unanswerable", "topic": "off-topic", "group": "everyday",
+         "question": "zebra migration in kenya"},
+    ]
+    path = tmp_path / "q.json"
+    path.write_text(json.dumps({"questions": items}))
+    r = Retriever(open_index(built.index_dir), built)
+    report = evaluate(r, load_questions(path))
+    rows = {(row["split"], row["topic"]): row for row in report["abstention"]["topics"]}
+    assert rows[("tune", "addresses")]["lead_on_point"] == 1.0
+    assert rows[("tune", "addresses")]["expected_shown"] == 1.0
+    assert rows[("heldout", "addresses")]["lead_on_point"] == 0.0  # § 9721 does not answer it
+    assert rows[("heldout", "all")]["questions"] == 1
+    assert rows[("tune", "off-topic")]["off_topic_abstained"] == 1.0
+    assert [m["id"] for m in report["abstention"]["topic_misses"]] == ["e2"]
+    assert "everyday questions by split and topic" in format_report(report, "all")
+
+
 def test_expected_citation_missing_from_the_index_is_an_error(built, tmp_path):
     bad = {"questions": [dict(QUESTIONS["questions"][0], expect=["Cal. Veh. Code § 1"])]}
     path = tmp_path / "q.json"

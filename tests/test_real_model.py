@@ -12,13 +12,19 @@ from kb.config import REPO_ROOT, resolve_settings
 
 pytestmark = pytest.mark.slow
 
-# Regression gate: the held-out figures measured on 2026-12-02 (README, "Retrieval quality"
-# and "Answers"), less a margin of two or three questions.
-HELDOUT_HYBRID_RECALL_AT_5_FLOOR = 0.80  # measured 0.83
-HELDOUT_ABSTENTION_FLOOR = 0.83  # unanswerable questions abstained on (10 of 12 measured)
-HELDOUT_WRONG_ABSTENTION_CEILING = 0.10  # measured 0.07
-HELDOUT_FIRST_SENTENCE_FLOOR = 0.60  # measured 0.65: the first answer sentence from an expected passage
-HELDOUT_CITES_EXPECTED_FLOOR = 0.76  # measured 0.79: some answer sentence from an expected passage
+# Regression gate: the held-out figures measured on 2026-12-06 after issue 13 (README,
+# "Retrieval quality and answers"), less a margin of two or three questions. The held-out half
+# holds 181 answerable questions (81 of them everyday ones), 24 unanswerable (12 off-topic).
+HELDOUT_HYBRID_RECALL_AT_5_FLOOR = 0.88  # measured 0.895
+HELDOUT_ABSTENTION_FLOOR = 0.79  # unanswerable questions abstained on (21 of 24 measured)
+HELDOUT_WRONG_ABSTENTION_CEILING = 0.02  # measured 0 (0 of 181)
+HELDOUT_FIRST_SENTENCE_FLOOR = 0.69  # measured 0.713: the first answer sentence from an expected passage
+HELDOUT_CITES_EXPECTED_FLOOR = 0.85  # measured 0.873: some answer sentence from an expected passage
+# The everyday questions of issue 13 (held-out half, 81 on topic and 12 off topic).
+EVERYDAY_LEAD_ON_POINT_FLOOR = 0.84  # measured 0.877 (71 of 81)
+EVERYDAY_EXPECTED_SHOWN_FLOOR = 0.89  # measured 0.926 (75 of 81)
+EVERYDAY_WRONGLY_ABSTAINED_CEILING = 0.03  # measured 0 (0 of 81)
+OFF_TOPIC_ABSTAINED_FLOOR = 0.83  # measured 1.0 (12 of 12)
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +123,55 @@ def test_heldout_regression_gate(real):
     assert report["abstention"]["answers_from_law_or_notes"] == 1.0  # never the FAQ
     assert report["abstention"]["first_sentence_from_expected"] >= HELDOUT_FIRST_SENTENCE_FLOOR
     assert report["abstention"]["answer_cites_expected"] >= HELDOUT_CITES_EXPECTED_FLOOR
+    topics = {row["topic"]: row for row in report["abstention"]["topics"] if row["split"] == "heldout"}
+    assert topics["all"]["lead_on_point"] >= EVERYDAY_LEAD_ON_POINT_FLOOR
+    assert topics["all"]["expected_shown"] >= EVERYDAY_EXPECTED_SHOWN_FLOOR
+    assert topics["all"]["wrongly_abstained"] <= EVERYDAY_WRONGLY_ABSTAINED_CEILING
+    assert topics["off-topic"]["off_topic_abstained"] >= OFF_TOPIC_ABSTAINED_FLOOR
+
+
+# The seed FAQ's legal questions (Q1-Q4, Q8, Q10, Q14-Q16, Q19, Q20): issue 13 keeps at least 10
+# of their 11 word-for-word answers citing the law that decides them (10 measured, as before).
+LEGAL_SEED = ("Q1", "Q2", "Q3", "Q4", "Q8", "Q10", "Q14", "Q15", "Q16", "Q19", "Q20")
+
+
+def test_seed_legal_answers_cite_the_deciding_law_and_never_the_faq(real):
+    import re
+
+    from kb.api import ask
+    from kb.evaluation import load_questions, matches
+
+    faq = (REPO_ROOT / "corpus/secondary/faq-dmv-ice.md").read_text(encoding="utf-8")
+    asked = dict(re.findall(r"^## (Q\d+)\. (.+)$", faq, re.M))
+    expect = {q.question: q.expect for q in load_questions(REPO_ROOT / "tests/eval/questions.yaml")}
+    citing = 0
+    for label in LEGAL_SEED:
+        answer = ask(real, asked[label])
+        by_id = {h.chunk.id: h for h in answer.hits}
+        quoted = [by_id[c] for s in answer.sentences for c in s.chunk_ids if c in by_id]
+        assert not any(h.source.authority == "secondary" for h in quoted)
+        law = [e for e in expect[asked[label]] if not e.startswith("id:")]
+        citing += any(h.source.is_primary and matches(e, h.chunk) for h in quoted for e in law)
+    assert citing >= 10
+
+
+def test_the_issue_13_examples_lead_with_the_law_that_decides_them(real):
+    from kb.api import ask
+
+    address = ask(real, "can local police give ICE my home address")
+    by_id = {h.chunk.id: h for h in address.hits}
+    assert "Cal. Gov. Code § 7284.6(a)(1)(D)" in [by_id[s.chunk_ids[0]].chunk.citation for s in address.sentences[:2]]
+    photo = ask(real, "does the DMV sell license photos to companies")
+    assert not photo.abstained
+    assert {h.chunk.citation for h in photo.hits} & {"Cal. Veh. Code § 12800.5(a)(2)", "Cal. Veh. Code § 13005.5(a)(2)"}
+    # Another state's law only for a question naming the state.
+    assert all(h.source.jurisdiction in ("CA", "US") for h in ask(real, "can ICE use facial recognition on my license photo").hits
+               if h.source.is_primary)
+    # A notice rule is never quoted without the sentence exempting government requesters.
+    notice = ask(real, "Does the DMV tell me when immigration agents look up my record?")
+    texts = " ".join(s.text for s in notice.sentences)
+    if "notifying the person" in texts:
+        assert "do not apply to any governmental entity" in texts
 
 
 def test_onnx_and_sentence_transformers_return_the_same_top_10(real):

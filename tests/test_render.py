@@ -22,3 +22,15 @@ def test_a_long_answer_drops_unquoted_sources_to_fit_and_says_how_many(built):
 def test_rows_count_wrapped_lines():
     assert terminal_rows("x" * 80) == 1
     assert terminal_rows("x" * 81 + "\n\nshort") == 4
+
+
+def test_an_answer_no_passage_decides_says_it_gives_the_closest_law(built):
+    from kb.render import answer_json
+
+    r = Retriever(open_index(built.index_dir), built)
+    hit = r.hit(1, 1.0)
+    sentence = AnswerSentence("The department keeps residence addresses confidential.", (hit.chunk.id,), False, "statute")
+    text = answer_text(Answer("q", False, (sentence,), (hit,), closest=True))
+    assert text.startswith("No passage decides this exactly; the closest the law comes:\n  The department")
+    assert answer_text(Answer("q", False, (sentence,), (hit,))).startswith("Answer:\n")
+    assert answer_json(Answer("q", False, (sentence,), (hit,), closest=True))["closest"] is True

@@ -78,6 +78,21 @@ def test_bare_section_resolves_when_unique_and_lookup_is_case_tolerant(built):
     assert hits[0].chunk.citation == "Cal. Veh. Code § 9999.1(a)"
 
 
+def test_bare_section_numbers_resolve_in_cite_and_in_questions(built):
+    r = _open(built)
+    ref, hits = r.cite("9999.1(a)(1)")  # typed as staff type it: no code, no section sign
+    assert ref.format() == "Cal. Veh. Code § 9999.1(a)(1)"
+    assert hits[0].chunk.citation == "Cal. Veh. Code § 9999.1(a)(1)"
+    assert r.cite("9721(b)")[0].format() == "18 U.S.C. § 9721(b)"
+    q = parse_query("what does 9999.1(a)(2) say")
+    assert r.resolver.names_known_law(q)
+    assert r.lookup_rows(q) and r.index.chunks[r.lookup_rows(q)[0]].chunk.citation == "Cal. Veh. Code § 9999.1(a)(2)"
+    # Numbers that are not sections the corpus holds name no law: amounts, scores, versions.
+    assert r.cite("9721")[0].format() == "18 U.S.C. § 9721"  # a whole number the corpus holds
+    for text in ("I paid $9999.1 for it", "a cosine of 0.615", "version 2.5 of the app", "in 2019, 500 people"):
+        assert not r.resolver.names_known_law(parse_query(text)), text
+
+
 def test_cite_of_an_unheld_section_names_what_to_do(built):
     with pytest.raises(CitationNotFound, match=r"the corpus has no 18 U.S.C. § 1 \(`kb sources`"):
         _open(built).cite("18 USC 1")
@@ -107,3 +122,26 @@ def test_lexical_strength_is_zero_for_words_outside_the_corpus(built):
     r = _open(built)
     assert r.searcher.lexical_strength(parse_query("zebra giraffe")) == 0.0
     assert r.searcher.lexical_strength(parse_query("residence addresses confidential")) > 0.5
+
+
+def test_a_subdivisions_questions_are_searched_as_its_keys_and_never_quoted(tmp_path, settings):
+    from test_chunking import WITH_CONTEXT
+
+    from kb.answer import AnswerSettings, answer_question
+
+    write_corpus(settings.corpus_dir, {"ca/veh-9999.1.md": WITH_CONTEXT})
+    build_index(settings)
+    r = _open(settings)
+    q = parse_query("can the police get my address?")
+    row, cosine = r.searcher.dense(q, n=1)[0]
+    assert r.index.chunks[row].chunk.citation == "Cal. Veh. Code § 9999.1(a)(1)" and cosine > 0.99
+    items, _vectors = r.index.sentences()
+    assert [i.text for i in items if i.kind == "key"][-1] == "can the police get my address?"
+    # The file's context is stored once, for telling on-topic questions from others.
+    assert [i.text for i in items if i.kind == "context"] == [
+        "The Test Records Act: what the department may do with addresses; binds the department."]
+    assert r.searcher.best_context_cosine(parse_query("The Test Records Act: what the department may do "
+                                                      "with addresses; binds the department.")) > 0.99
+    answer = answer_question(r, q, settings=AnswerSettings(context_floor=0.0))  # hashing vectors
+    assert not answer.abstained and answer.sentences
+    assert all("?" not in s.text for s in answer.sentences)

@@ -171,6 +171,24 @@ def test_a_sentence_moved_to_another_subdivision_is_found_there(saved, corpus_co
     assert f"{s['citation']} → now {got['now']['citation']}" in " ".join(human.split())
 
 
+def _drop_question_keys(text: str, labels: str) -> tuple[str, int]:
+    """`text` without the front matter `questions:` entries for `labels` and the subdivisions
+    under it (a maintainer who re-letters or removes a subdivision must drop or re-key them, or
+    the corpus no longer builds), and how many characters went."""
+    front, sep, body = text.partition("\n---\n")
+    kept, dropping = [], False
+    for line in front.split("\n"):
+        if line.startswith(f'  "{labels}'):
+            dropping = True
+            continue
+        if dropping and line.startswith("    "):
+            continue
+        dropping = False
+        kept.append(line)
+    new = "\n".join(kept) + sep + body
+    return new, len(text) - len(new)
+
+
 def test_a_relettered_subdivision_moves_its_sentences_to_the_new_label(saved, corpus_copy):
     path, n, s = candidates(saved, lambda s: True)[0]
     file = corpus_copy / s["source"]
@@ -178,12 +196,15 @@ def test_a_relettered_subdivision_moves_its_sentences_to_the_new_label(saved, co
     h_start, h_end, line = heading_above(text, s["chars"][0])
     label = re.search(r"\(([A-Za-z0-9]{1,5})\)", line).group(1)
     assert s["citation"].endswith(f"({label})")
-    file.write_text(text[:h_start] + line.replace(f"({label})", "(zz)", 1) + text[h_end:], encoding="utf-8")
+    text = text[:h_start] + line.replace(f"({label})", "(zz)", 1) + text[h_end:]
+    text, dropped = _drop_question_keys(text, s["citation"][s["citation"].index("("):])
+    file.write_text(text, encoding="utf-8")
     code, report, _ = verify(corpus_copy, path)
     got = outcome(report, path, n)
     assert code == 1
     assert got["status"] == "moved" and got["now"]["citation"] == s["citation"][: -len(label) - 2] + "(zz)"
-    shift = len("(zz)") - len(f"({label})")  # the heading above grew or shrank, nothing else
+    # the heading above grew or shrank, and the front matter lost the subdivision's questions
+    shift = len("(zz)") - len(f"({label})") - dropped
     assert got["now"]["chars"] == [s["chars"][0] + shift, s["chars"][1] + shift]
 
 
@@ -203,7 +224,8 @@ def test_a_removed_subdivision_makes_its_sentences_gone(saved, corpus_copy):
     text = file.read_text(encoding="utf-8")
     h_start = heading_above(text, s["chars"][0])[0]
     below = heading_below(text, s["chars"][1])
-    file.write_text(text[:h_start] + (text[below[0]:] if below else ""), encoding="utf-8")
+    text = text[:h_start] + (text[below[0]:] if below else "")
+    file.write_text(_drop_question_keys(text, s["citation"][s["citation"].index("("):])[0], encoding="utf-8")
     code, report, _ = verify(corpus_copy, path)
     got = outcome(report, path, n)
     assert code == 1 and got["status"] == "gone"

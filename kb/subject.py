@@ -1,0 +1,71 @@
+"""Whether a question is about the corpus's subject, by its words (issue 13, item 3).
+
+The corpus is about who may obtain, use or share what government holds on a person (DMV records,
+addresses, photos, documents) and how far police, jails and agencies help immigration
+enforcement. A question is taken to be on that subject when it names one of the laws the corpus
+is built around, or when its words fall in two of three groups: immigration enforcement, personal
+records and their disclosure, and the people and bodies that hold or seek them. One group alone
+is not enough: "how do I make a DMV appointment" names the DMV and nothing else the corpus is
+about; "can LAPD share my immigration status" names all three.
+
+The lists were written from the corpus's own contexts and headings (front matter `context:`),
+read with the glossary's English forms, so a Spanish question counts too.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kb.glossary import translate_query
+
+# Laws and programs the corpus is built around: naming one puts a question on the subject.
+NAMED_LAWS = (
+    r"ab\s?60|sb\s?54|ab\s?1766|ab\s?1747|ab\s?1660|ab\s?398|ab\s?4|sb\s?31|values act|trust act|"
+    r"sanctuary|dppa|driver'?s privacy protection|real\s?id|clets|information practices act|"
+    r"safe at home|green light law|8 u\.?s\.?c\.? ?(?:§ ?)?(?:1373|1644)|federal limits apply|"
+    r"state[- ]to[- ]state|s2s|requester code|religious freedom act|muslim registry"
+)
+
+GROUPS = {
+    # immigration enforcement and immigration status
+    "immigration": (
+        r"immigra\w*|ice|dhs|cbp|border patrol|homeland security|deport\w*|undocumented|"
+        r"without papers|detainers?|hold requests?|notification requests?|transfer requests?|287\s?\(?g\)?|"
+        r"citizenship|lawful presence|legal (?:status|presence)|status|visas?|removal"
+    ),
+    # personal records and their release
+    "records": (
+        r"records?|information|data|databases?|files?|address\w*|photo\w*|pictures?|images?|"
+        r"facial recognition|social security numbers?|ssns?|documents?|birth certificates?|passports?|"
+        r"consular|matr[ií]cula|confidential\w*|privacy|private|public records?|disclos\w*|"
+        r"shar\w*|releas\w*|sell\w*|sold|give|giv\w*|gave|hand\w* over|access\w*|look\w* up|"
+        r"notif\w*|notice|subpoena\w*|warrants?|criminal history|rap sheet|release dates?|"
+        r"interview\w*|report\w*|misus\w*|leak\w*|sue|damages|penalt\w*|fines?|discriminat\w*"
+    ),
+    # who holds the records or seeks them
+    "holders": (
+        r"dmv|department of motor vehicles|motor vehicle|driver'?s? licen[cs]e\w*|licen[cs]e\w*|id cards?|"
+        r"identification cards?|police|polic\w*|sheriff\w*|deputies|officers?|cops?|jails?|prisons?|"
+        r"custody|law enforcement|lapd|agenc\w*|government|state|county|city|courts?|judges?|"
+        r"employers?|boss|landlords?|business\w*|stores?|insurers?|insurance|attorneys?|lawyers?|"
+        r"banks?|financial institutions?|schools?|hospitals?|attorney general|doj|task forces?"
+    ),
+}
+
+_NAMED = re.compile(rf"(?<![\w]){NAMED_LAWS}(?![\w])", re.IGNORECASE)
+_GROUPS = {name: re.compile(rf"(?<![\w])(?:{pattern})(?![\w])", re.IGNORECASE) for name, pattern in GROUPS.items()}
+
+
+def subject_groups(question: str) -> frozenset[str]:
+    """The groups of the corpus's subject a question's words fall in ("named" for a named law)."""
+    text = translate_query(question)
+    found = {name for name, pattern in _GROUPS.items() if pattern.search(text)}
+    if _NAMED.search(text):
+        found.add("named")
+    return frozenset(found)
+
+
+def on_subject(question: str) -> bool:
+    """Whether the question's words put it on the corpus's subject (see the module docstring)."""
+    groups = subject_groups(question)
+    return "named" in groups or len(groups) >= 2
