@@ -240,7 +240,7 @@ def _build(settings: Settings, shown: Path, *, full: bool, progress: Progress, n
     except IndexCorrupt as exc:
         notices.append(f"previous index unusable, building from scratch: {exc}")
 
-    from kb.encoders import build_encoder  # ONNX export and its parity check live there
+    from kb.embedding.encoders import build_encoder  # the model folder and its checks live there
 
     encoder = build_encoder(spec, settings, previous, notices)
     chunker = chunker_settings_for(spec, encoder.embedder)

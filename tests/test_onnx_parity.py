@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kb.errors import EmbedderError
-from kb.onnx_embedding import (
+from kb.embedding.folder import (
     CONFIG_NAME,
     MODEL_NAME,
     TOKENIZER_NAME,
