@@ -152,3 +152,25 @@ def test_missing_model_folder_falls_back_to_the_packaged_model_and_says_so(real)
         assert hits[0].chunk.citation.startswith("Cal. Gov. Code § 15160")
     finally:
         hidden.rename(model)
+
+
+def test_a_question_imports_neither_torch_nor_onnxruntime(real):
+    """Issue 15: `kb ask` embeds the question with numpy over the index's weights; onnxruntime is
+    for builds, torch for nothing in the default install."""
+    import json
+    import subprocess
+    import sys
+
+    settings = real.retriever.settings
+    code = (
+        "import json, sys\n"
+        "from kb.cli import app\n"
+        f"app(['ask', 'Can ICE get my information from the DMV?', '--json', '--corpus', "
+        f"{str(settings.corpus_dir)!r}, '--index', {str(settings.index_dir)!r}], standalone_mode=False)\n"
+        "heavy = {'torch', 'transformers', 'sentence_transformers', 'onnxruntime', 'onnx'}\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & heavy)), file=sys.stderr)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout)["answer"]  # it answered
+    assert json.loads(proc.stderr.strip().splitlines()[-1]) == []
