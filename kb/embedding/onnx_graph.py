@@ -103,7 +103,7 @@ def assemble_graph(bert: BertConfig, tensors: dict[str, Tensor], weights_name: s
     heads_shape = ints("heads_shape", [0, 0, heads, size])  # 0: keep that dimension
     merged_shape = ints("merged_shape", [0, 0, heads * size])
     scale = scalar("scale_f", 1.0 / math.sqrt(size))
-    inv_sqrt2 = scalar("inv_sqrt2_f", 1.0 / math.sqrt(2.0))
+    sqrt2 = scalar("sqrt2_f", math.sqrt(2.0))
     half = scalar("half_f", 0.5)
 
     for layer in range(bert.num_hidden_layers):
@@ -121,8 +121,9 @@ def assemble_graph(bert: BertConfig, tensors: dict[str, Tensor], weights_name: s
         x = layer_norm(node("Add", [linear(context, p + "attention.output.dense"), x]),
                        p + "attention.output.LayerNorm")
         inner = linear(x, p + "intermediate.dense")
-        # Exact GELU, as BERT's "gelu": x · (1 + erf(x / √2)) / 2.
-        erf = node("Erf", [node("Mul", [inner, inv_sqrt2])])
+        # Exact GELU, as BERT's "gelu": x · (1 + erf(x / √2)) / 2. Written as torch's exporter
+        # writes it (Div, not Mul by 1/√2): onnxruntime then fuses it with the bias into BiasGelu.
+        erf = node("Erf", [node("Div", [inner, sqrt2])])
         gelu = node("Mul", [node("Mul", [inner, node("Add", [erf, "one_f"])]), half])
         x = layer_norm(node("Add", [linear(gelu, p + "output.dense"), x]), p + "output.LayerNorm")
     nodes.append(pb.node("Identity", [x], ["last_hidden_state"], "output"))
