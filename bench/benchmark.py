@@ -75,7 +75,7 @@ def measure(cases: dict[str, tuple[list[str], dict[str, str]]], runs: int) -> di
 
 def build_rate(index: Path, env: dict[str, str]) -> dict:
     proc = subprocess.run(
-        kb_command("build", "--full", "--json", "--index", str(index)),
+        kb_command("build", "--full", "--json", "--index", str(index), "--corpus", str(REPO / "corpus")),
         env=env, capture_output=True, text=True, check=True,
     )
     report = json.loads(proc.stdout)
@@ -159,6 +159,10 @@ def main() -> None:
     parser.add_argument("--build-runs", type=int, default=1)
     parser.add_argument("--runtimes", action="store_true", help="numpy against onnxruntime, in process")
     parser.add_argument("--baseline", type=Path, help="another checkout to time in the same run")
+    parser.add_argument("--baseline-python", default=sys.executable,
+                        help="the interpreter for the baseline (e.g. a virtualenv with torch)")
+    parser.add_argument("--index", type=Path, help="time against this built index instead of building one")
+    parser.add_argument("--baseline-index", type=Path, help="the same, for the baseline")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
 
@@ -167,10 +171,12 @@ def main() -> None:
     has_st = importlib.util.find_spec("sentence_transformers") is not None
     work = Path(tempfile.mkdtemp(prefix="kb-bench-"))
     try:
-        index = work / "index"
-        subprocess.run(kb_command("build", "--index", str(index)), env=env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        idx = ["--index", str(index)]
+        index = args.index or work / "index"
+        if args.index is None:
+            subprocess.run(kb_command("build", "--index", str(index)), env=env, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        corpus = ["--corpus", str(REPO / "corpus")]  # the baseline reads this checkout's corpus too
+        idx = ["--index", str(index), *corpus]
         cases = {
             "python -c pass": ([sys.executable, "-c", "pass"], env),
             "kb --help": (kb_command("--help"), env),
@@ -182,10 +188,12 @@ def main() -> None:
             cases["kb ask (sentence-transformers)"] = (
                 kb_command("ask", QUESTION, *idx), dict(env, KB_ENCODER="sentence-transformers"))
         if base_env is not None:
-            base_index = work / "baseline-index"
-            subprocess.run(kb_command("build", "--index", str(base_index)), env=base_env, check=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            cases["kb ask (baseline)"] = (kb_command("ask", QUESTION, "--index", str(base_index)), base_env)
+            base_kb = [args.baseline_python, "-m", "kb.cli"]
+            base_index = args.baseline_index or work / "baseline-index"
+            if args.baseline_index is None:
+                subprocess.run([*base_kb, "build", "--index", str(base_index), *corpus], env=base_env, check=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            cases["kb ask (baseline)"] = ([*base_kb, "ask", QUESTION, "--index", str(base_index), *corpus], base_env)
         results = {"cold": measure(cases, args.runs)}
         cold = results["cold"]
         results["ratios"] = {
@@ -199,7 +207,7 @@ def main() -> None:
             if has_st:
                 build_cases["sentence-transformers"] = (work / "build-st", dict(env, KB_ENCODER="sentence-transformers"))
             if base_env is not None:
-                build_cases["baseline"] = (work / "build-baseline", base_env)
+                build_cases["baseline"] = (work / "build-baseline", base_env)  # same interpreter
             results["builds"] = builds(build_cases, args.build_runs)
         results["machine"] = {
             "date": time.strftime("%Y-%m-%d"),
