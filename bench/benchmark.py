@@ -37,7 +37,8 @@ QUESTION = "Can ICE get the documents I gave the DMV for my AB 60 license?"
 
 
 def kb_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "kb.cli", *args]
+    # -P: never the current folder's kb ahead of PYTHONPATH (a baseline run from a checkout).
+    return [sys.executable, "-P", "-m", "kb.cli", *args]
 
 
 def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, int, int]:
@@ -188,7 +189,7 @@ def main() -> None:
             cases["kb ask (sentence-transformers)"] = (
                 kb_command("ask", QUESTION, *idx), dict(env, KB_ENCODER="sentence-transformers"))
         if base_env is not None:
-            base_kb = [args.baseline_python, "-m", "kb.cli"]
+            base_kb = [args.baseline_python, "-P", "-m", "kb.cli"]
             base_index = args.baseline_index or work / "baseline-index"
             if args.baseline_index is None:
                 subprocess.run([*base_kb, "build", "--index", str(base_index), *corpus], env=base_env, check=True,
