@@ -47,7 +47,9 @@ class NumpyBertEmbedder(BatchedEncoder):
             if t is None or t.dtype != "F32" or t.shape != shape:
                 raise EmbedderError(f"{path}: tensor {prefix + name!r} missing or not F32 {list(shape)}")
             # Little-endian float32 as safetensors stores them; a view, read on first touch.
-            weights[name] = raw[t.offset : t.offset + t.length].view("<f4").reshape(shape)
+            # np.asarray drops the memmap subclass, whose per-operation bookkeeping made one
+            # question ~16% slower (31 against 26 ms median, same run, busy machine).
+            weights[name] = np.asarray(raw[t.offset : t.offset + t.length]).view("<f4").reshape(shape)
         self._w = weights
 
     def _hidden(self, batch: dict[str, np.ndarray]) -> np.ndarray:
