@@ -1,18 +1,26 @@
 """Speed and memory of the `kb` command line, measured the way a user meets them.
 
-    python bench/benchmark.py [--runs 10] [--builds] [--json FILE]
+    python bench/benchmark.py [--runs 10] [--builds] [--runtimes] [--baseline CHECKOUT] [--json FILE]
 
 Every figure is a median over --runs cold processes (new interpreter each time, index already
 built, page cache warm after a first untimed run). Peak memory is the child's maximum resident
-set size from wait4(). The ONNX and sentence-transformers query paths are timed in the same run,
-alternating, so their ratio is not skewed by whatever else the machine is doing. With --builds,
-a full build of the shipped corpus is timed with each encoder (passages/s over chunks and answer
-sentences embedded). Results go to stdout as a table; README.md records the latest run.
+set size from wait4(). All query paths are timed in the same run, alternating, so their ratios
+are not skewed by whatever else the machine is doing:
+
+- `kb ask` as installed: the question embedded by numpy (kb/embedding/numpy_bert.py);
+- `kb ask (onnxruntime question)`: the same, the question embedded by onnxruntime instead;
+- `kb ask (sentence-transformers)`: the reference, when sentence-transformers is installed;
+- `kb ask (baseline)`: another checkout (--baseline, e.g. main before a change), its own index.
+
+With --builds, a full build of the shipped corpus is timed per encoder (and for the baseline),
+alternating, --build-runs times each. With --runtimes, numpy and onnxruntime embed the same
+corpus passages in one process, alternating (passages/s). README.md records the latest run.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -29,7 +37,8 @@ QUESTION = "Can ICE get the documents I gave the DMV for my AB 60 license?"
 
 
 def kb_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "kb.cli", *args]
+    # -P: never the current folder's kb ahead of PYTHONPATH (a baseline run from a checkout).
+    return [sys.executable, "-P", "-m", "kb.cli", *args]
 
 
 def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, int, int]:
@@ -65,10 +74,9 @@ def measure(cases: dict[str, tuple[list[str], dict[str, str]]], runs: int) -> di
     return out
 
 
-def build_rate(encoder: str, index: Path, env: dict[str, str]) -> dict:
-    env = dict(env, KB_ENCODER=encoder)
+def build_rate(index: Path, env: dict[str, str]) -> dict:
     proc = subprocess.run(
-        kb_command("build", "--full", "--json", "--index", str(index)),
+        kb_command("build", "--full", "--json", "--index", str(index), "--corpus", str(REPO / "corpus")),
         env=env, capture_output=True, text=True, check=True,
     )
     report = json.loads(proc.stdout)
@@ -81,36 +89,127 @@ def build_rate(encoder: str, index: Path, env: dict[str, str]) -> dict:
     }
 
 
+def builds(cases: dict[str, tuple[Path, dict[str, str]]], runs: int) -> dict[str, dict]:
+    """Full builds per case, alternating; medians of seconds and passages/s."""
+    samples: dict[str, list[dict]] = {name: [] for name in cases}
+    for _ in range(runs):
+        for name, (index, env) in cases.items():
+            samples[name].append(build_rate(index, env))
+    out = {}
+    for name, rows in samples.items():
+        out[name] = {
+            "encoder": rows[0]["encoder"],
+            "median_s": round(statistics.median(r["seconds"] for r in rows), 1),
+            "texts_embedded": rows[0]["texts_embedded"],
+            "median_passages_per_s": round(statistics.median(r["passages_per_s"] for r in rows), 1),
+            "runs": len(rows),
+        }
+    return out
+
+
+# A cold `kb ask` whose question is embedded by onnxruntime (over the same onnx/ folder) instead
+# of numpy: what the choice of numpy for questions is measured against.
+ORT_QUESTION = """
+import sys
+import kb.embedding.numpy_bert as nb
+from kb.embedding.onnx_graph import OnnxEmbedder
+nb.NumpyBertEmbedder = lambda files, model_id='': OnnxEmbedder(files.weights.parent, model_id=model_id)
+from kb.cli import main
+sys.argv = ['kb', *sys.argv[1:]]
+main()
+"""
+
+
+def runtimes(index: Path, rounds: int) -> dict:
+    """numpy and onnxruntime embedding the same corpus passages in one process, alternating."""
+    sys.path.insert(0, str(REPO))
+    from kb.embedding.folder import load_onnx_info
+    from kb.embedding.numpy_bert import NumpyBertEmbedder
+    from kb.embedding.onnx_graph import OnnxEmbedder
+
+    generation = next((index / "generations").iterdir())
+    texts = [json.loads(line)["text"] for line in (generation / "chunks.jsonl").read_text().splitlines()][::4]
+    info = load_onnx_info(generation / "onnx")
+    embedders = {"onnxruntime": OnnxEmbedder(info.path), "numpy": NumpyBertEmbedder(info.files)}
+    question = {name: [] for name in embedders}
+    rate = {name: [] for name in embedders}
+    for e in embedders.values():
+        e.encode(texts[:2])
+    for _ in range(rounds):
+        for name, e in embedders.items():
+            start = time.perf_counter()
+            e.encode(texts, batch_size=16)
+            rate[name].append(len(texts) / (time.perf_counter() - start))
+            times = []
+            for _ in range(10):
+                start = time.perf_counter()
+                e.encode([QUESTION])
+                times.append(time.perf_counter() - start)
+            question[name].append(statistics.median(times))
+    return {
+        "passages": len(texts),
+        "passages_per_s": {n: round(statistics.median(r), 1) for n, r in rate.items()},
+        "question_ms": {n: round(1000 * statistics.median(q), 1) for n, q in question.items()},
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--builds", action="store_true", help="also time full builds with each encoder")
+    parser.add_argument("--builds", action="store_true", help="also time full builds")
+    parser.add_argument("--build-runs", type=int, default=1)
+    parser.add_argument("--runtimes", action="store_true", help="numpy against onnxruntime, in process")
+    parser.add_argument("--baseline", type=Path, help="another checkout to time in the same run")
+    parser.add_argument("--baseline-python", default=sys.executable,
+                        help="the interpreter for the baseline (e.g. a virtualenv with torch)")
+    parser.add_argument("--index", type=Path, help="time against this built index instead of building one")
+    parser.add_argument("--baseline-index", type=Path, help="the same, for the baseline")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
 
     env = dict(os.environ, PYTHONPATH=str(REPO))
+    base_env = dict(os.environ, PYTHONPATH=str(args.baseline)) if args.baseline else None
+    has_st = importlib.util.find_spec("sentence_transformers") is not None
     work = Path(tempfile.mkdtemp(prefix="kb-bench-"))
     try:
-        index = work / "index"
-        subprocess.run(kb_command("build", "--index", str(index)), env=env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        st_env = dict(env, KB_ENCODER="sentence-transformers")
-        idx = ["--index", str(index)]
+        index = args.index or work / "index"
+        if args.index is None:
+            subprocess.run(kb_command("build", "--index", str(index)), env=env, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        corpus = ["--corpus", str(REPO / "corpus")]  # the baseline reads this checkout's corpus too
+        idx = ["--index", str(index), *corpus]
         cases = {
+            "python -c pass": ([sys.executable, "-c", "pass"], env),
             "kb --help": (kb_command("--help"), env),
             "kb cite": (kb_command("cite", "VC 12800.7", *idx), env),
-            "kb ask (onnx)": (kb_command("ask", QUESTION, *idx), env),
-            "kb ask (sentence-transformers)": (kb_command("ask", QUESTION, *idx), st_env),
+            "kb ask": (kb_command("ask", QUESTION, *idx), env),
+            "kb ask (onnxruntime question)": ([sys.executable, "-c", ORT_QUESTION, "ask", QUESTION, *idx], env),
         }
+        if has_st:
+            cases["kb ask (sentence-transformers)"] = (
+                kb_command("ask", QUESTION, *idx), dict(env, KB_ENCODER="sentence-transformers"))
+        if base_env is not None:
+            base_kb = [args.baseline_python, "-P", "-m", "kb.cli"]
+            base_index = args.baseline_index or work / "baseline-index"
+            if args.baseline_index is None:
+                subprocess.run([*base_kb, "build", "--index", str(base_index), *corpus], env=base_env, check=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            cases["kb ask (baseline)"] = ([*base_kb, "ask", QUESTION, "--index", str(base_index), *corpus], base_env)
         results = {"cold": measure(cases, args.runs)}
-        onnx = results["cold"]["kb ask (onnx)"]["median_s"]
-        st = results["cold"]["kb ask (sentence-transformers)"]["median_s"]
-        results["ask_speedup"] = round(st / onnx, 1)
+        cold = results["cold"]
+        results["ratios"] = {
+            f"{name} / kb ask": round(cold[name]["median_s"] / cold["kb ask"]["median_s"], 2)
+            for name in cold if name.startswith("kb ask (")
+        }
+        if args.runtimes:
+            results["runtimes"] = runtimes(index, rounds=3)
         if args.builds:
-            results["builds"] = [
-                build_rate(encoder, work / f"build-{encoder}", env)
-                for encoder in ("onnx", "sentence-transformers")
-            ]
+            build_cases = {"default": (work / "build-default", env)}
+            if has_st:
+                build_cases["sentence-transformers"] = (work / "build-st", dict(env, KB_ENCODER="sentence-transformers"))
+            if base_env is not None:
+                build_cases["baseline"] = (work / "build-baseline", base_env)  # same interpreter
+            results["builds"] = builds(build_cases, args.build_runs)
         results["machine"] = {
             "date": time.strftime("%Y-%m-%d"),
             "cpus": os.cpu_count(),
@@ -126,10 +225,15 @@ def main() -> None:
     print(f"{'command':<34} {'median s':>9} {'min s':>7} {'max s':>7} {'peak MiB':>9}")
     for name, r in results["cold"].items():
         print(f"{name:<34} {r['median_s']:>9.3f} {r['min_s']:>7.3f} {r['max_s']:>7.3f} {r['peak_rss_mib']:>9}")
-    print(f"ask speed-up, onnx vs sentence-transformers (same run): {results['ask_speedup']}x")
-    for b in results.get("builds", []):
-        print(f"full build with {b['encoder']}: {b['seconds']:.1f} s, {b['texts_embedded']} texts embedded "
-              f"in {b['embed_seconds']:.1f} s = {b['passages_per_s']} passages/s")
+    for name, ratio in results["ratios"].items():
+        print(f"{name} (same run): {ratio}")
+    if "runtimes" in results:
+        r = results["runtimes"]
+        print(f"in process, {r['passages']} passages, batch 16: passages/s {r['passages_per_s']}; "
+              f"one question, ms {r['question_ms']}")
+    for name, b in results.get("builds", {}).items():
+        print(f"full build ({name}, {b['encoder']}): median {b['median_s']:.1f} s of {b['runs']}, "
+              f"{b['texts_embedded']} texts, {b['median_passages_per_s']} passages/s")
     print(f"load average at end: {results['machine']['load_average_at_end']}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")

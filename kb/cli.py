@@ -79,11 +79,16 @@ def _quiet_libraries(
                                           help="Print kb's version and exit.")] = False,
 ) -> None:
     """Cited answers from a knowledge base of statutes and policy texts, offline."""
-    # kb draws its own progress on stderr; the model libraries' bars would only add noise.
+    # kb draws its own progress on stderr; the model libraries' bars would only add noise. And
+    # numpy's BLAS runs one thread unless the user says otherwise (read when numpy is first
+    # imported, which is after this): a question is a 20-row matrix, where OpenBLAS's threads cost
+    # more than they give, up to 6x on a busy machine (one question 58 against 339 ms median, same
+    # run, load 9.6 on 2 cores; builds embed with onnxruntime, which has its own threads).
     import os
 
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ["ORT_DISABLE_TELEMETRY"] = "1"  # see kb/onnx_embedding.py: no files in $HOME
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"  # see kb/embedding/onnx_graph.py: no files in $HOME
 
 
 CorpusOpt = Annotated[Optional[Path], typer.Option("--corpus", help="Corpus folder (env KB_CORPUS; default: the repository's corpus/).", show_default=False)]

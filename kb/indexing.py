@@ -360,7 +360,7 @@ def _build(settings: Settings, shown: Path, *, full: bool, progress: Progress, n
     except IndexCorrupt as exc:
         notices.append(f"previous index unusable, building from scratch: {exc}")
 
-    from kb.encoders import build_encoder  # ONNX export and its parity check live there
+    from kb.embedding.encoders import build_encoder  # the model folder and its checks live there
 
     progress("model", 0, 1)  # loading the model (and exporting it to ONNX) can take a while
     encoder = build_encoder(spec, settings, previous, notices)

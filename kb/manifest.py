@@ -29,9 +29,9 @@ REQUIRED_FILES = ("sources.json", "chunks.jsonl", "vectors.faiss", "sentences.js
 KNOWN_FILES = REQUIRED_FILES + tuple(f"lexical/{n}" for n in (
     "data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy", "kb_tokenizer.json",
     "params.index.json", "vocab.index.json", "nonoccurrence_array.index.npy")) + tuple(
-    f"onnx/{n}" for n in ("model.onnx", "tokenizer.json", "onnx_config.json"))
-# The files of an ONNX export (kb/onnx_embedding.py), each listed when the manifest has "onnx".
-ONNX_FILES = ("model.onnx", "tokenizer.json", "onnx_config.json")
+    f"onnx/{n}" for n in ("model.onnx", "model.safetensors", "tokenizer.json", "onnx_config.json"))
+# The files of the index's model folder (kb/embedding/folder.py), each listed when the manifest has "onnx".
+ONNX_FILES = ("model.onnx", "model.safetensors", "tokenizer.json", "onnx_config.json")
 # kb's ownership marker (kb/ownership.py): in every generation, never listed in its manifest.
 OWNER_MARKER = ".kb-owner"
 # A manifest lists ~60 sources and ~20 files (about 20 KB); anything far larger is not ours.

@@ -63,7 +63,7 @@ class Searcher:
     def encoder(self):
         """The query encoder the index was built for (ONNX, or sentence-transformers)."""
         if self._embedder is None:
-            from kb.encoders import query_embedder
+            from kb.embedding.encoders import query_embedder
 
             self._embedder = query_embedder(self.index, self.settings, self.notices)
         return self._embedder

@@ -9,7 +9,7 @@
       sentences.jsonl candidate answer sentences: {"row": chunk row, "text", "sha"}, line i = vector i
       sentences.npy   their normalised vectors (float32, saved without pickle)
       lexical/        the BM25 index (bm25s: .npy arrays saved without pickle, JSON vocabulary)
-      onnx/           the exported query encoder (optional; see kb/onnx_embedding.py)
+      onnx/           the model as kb runs it: weights, ONNX graph, tokenizer (see kb/embedding/folder.py)
 
 The manifest is written last, so a folder without one is an unfinished build. Which generation
 is current, and how the switch is made, is kb/generations.py's job.

