@@ -139,15 +139,19 @@ def label_problems(doc: CorpusFile, partial: bool = False, tree: dict | None = N
 
 
 def _read(doc: CorpusFile) -> str:
+    """The file's text: kept by the corpus reader (CorpusFile.text), read again only for a
+    CorpusFile made without it."""
+    if doc.text:
+        return doc.text
     from kb.corpus import read_text
 
     return read_text(doc.abspath, doc.source.path)
 
 
 def _front_matter(doc: CorpusFile, text: str) -> dict:
-    """The front matter again, for the fields Source does not keep (verified, subdivisions):
-    the file was read and checked a moment ago, so only the YAML between the '---' lines is
-    parsed (with the same alias-refusing loader)."""
+    """The front matter again, for the field Source does not keep (subdivisions): the file was
+    read and checked a moment ago, so only the YAML between the '---' lines is parsed (with the
+    same alias-refusing loader)."""
     import yaml
 
     from kb.frontmatter import _front_matter_loader
@@ -185,7 +189,7 @@ def check_corpus(docs: list[CorpusFile]) -> list[str]:
     for doc in docs:
         src, text, meta = doc.source, texts[doc.source.path], metas[doc.source.path]
         # A value other than official or secondary is refused when the file is read (kb/corpus.py).
-        if src.authority != "secondary" and meta.get("verified") is None:
+        if src.authority != "secondary" and not src.verified:
             line = _front_line(doc, text, "verified")
             out.append(f"{src.path}:{line}: front matter lacks 'verified' (official, or secondary when "
                        "only a secondary page could be read)")
