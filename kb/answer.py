@@ -110,6 +110,14 @@ _LEANS_ON_CONTEXT = re.compile(
 
 # A quotation of a few words or more: quoting it twice in one answer says the same thing twice.
 _QUOTATION = re.compile(r"[\"“]([^\"”]{12,})[\"”]")
+# A sentence that carves cases out of a rule: quoted whatever conditions the rule states itself
+# ("Notwithstanding any other law, the DMV shall not …, unless …" is still followed by "The bar
+# does not apply to …").
+_CARVE_OUT = re.compile(
+    r"\b(?:do(?:es)? not apply|shall not apply|(?:is|are) exempt\w*|exempts?\b|"
+    r"does not (?:prohibit|prevent|restrict|alter|violate)|do not (?:prohibit|prevent|restrict|alter|violate))",
+    re.IGNORECASE,
+)
 # A sentence that limits another: an exception, an exemption or a condition.
 _CONDITION = re.compile(
     r"\b(?:do(?:es)? not apply|shall not apply|not required|except(?:ion)?s?\b|unless|exempt\w*|"
@@ -443,6 +451,9 @@ class _Composer:
             if row not in self.rows:
                 self.rows.append(row)
             return False
+        # A later window of a passage already cited: cite the passage once, by its first row.
+        first = next((r for r in self.rows if self.retriever.index.chunks[r].chunk.citation == chunk.citation), row)
+        row, chunk = first, self.retriever.index.chunks[first].chunk
         ours = chunk.is_commentary  # our Notes or History on a section: shown as our note
         authority = "note" if ours else source.authority
         self.sentences.append(AnswerSentence(item.text, (chunk.id,), ours or not source.is_primary, authority,
@@ -500,13 +511,54 @@ class _Composer:
 
     def _add_conditions(self, row: int, picked: list[int], quoted: list[int]) -> None:
         """A quoted sentence is never left without the exception its passage attaches: the
-        passage's sentences that limit it ("do not apply to", "unless", "except") follow it."""
-        if not quoted or any(_CONDITION.search(self.table.items[i].text) for i in quoted):
+        passage's sentences that limit it ("do not apply to", "unless", "except") follow it,
+        wherever in the passage they are (a long passage is stored in windows), and so does a
+        sibling subdivision written as an exception to it ("notwithstanding (A), …")."""
+        if not quoted:
             return
-        for i in picked:
-            if i not in quoted and _CONDITION.search(self.table.items[i].text):
-                self._add(row, i, room=1)
+        items = self.table.items
+        rest = [i for i in self._passage_sentences(row) if i not in quoted]
+        carve_outs = [i for i in rest if _CARVE_OUT.search(items[i].text)]
+        if not carve_outs and not any(_CONDITION.search(items[i].text) for i in quoted):
+            carve_outs = [i for i in picked if i not in quoted and _CONDITION.search(items[i].text)][:1]
+        added = 0
+        for i in carve_outs:
+            added += self._add(items[i].row, i, room=1 + added)
+            if added == 2:
                 return
+        for sibling in self._excepting_siblings(row):
+            opening = self.table.by_row.get(sibling, [])
+            if opening and self._add(sibling, opening[0], room=1 + added):
+                return
+
+    def _passage_sentences(self, row: int) -> list[int]:
+        """The quotable sentences of the passage `row` belongs to: all its windows, in order."""
+        chunks = self.retriever.index.chunks
+        chunk = chunks[row].chunk
+        rows = [r for r in self.retriever.resolver.source_rows(chunk.source_id)
+                if chunks[r].chunk.citation == chunk.citation and chunks[r].chunk.heading_trail == chunk.heading_trail]
+        return [i for r in (rows or [row]) for i in self.table.by_row.get(r, [])]
+
+    def _excepting_siblings(self, row: int) -> list[int]:
+        """Sibling subdivisions (same parent) whose opening sentence is an exception to this
+        one by its label: "notwithstanding (A)", "subparagraph (A) does not apply"."""
+        chunks = self.retriever.index.chunks
+        chunk = chunks[row].chunk
+        if not chunk.labels:
+            return []
+        label = re.escape(chunk.labels[-1])
+        refers = re.compile(
+            rf"\bnotwithstanding (?:(?:sub)?(?:division|paragraph) )?\({label}\)|"
+            rf"\b(?:(?:sub)?(?:division|paragraph) )?\({label}\),? does not apply", re.IGNORECASE)
+        out = []
+        for r in self.retriever.resolver.source_rows(chunk.source_id):
+            other = chunks[r].chunk
+            if (r != row and other.part == 0 and len(other.labels) == len(chunk.labels)
+                    and other.labels[:-1] == chunk.labels[:-1] and other.labels != chunk.labels):
+                opening = self.table.by_row.get(r, [])
+                if any(refers.search(self.table.items[i].text) for i in opening[:2]):
+                    out.append(r)
+        return out
 
 
 def _shown(retriever: Retriever, composer: _Composer, found: _Candidates, law: Ranked, k: int,
