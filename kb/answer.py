@@ -128,6 +128,16 @@ _CONDITION = re.compile(
 # among passages of similar relevance (FEDERAL_WEIGHT, 1.15: lifts 18 U.S.C. § 2721 into the first three for the design question of issue 3; no tune-half figure moved).
 _FEDERAL = re.compile(r"\b(?:federal|u\.?s\.?) (?:law|laws|statute|statutes|act|rule|rules|government)\b", re.IGNORECASE)
 FEDERAL_WEIGHT = 1.15
+# "Does New York …": a question naming another state (and not California) is about that state's
+# law, which then ranks first among passages of similar relevance.
+STATE_WEIGHT = 1.3
+_HOME_NAMED = re.compile(r"\b(?:california|calif\.|cal\.)(?!\w)", re.IGNORECASE)
+
+
+def states_named_home(text: str) -> bool:
+    return bool(_HOME_NAMED.search(text))
+
+
 # "When did…", "what year…", "since when…": asked for a date, answered from History.
 _WHEN = re.compile(r"^\s*(?:¿\s*)?(?:when|what year|what date|since when|cu[aá]ndo)\b|\bwhen (?:did|was|were|does|do)\b",
                    re.IGNORECASE)
@@ -302,6 +312,11 @@ def _law_ranking(retriever: Retriever, query: Query) -> Ranked:
         return source.is_primary and (is_home(source.jurisdiction) or source.jurisdiction in states)
 
     ranked = retriever.searcher.ranked(query, keep=keep)
+    if states and not states_named_home(query.text):
+        # "does New York share …": the named state's law is what was asked about; California's
+        # stays as the comparison, after it.
+        ranked = sorted(((row, score * (STATE_WEIGHT if retriever.source_of(row).jurisdiction in states else 1.0))
+                         for row, score in ranked), key=lambda rs: (-rs[1], rs[0]))
     if _FEDERAL.search(query.text):  # "does federal law …": federal law is what was asked about
         ranked = sorted(((row, score * (FEDERAL_WEIGHT if retriever.source_of(row).jurisdiction == "US" else 1.0))
                          for row, score in ranked), key=lambda rs: (-rs[1], rs[0]))
