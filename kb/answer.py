@@ -205,7 +205,10 @@ def answer_question(
     table = _SentenceTable(retriever, query)
     found = _candidates(retriever, query, everything, table, settings)
     composer = _Composer(retriever, table, settings)
-    if _WHEN.search(query.text):  # asked for a date: the History event comes first
+    if _WHEN.search(query.text):  # asked for a date: a rule that states one, else the History event
+        dated = None if _ENACTED.search(query.text) else _dated_law(retriever, found.law, table, settings)
+        if dated is not None:
+            composer.add_law(dated)
         history = _history_row(retriever, found.law, settings)
         if history is not None:
             composer.add_history(history)
@@ -328,6 +331,26 @@ def _exact_law(law: Ranked, table: "_SentenceTable", settings: AnswerSettings) -
     is the question asked, near enough (cosine >= key_match): it answers exactly."""
     for row, _score in law[:3]:
         if max(table.cosines(table.keys_by_row.get(row, [])), default=0.0) >= settings.key_match:
+            return row
+    return None
+
+
+# "When was SB 54 signed", "when did AB 1766 become law": asked when a law was made, which its
+# History answers, not a date the rule itself sets.
+_ENACTED = re.compile(r"\b(?:pass(?:ed)?|sign(?:ed)?|enact(?:ed)?|adopt(?:ed)?|amend(?:ed)?|approv(?:ed|e)|"
+                      r"become|became|take effect|took effect|go into effect|went into effect|"
+                      r"effective|introduc(?:ed|e)|written|made)\b", re.IGNORECASE)
+# A calendar date in a rule's text: "January 1, 2020", "July 1, 2027".
+_DATE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
+                   r"December) \d{1,2}, (?:19|20)\d\d\b")
+
+
+def _dated_law(retriever: Retriever, law: Ranked, table: "_SentenceTable", settings: AnswerSettings) -> int | None:
+    """For a "when" question, a passage of law among the best two that states a date ("starting
+    no later than July 1, 2027"): the rule's own date answers it before any History event."""
+    rules = [row for row, _score in law if not retriever.index.chunks[row].chunk.is_commentary]
+    for row in rules[:2]:
+        if any(_DATE.search(table.items[i].text) for i in table.by_row.get(row, [])[:2]):
             return row
     return None
 
