@@ -67,7 +67,8 @@ class AnswerSettings:
     history_depth: for a "when" question, how deep among the passages of law a History passage
     is looked for before the best passage's own section's.
     law_shown / shown_floor: passages of law listed under the answer, and how close to the best
-    they must score. secondary_floor / secondary_shown: a FAQ passage is listed (apart,
+    they must score. agency_floor: the best agency passage (a DOJ bulletin, a DMV page) is listed
+    when it scores at least this share of the best passage of all. secondary_floor / secondary_shown: a FAQ passage is listed (apart,
     labelled) only when it scores at least this share of the best passage of all.
     """
 
@@ -90,6 +91,7 @@ class AnswerSettings:
     max_sentences: int = 4
     law_shown: int = 4
     shown_floor: float = 0.5
+    agency_floor: float = 0.8
     secondary_floor: float = 0.8
     secondary_shown: int = 2
 
@@ -609,6 +611,9 @@ def _shown(retriever: Retriever, composer: _Composer, found: _Candidates, law: R
     extra_law = [r for r, s in law if s >= settings.shown_floor * top_law and r not in rows]
     quoted_law = [r for r in rows if group_of(retriever.source_of(r), retriever.index.chunks[r].chunk) == "law"]
     rows += extra_law[: max(0, min(k, settings.law_shown) - len(quoted_law))]
+    for row, s in found.agency[:1]:  # an agency's own statement near the top: listed, labelled
+        if s >= settings.agency_floor * found.best and row not in rows:
+            rows.append(row)
     for row, s in found.secondary[: settings.secondary_shown]:
         if s >= settings.secondary_floor * found.best:
             rows.append(row)
