@@ -75,6 +75,25 @@ EVERYDAY_WORDS: tuple[tuple[str, str], ...] = (
     (r"challenged in court|court challenges?", "court case lawsuit"),
     (r"fined|fines?|penalt(?:y|ies)", "civil penalty"),
 )
+# The same phrasings, reworded for the dense encoder where the statute's term reads naturally in
+# their place ("tell ICE where I live" -> "tell ICE the home address").
+EVERYDAY_DENSE: tuple[tuple[str, str], ...] = (
+    (rf"where {_WHO} (?:live|lives|stay|stays|sleep|sleeps)", "the home address"),
+    (r"criminal records?|rap sheets?", "criminal history"),
+    (r"(?:ice|immigration|federal) (?:agents?|officers?|officials?)", "immigration authorities"),
+    (r"(?:hand|turn)(s|ed|ing)? (me|him|her|them|us|someone|somebody|people|a person|inmates?|prisoners?) over",
+     r"transfer\1 \2"),
+)
+_EVERYDAY_DENSE = [(re.compile(rf"(?<!\w)(?:{key})(?!\w)", re.IGNORECASE), term) for key, term in EVERYDAY_DENSE]
+
+
+def plain_terms(text: str) -> str:
+    """`text` with everyday phrasings replaced by the statutes' terms, for the dense encoder."""
+    for pattern, term in _EVERYDAY_DENSE:
+        text = pattern.sub(term, text)
+    return text
+
+
 _EVERYDAY = [(re.compile(rf"(?<!\w)(?:{key})(?!\w)", re.IGNORECASE), term) for key, term in EVERYDAY_WORDS]
 
 # Spanish grammar words: translated for the dense encoder only when the question reads as Spanish
