@@ -15,6 +15,7 @@ import functools
 import re
 from dataclasses import dataclass
 
+from kb.errors import CitationNotFound, InputError
 from kb.models import Answer, AnswerSentence, Hit, group_of
 from kb.query import Query, parse_query
 from kb.retrieval import Retriever
@@ -267,7 +268,7 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
     law = _rerank_law(retriever, law, table, settings)
     # A section named in the question comes first; then, for a bill named in the question, the
     # sections its history says it added or amended, each by its best passage for the question.
-    first = [r for r in retriever.lookup_rows(query) if retriever.source_of(r).is_primary]
+    first = [r for r in _named_rows(retriever, query, law) if retriever.source_of(r).is_primary]
     enacted = {s.id for s in retriever.resolver.sources_of_bills(query.bills_asked)}
     for row, _score in law:
         chunk = retriever.index.chunks[row].chunk
@@ -280,6 +281,38 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
         law = [(r, top) for r in promoted] + [rs for rs in law if rs[0] not in promoted]
     return _Candidates(law, groups["note"], groups["agency"], groups["secondary"],
                        everything[0][1] if everything else 0.0, named=bool(first), law_top=natural_top)
+
+
+def _named_rows(retriever: Retriever, query: Query, law: Ranked) -> list[int]:
+    """The passages of the law the question names, in the order they answer it: a subdivision
+    named ("1798.24(o)") comes first, as the question asked for it; a whole section named ("who
+    can still get a confidential address under 1808.4") gives its passages best answer first."""
+    if not query.citations:
+        return []
+    score = dict(law)
+    rows: list[int] = []
+    for ref in query.citations:
+        try:
+            found = retriever.resolver.rows(ref)[1]
+        except (CitationNotFound, InputError):
+            continue  # a cite the corpus lacks: plain search still answers the rest
+        if not ref.labels and _asks_more_than_the_citation(query):
+            found = sorted(found, key=lambda r: -score.get(r, float("-inf")))
+        rows += [r for r in found if r not in rows]
+    return rows
+
+
+def _asks_more_than_the_citation(query: Query) -> bool:
+    """Whether the question has words of its own beyond its citations ("what does § 1808.4
+    say" does not; "who can still get a confidential address under 1808.4" does)."""
+    words = set(_content_words(query.text))
+    for ref in query.citations:
+        words.discard(ref.section.lower())
+    return len(words - _LOOKUP_WORDS) >= 2
+
+
+_LOOKUP_WORDS = frozenset("""say says said text what mean means read show section sec subdivision
+code veh vehicl gov govern civ civil usc cfr law statut full pleas""".split())
 
 
 def _rerank_law(retriever: Retriever, law: Ranked, table: "_SentenceTable", settings: AnswerSettings) -> Ranked:
