@@ -118,9 +118,24 @@ _QUOTATION = re.compile(r"[\"“]([^\"”]{12,})[\"”]")
 # does not apply to …").
 _CARVE_OUT = re.compile(
     r"\b(?:do(?:es)? not apply|shall not apply|(?:is|are) exempt\w*|exempts?\b|"
-    r"does not (?:prohibit|prevent|restrict|alter|violate)|do not (?:prohibit|prevent|restrict|alter|violate))",
+    r"does not (?:prohibit|prevent|restrict|alter|violate|count as|include|cover)|"
+    r"do not (?:prohibit|prevent|restrict|alter|violate|count as|include|cover)|"
+    r"nothing in this (?:section|subsection|subdivision|paragraph) requires|do(?:es)? not (?:require|direct))",
     re.IGNORECASE,
 )
+# A rule's parent that says the rule permits and does not require ("nothing in this subsection
+# requires a DMV to make those disclosures"): quoted after a permission it frames.
+_PERMITS_ONLY = re.compile(r"\bnothing in this (?:section|subsection|subdivision|paragraph) requires\b|"
+                           r"\bdo(?:es)? not require\b", re.IGNORECASE)
+# A sentence cut by a window's edge: it does not end as a sentence ends, or begins mid-sentence.
+_ENDS = re.compile(r"[.?!:;][\"”’')\]]*\s*$")
+
+
+def is_complete(sentence: str) -> bool:
+    """Whether a stored sentence is whole: a long passage is stored in windows, and a window's
+    edge may cut a sentence, whose whole text is in the neighbouring window."""
+    text = sentence.strip()
+    return bool(_ENDS.search(text)) and not text[:1].islower()
 # A sentence that limits another: an exception, an exemption or a condition.
 _CONDITION = re.compile(
     r"\b(?:do(?:es)? not apply|shall not apply|not required|except(?:ion)?s?\b|unless|exempt\w*|"
@@ -514,8 +529,8 @@ class _Composer:
         chunk = self.retriever.index.chunks[row].chunk
         source = self.retriever.source_of(row)
         item = self.table.items[i]
-        if item.start is None:
-            return False  # not in its file as written (see Sentence): an answer quotes only what is
+        if item.start is None or (chunk.parts > 1 and not is_complete(item.text)):
+            return False  # not in its file as written (see Sentence), or cut: an answer quotes only what is
         said = self._restated_by_note(row, i) if source.is_primary else None
         if said is not None:  # the note said it citing this section: it cites the passage too
             s = self.sentences[said]
@@ -524,9 +539,6 @@ class _Composer:
             if row not in self.rows:
                 self.rows.append(row)
             return False
-        # A later window of a passage already cited: cite the passage once, by its first row.
-        first = next((r for r in self.rows if self.retriever.index.chunks[r].chunk.citation == chunk.citation), row)
-        row, chunk = first, self.retriever.index.chunks[first].chunk
         ours = chunk.is_commentary  # our Notes or History on a section: shown as our note
         authority = "note" if ours else source.authority
         self.sentences.append(AnswerSentence(item.text, (chunk.id,), ours or not source.is_primary, authority,
@@ -603,6 +615,24 @@ class _Composer:
             opening = self.table.by_row.get(sibling, [])
             if opening and self._add(sibling, opening[0], room=1 + added):
                 return
+        parent = self._parent(row)
+        if parent is not None:
+            for i in self._passage_sentences(parent):
+                if _PERMITS_ONLY.search(items[i].text) and self._add(items[i].row, i, room=1 + added):
+                    return
+
+    def _parent(self, row: int) -> int | None:
+        """The passage one level up (the subdivision whose paragraph this is), if stored."""
+        chunks = self.retriever.index.chunks
+        chunk = chunks[row].chunk
+        if len(chunk.labels) < 1:
+            return None
+        for r in self.retriever.resolver.source_rows(chunk.source_id):
+            other = chunks[r].chunk
+            if other.labels == chunk.labels[:-1] and other.part == 0 and not other.is_commentary and r != row:
+                if other.labels or other.is_summary:
+                    return r if other.labels else None
+        return None
 
     def _passage_sentences(self, row: int) -> list[int]:
         """The quotable sentences of the passage `row` belongs to: all its windows, in order."""
