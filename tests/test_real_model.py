@@ -12,19 +12,20 @@ from kb.config import REPO_ROOT, resolve_settings
 
 pytestmark = pytest.mark.slow
 
-# Regression gate: the held-out figures measured on 2026-12-06 after issue 13 (README,
-# "Retrieval quality and answers"), less a margin of two or three questions. The held-out half
-# holds 181 answerable questions (81 of them everyday ones), 24 unanswerable (12 off-topic).
-HELDOUT_HYBRID_RECALL_AT_5_FLOOR = 0.88  # measured 0.895
-HELDOUT_ABSTENTION_FLOOR = 0.79  # unanswerable questions abstained on (21 of 24 measured)
-HELDOUT_WRONG_ABSTENTION_CEILING = 0.02  # measured 0 (0 of 181)
-HELDOUT_FIRST_SENTENCE_FLOOR = 0.69  # measured 0.713: the first answer sentence from an expected passage
-HELDOUT_CITES_EXPECTED_FLOOR = 0.85  # measured 0.873: some answer sentence from an expected passage
-# The everyday questions of issue 13 (held-out half, 81 on topic and 12 off topic).
-EVERYDAY_LEAD_ON_POINT_FLOOR = 0.84  # measured 0.877 (71 of 81)
-EVERYDAY_EXPECTED_SHOWN_FLOOR = 0.89  # measured 0.926 (75 of 81)
-EVERYDAY_WRONGLY_ABSTAINED_CEILING = 0.03  # measured 0 (0 of 81)
-OFF_TOPIC_ABSTAINED_FLOOR = 0.83  # measured 1.0 (12 of 12)
+# Regression gate: the held-out figures measured on 2026-12-06 (README, "Retrieval quality and
+# answers"), less a margin of a few questions. Since 2026-12-06 the everyday held-out half is
+# the fresh f-block (129 on topic, 17 off topic), written by someone who never saw kb's answers;
+# the held-out split holds 240 answerable questions, 29 unanswerable and 19 lookups.
+HELDOUT_HYBRID_RECALL_AT_5_FLOOR = 0.82  # measured 0.846
+HELDOUT_ABSTENTION_FLOOR = 0.72  # unanswerable questions abstained on (23 of 29 measured, 0.793)
+HELDOUT_WRONG_ABSTENTION_CEILING = 0.025  # measured 0.012 (3 of 240)
+HELDOUT_FIRST_SENTENCE_FLOOR = 0.58  # measured 0.603: the first answer sentence from an expected passage
+HELDOUT_CITES_EXPECTED_FLOOR = 0.71  # measured 0.734: some answer sentence from an expected passage
+# The everyday questions of issue 13 (the fresh held-out f-block).
+EVERYDAY_LEAD_ON_POINT_FLOOR = 0.54  # measured 0.574 (74 of 129)
+EVERYDAY_EXPECTED_SHOWN_FLOOR = 0.73  # measured 0.760 (98 of 129)
+EVERYDAY_WRONGLY_ABSTAINED_CEILING = 0.04  # measured 0.023 (3 of 129)
+OFF_TOPIC_ABSTAINED_FLOOR = 0.76  # measured 0.823 (14 of 17)
 
 
 @pytest.fixture(scope="module")
