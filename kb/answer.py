@@ -566,6 +566,14 @@ class _Composer:
         """A passage's rule (its opening sentence, which the corpus writes to stand alone) and,
         when it bears on the question, one more sentence that also stands alone; then any
         sentence of the passage stating an exception or condition to what was quoted."""
+        before = (list(self.sentences), list(self.ids), list(self.rows))
+        self._add_rule(row)
+        if before[0] and len(self.sentences) > self.settings.max_sentences:
+            # A later passage whose rule and the limits it must carry do not fit: left out whole
+            # (listed below the answer), never quoted without its exception.
+            self.sentences, self.ids, self.rows = before
+
+    def _add_rule(self, row: int) -> None:
         chunk = self.retriever.index.chunks[row].chunk
         picked = self.table.by_row.get(row, [])
         if not picked or chunk.is_commentary:  # our notes on a section are not its rule
