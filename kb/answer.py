@@ -436,7 +436,14 @@ def _answering_note(retriever: Retriever, found: _Candidates, table: "_SentenceT
         best = max(range(len(asked)), key=cosines.__getitem__)
         if cosines[best] >= settings.question_match:
             notes = retriever.notes.correcting(retriever.index.chunks[asked[best][0]].chunk.anchor)
-            return retriever.index.chunks[notes[0]].chunk.source_id, True
+            # Several notes may correct one guide question (one on its wrong year, one on what it
+            # asks): the one whose conclusion is closest to the question asked leads.
+            openings = [table.by_row.get(row, [None])[0] for row in notes]
+            scored = table.cosines([i for i in openings if i is not None])
+            closest = iter(scored)
+            ranked = [(next(closest) if i is not None else -1.0, -n) for n, i in enumerate(openings)]
+            chosen = notes[-max(ranked)[1]]
+            return retriever.index.chunks[chosen].chunk.source_id, True
     bar = settings.note_lead * found.law_top
     if found.notes and found.notes[0][1] >= bar:
         return retriever.index.chunks[found.notes[0][0]].chunk.source_id, False
