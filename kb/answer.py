@@ -195,6 +195,7 @@ class _Candidates:
     best: float  # the best score of any passage
     named: bool = False  # the question names a section or bill whose passages lead `law`
     law_top: float = 0.0  # the best passage of law's score on the fused scale notes are ranked on
+    immigration_first: bool = False  # a rule limiting immigration enforcement was put first
 
 
 def answer_question(
@@ -232,7 +233,9 @@ def answer_question(
             composer.add_history(history)
     # A question naming a section or bill the corpus holds asks about that law: it leads.
     lead, asked = (None, False) if found.named else _answering_note(retriever, found, table, settings)
-    exact = _exact_law(found.law, table, settings)
+    # A question about immigration enforcement and DMV records: the rule limiting immigration
+    # enforcement leads even over a passage answering the question without those words.
+    exact = None if found.immigration_first else _exact_law(found.law, table, settings)
     if lead is not None and exact is not None and not asked:
         lead = None  # a subdivision answers exactly: it leads over a general note
     if lead is not None:
@@ -290,12 +293,54 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
         if chunk.source_id in enacted and not chunk.is_commentary:
             enacted.discard(chunk.source_id)
             first.append(row)
+    immigration_first = False
+    if (not first and _ABOUT_IMMIGRATION.search(query.text) and _ABOUT_DMV_RECORDS.search(query.text)
+            and _ACCESS_ASKED.search(query.text) and not _NAMES_A_LAW.search(query.text) and not query.bills
+            and not (states_named(query.text) and not states_named_home(query.text))):
+        # Asked whether immigration enforcement may have the DMV's records: the best-ranked rule
+        # that forbids it for immigration enforcement comes before general permissions ("to a
+        # court, a law enforcement agency or another government agency"), which it limits.
+        ban = next((row for row, _score in law[: settings.rerank_depth]
+                    if _states_immigration_limit(retriever, table, row)), None)
+        if ban is not None:
+            law = [(ban, law[0][1])] + [rs for rs in law if rs[0] != ban]
+            immigration_first = True
     if first:
         top = max(law[0][1] if law else 1.0, 1.0)
         promoted = dict.fromkeys(first)
         law = [(r, top) for r in promoted] + [rs for rs in law if rs[0] not in promoted]
     return _Candidates(law, groups["note"], groups["agency"], groups["secondary"],
-                       everything[0][1] if everything else 0.0, named=bool(first), law_top=natural_top)
+                       everything[0][1] if everything else 0.0, named=bool(first), law_top=natural_top,
+                       immigration_first=immigration_first)
+
+
+# A question about immigration enforcement: the agencies, or the word.
+_ABOUT_IMMIGRATION = re.compile(r"\b(?:ice|immigration|inmigraci[oó]n|la migra|migra|deport\w*|dhs|hsi|cbp|"
+                                r"border patrol|homeland security)\b", re.IGNORECASE)
+# ... whether someone may have them: get, see, share, give ("tell me when ICE looks" asks about notice).
+_ACCESS_ASKED = re.compile(r"\b(?:get|gets|getting|see|access\w*|obtain\w*|receiv\w*|give|gives|giving|share\w*|"
+                           r"send\w*|hand\w*|disclos\w*|releas\w*|sell\w*|pass\w*|turn\w* over|find\w*|"
+                           r"compart\w*|dar|darle)\b", re.IGNORECASE)
+# A question naming a law or program asks about that law, not about the immigration limits.
+_NAMES_A_LAW = re.compile(r"\b(?:federal|dppa|driver'?s privacy|safe at home|clets|nlets|real ?id|values act|trust act|"
+                          r"truth act|sanctuary|green light|u\.?s\.?c|c\.?f\.?r|s2s|subpoena\w*|summons\w*)\b", re.IGNORECASE)
+# ... about the DMV's records: the DMV, a license or ID, or what its files hold.
+_ABOUT_DMV_RECORDS = re.compile(r"\b(?:dmv|licen[cs]es?|licencia|ab ?60|id cards?|driver'?s? (?:record|info\w*|data)|"
+                                r"records?|photos?|pictures?|address(?:es)?|documents?|data|info\w*|ssn|social security)\b",
+                                re.IGNORECASE)
+# A rule that limits something for immigration enforcement: "may not … for the purpose of
+# immigration enforcement", "'Immigration enforcement' … does not count as an urgent … need".
+_IMMIGRATION_LIMIT = re.compile(
+    r"(?=.*\bimmigration enforcement\b)(?=.*(?:\b(?:may not|shall not|does not count|not be used|prohibit\w*)\b|"
+    r"\bno\b[^.]{0,120}?\bmay\b))", re.IGNORECASE)
+
+
+def _states_immigration_limit(retriever: Retriever, table: "_SentenceTable", row: int) -> bool:
+    """Whether a passage of law's opening sentences forbid or limit something for immigration
+    enforcement (its rule, not a mention)."""
+    if retriever.index.chunks[row].chunk.is_commentary:
+        return False
+    return any(_IMMIGRATION_LIMIT.match(table.items[i].text) for i in table.by_row.get(row, [])[:2])
 
 
 def _named_rows(retriever: Retriever, query: Query, law: Ranked) -> list[int]:
