@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from kb.errors import CitationNotFound, InputError
 from kb.models import Answer, AnswerSentence, Hit, group_of
-from kb.query import Query, parse_query
+from kb.query import Query, bills_in, parse_query
 from kb.retrieval import Retriever
 from kb.jurisdictions import is_home, states_named
 from kb.search import Ranked
@@ -228,9 +228,13 @@ def answer_question(
         dated = None if _ENACTED.search(query.text) else _dated_law(retriever, found.law, table, settings)
         if dated is not None:
             composer.add_law(dated)
-        history = _history_row(retriever, found.law, settings)
-        if history is not None:
-            composer.add_history(history)
+        event = _bill_event(retriever, query, table, found.law)
+        if event is not None:  # "when did AB 60 take effect": the History event naming that bill
+            composer.add_sentence(*event)
+        else:
+            history = _history_row(retriever, found.law, settings)
+            if history is not None:
+                composer.add_history(history)
     # A question naming a section or bill the corpus holds asks about that law: it leads.
     lead, asked = (None, False) if found.named else _answering_note(retriever, found, table, settings)
     # A question about immigration enforcement and DMV records: the rule limiting immigration
@@ -450,6 +454,40 @@ def _dated_law(retriever: Retriever, law: Ranked, table: "_SentenceTable", setti
     return None
 
 
+_WHEN_WORDS = frozenset(w for text in ("when what year date since did does was were become became law take took "
+                                        "effect effective pass passed sign signed enact enacted start started go went "
+                                        "into approve approved adopt adopted california bill",)
+                        for w in _content_words(text))
+
+
+def _bill_event(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranked) -> tuple[int, int] | None:
+    """For a "when" question naming a bill, the History sentence of a section it added or
+    amended that names the bill: one saying the bill added a section first, then the best-ranked
+    section's."""
+    if not query.bills_asked:
+        return None
+    # Only when the bill itself is what the question asks about ("when did AB 60 take effect"), not
+    # one of its rules ("when did AB 60 discrimination become illegal for employers").
+    bill_words = _content_words(" ".join(query.bills_asked))
+    if len(_content_words(query.text) - bill_words - _WHEN_WORDS) > 1:
+        return None
+    enacted = {s.id for s in retriever.resolver.sources_of_bills(query.bills_asked)}
+    rank = {row: n for n, (row, _score) in enumerate(law)}
+    found = []
+    for source_id in enacted:
+        for row in retriever.resolver.source_rows(source_id):
+            chunk = retriever.index.chunks[row].chunk
+            if not (chunk.is_commentary and chunk.heading_trail[-1:] == ("History",)):
+                continue
+            for i in table.by_row.get(row, []):
+                text = table.items[i].text
+                if query.bills_asked & bills_in(text):
+                    section_rank = min((rank[r] for r in retriever.resolver.source_rows(source_id) if r in rank),
+                                       default=len(rank))
+                    found.append((not text.startswith("Added"), section_rank, row, i))
+    return min(found)[2:] if found else None
+
+
 def _history_row(retriever: Retriever, law: Ranked, settings: AnswerSettings) -> int | None:
     """The History passage for a "when" question: the first among the best `history_depth`
     passages of law, else the History of the best passage's section."""
@@ -606,6 +644,10 @@ class _Composer:
         picked = self.table.by_row.get(row, [])
         if picked:
             self._add(row, picked[0])
+
+    def add_sentence(self, row: int, i: int) -> None:
+        """Sentence `i` of passage `row`, chosen by the caller (a History event)."""
+        self._add(row, i)
 
     def add_history(self, row: int) -> None:
         """The sentence of our History or Notes on a section closest to the question (for a

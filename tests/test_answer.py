@@ -325,3 +325,12 @@ def test_a_permission_comes_with_its_parents_permits_not_requires_sentence(tmp_p
     rule = "Any government agency may receive personal information to carry out its functions."
     assert rule in texts
     assert any("nothing in this subsection requires" in t for t in texts[texts.index(rule):])
+
+
+def test_a_when_question_about_a_bill_is_answered_by_the_history_naming_that_bill(tmp_path):
+    photos = PHOTOS.replace('history: ["Added by a test act, effective Jan. 1, 2023"]',
+                            'history: ["Amended by Stats. 2024, ch. 9 (AB 77), effective Jan. 1, 2025", '
+                            '"Added by Stats. 2022, ch. 1 (AB 55), effective Jan. 1, 2023"]')
+    r = _corpus(tmp_path, **{"ca/veh-9999.3.md": photos})
+    assert _texts(r, "when did AB 55 take effect?")[0] == "Added by Stats. 2022, ch. 1 (AB 55), effective Jan. 1, 2023"
+    assert _texts(r, "when did AB 77 become law")[0] == "Amended by Stats. 2024, ch. 9 (AB 77), effective Jan. 1, 2025"
