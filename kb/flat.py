@@ -76,8 +76,8 @@ def open_flat(data, entry: object, where: "Path") -> "FlatIP":
 def _rows(data, layout: dict) -> "np.ndarray":
     import numpy as np
 
-    count = layout["rows"] * layout["dim"]
-    return np.frombuffer(data, dtype="<f4", count=count, offset=layout["offset"]).reshape(layout["rows"], layout["dim"])
+    rows, dim = layout["rows"], layout["dim"]
+    return np.frombuffer(data, dtype="<f4", count=rows * dim, offset=layout["offset"]).reshape(rows, dim)
 
 
 class FlatIP:

@@ -169,7 +169,8 @@ def verify_small_files(index, onnx_dir: str) -> dict[str, bytes]:
     changed in between). model.safetensors (~90 MB) is checked by size here and by sha256 in
     builds and `kb build --check` (its per-question cost is measured in docs/reliability.md);
     model.onnx, the graph, is read only by builds, which check it whole."""
-    return {name: index.read_verified(f"{onnx_dir}/{name}") for name in ("tokenizer.json", "onnx_config.json")}
+    return {name: index.read_verified(f"{onnx_dir}/{name}")
+            for name in ("tokenizer.json", "onnx_config.json")}
 
 
 def query_embedder(index, settings: Settings, notices: list[str]) -> Embedder:
