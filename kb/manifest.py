@@ -123,6 +123,10 @@ def _check_shape(m: dict, where: Path) -> None:
         unlisted = [f"{onnx['dir']}/{name}" for name in ONNX_FILES if f"{onnx['dir']}/{name}" not in files]
         if unlisted:
             bad(f"'files' lacks {', '.join(unlisted)}")
+    flat = m.get("flat_vectors")  # where vectors.faiss keeps its rows (kb/flat.py); optional
+    if flat is not None and not (isinstance(flat, dict) and set(flat) == {"offset", "rows", "dim"}
+                                 and all(_is_count(v) for v in flat.values())):
+        bad("'flat_vectors' must hold offset, rows and dim")
 
 
 def safe_relative(rel: object) -> bool:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb.errors import IndexCorrupt
+from kb.flat import MANIFEST_KEY as FLAT_KEY, checked_layout, open_flat
 from kb.generations import ReaderHold, make_temp_dir, open_generation, publish
 from kb.manifest import (
     FORMAT_VERSION, MANIFEST, REBUILD, check_sizes, checksum_tree, parse_manifest, read_verified,
@@ -85,18 +86,26 @@ class IndexData:
         return read_verified(self.path, self.manifest, rel)
 
     def faiss_index(self):
+        """The index over vectors.faiss: its rows searched by numpy where the build recorded
+        their place (kb/flat.py: a question imports no faiss), else faiss's IndexFlatIP."""
         if self._faiss is None:
-            import faiss  # ~0.3 s: only dense search needs it
-            import numpy as np
-
             data = self.read_verified("vectors.faiss")
-            try:
-                self._faiss = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
-            except RuntimeError as exc:
-                raise IndexCorrupt(f"{self.path / 'vectors.faiss'}: unreadable ({exc}); {REBUILD}") from None
+            if FLAT_KEY in self.manifest:
+                self._faiss = open_flat(data, self.manifest[FLAT_KEY], self.path / "vectors.faiss")
+            else:
+                self._faiss = self._deserialized(data)
             if self._faiss.ntotal != len(self.chunks):
                 raise IndexCorrupt(f"{self.path}: vectors and chunk records differ in count; {REBUILD}")
         return self._faiss
+
+    def _deserialized(self, data: bytes):
+        import faiss  # ~50 ms: only a generation without a `flat_vectors` entry needs it
+        import numpy as np
+
+        try:
+            return faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
+        except RuntimeError as exc:
+            raise IndexCorrupt(f"{self.path / 'vectors.faiss'}: unreadable ({exc}); {REBUILD}") from None
 
     def sentences(self) -> tuple[list[Sentence], "np.ndarray"]:
         """Answer-sentence candidates and their vectors, loaded on first use."""
@@ -197,13 +206,17 @@ def write_index(
             index.add(vectors)
         # Serialised here and written by Python: a full disk is then an OSError (ENOSPC) that
         # becomes one line, not a 111-line traceback from inside faiss.
-        write_file(tmp / "vectors.faiss", faiss.serialize_index(index).tobytes())
+        serialized = faiss.serialize_index(index).tobytes()
+        write_file(tmp / "vectors.faiss", serialized)
+        flat = checked_layout(serialized, vectors)  # where a question finds the rows without faiss
         pause_at("files-written")
         for write in extra_writers:
             write(tmp)
         pause_at("extras-written")
         manifest = dict(manifest)
         manifest["format_version"] = FORMAT_VERSION
+        if flat is not None:
+            manifest[FLAT_KEY] = flat
         manifest["counts"] = {
             "sources": len(sources), "chunks": len(chunks), "vectors": int(index.ntotal),
             "sentences": len(sentences),
