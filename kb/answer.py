@@ -15,7 +15,6 @@ import functools
 import re
 from dataclasses import dataclass
 
-from kb.errors import CitationNotFound, InputError
 from kb.models import Answer, AnswerSentence, Hit, group_of
 from kb.query import Query, bills_in, parse_query
 from kb.retrieval import Retriever
@@ -351,15 +350,9 @@ def _named_rows(retriever: Retriever, query: Query, law: Ranked) -> list[int]:
     """The passages of the law the question names, in the order they answer it: a subdivision
     named ("1798.24(o)") comes first, as the question asked for it; a whole section named ("who
     can still get a confidential address under 1808.4") gives its passages best answer first."""
-    if not query.citations:
-        return []
     score = dict(law)
     rows: list[int] = []
-    for ref in query.citations:
-        try:
-            found = retriever.resolver.rows(ref)[1]
-        except (CitationNotFound, InputError):
-            continue  # a cite the corpus lacks: plain search still answers the rest
+    for ref, found in retriever.cited_rows(query):
         if not ref.labels and _asks_more_than_the_citation(query):
             found = sorted(found, key=lambda r: -score.get(r, float("-inf")))
         rows += [r for r in found if r not in rows]
@@ -475,15 +468,15 @@ def _bill_event(retriever: Retriever, query: Query, table: "_SentenceTable", law
     rank = {row: n for n, (row, _score) in enumerate(law)}
     found = []
     for source_id in enacted:
-        for row in retriever.resolver.source_rows(source_id):
+        rows = retriever.resolver.source_rows(source_id)
+        section_rank = min((rank[r] for r in rows if r in rank), default=len(rank))
+        for row in rows:
             chunk = retriever.index.chunks[row].chunk
-            if not (chunk.is_commentary and chunk.heading_trail[-1:] == ("History",)):
+            if not (chunk.is_commentary and chunk.is_history):
                 continue
             for i in table.by_row.get(row, []):
                 text = table.items[i].text
                 if query.bills_asked & bills_in(text):
-                    section_rank = min((rank[r] for r in retriever.resolver.source_rows(source_id) if r in rank),
-                                       default=len(rank))
                     found.append((not text.startswith("Added"), section_rank, row, i))
     return min(found)[2:] if found else None
 
@@ -494,8 +487,7 @@ def _history_row(retriever: Retriever, law: Ranked, settings: AnswerSettings) ->
     chunks = retriever.index.chunks
 
     def is_history(row: int) -> bool:
-        chunk = chunks[row].chunk
-        return chunk.is_commentary and chunk.heading_trail[-1:] == ("History",)
+        return chunks[row].chunk.is_commentary and chunks[row].chunk.is_history
 
     for row, _score in law[: settings.history_depth]:
         if is_history(row):

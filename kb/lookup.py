@@ -123,7 +123,7 @@ class CitationResolver:
         """The History passages (of primary law) that name one of `bills`, in corpus order."""
         chunks = self.index.chunks
         rows = [row for row, sc in enumerate(chunks)
-                if sc.chunk.heading_trail[-1:] == ("History",) and bills & bills_in(sc.chunk.text)
+                if sc.chunk.is_history and bills & bills_in(sc.chunk.text)
                 and self.index.source_by_id()[sc.chunk.source_id].is_primary]
         named = " and ".join(sorted(bills))
         if not rows:
