@@ -320,10 +320,13 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
 # A question about immigration enforcement: the agencies, or the word.
 _ABOUT_IMMIGRATION = re.compile(r"\b(?:ice|immigration|inmigraci[oó]n|la migra|migra|deport\w*|dhs|hsi|cbp|"
                                 r"border patrol|homeland security)\b", re.IGNORECASE)
-# ... whether someone may have them: get, see, share, give ("tell me when ICE looks" asks about notice).
+# ... whether someone may have them or use them: get, see, share, give, use, search, run
+# (the immigration limits forbid obtaining, accessing, using and disclosing alike; "tell me when
+# ICE looks" asks about notice).
 _ACCESS_ASKED = re.compile(r"\b(?:get|gets|getting|see|access\w*|obtain\w*|receiv\w*|give|gives|giving|share\w*|"
                            r"send\w*|hand\w*|disclos\w*|releas\w*|sell\w*|pass\w*|turn\w* over|find\w*|"
-                           r"compart\w*|dar|darle)\b", re.IGNORECASE)
+                           r"use|uses|used|using|search\w*|scan\w*|run|runs|running|"
+                           r"compart\w*|dar|darle|usa\w*)\b", re.IGNORECASE)
 # A question naming a law or program asks about that law, not about the immigration limits.
 _NAMES_A_LAW = re.compile(r"\b(?:federal|dppa|driver'?s privacy|safe at home|clets|nlets|real ?id|values act|trust act|"
                           r"truth act|sanctuary|green light|u\.?s\.?c|c\.?f\.?r|s2s|subpoena\w*|summons\w*)\b", re.IGNORECASE)

@@ -301,6 +301,9 @@ def test_a_question_whether_ice_may_get_dmv_records_leads_with_the_immigration_l
     question = "can ICE get confidential residence addresses the department keeps and releases to courts"
     texts = _texts(r, question)
     assert texts[0].startswith("No agency or person may obtain or use information the department keeps")
+    # Using the records is asked about as getting them is: the limit forbids both.
+    used = _texts(r, "does ICE run searches on confidential residence addresses the department keeps for courts")
+    assert used[0].startswith("No agency or person may obtain or use information the department keeps")
     # Without the immigration words the general rule on addresses answers as before.
     assert not _texts(r, "can courts get confidential residence addresses the department keeps and releases "
                          "to courts")[0].startswith("No agency")
