@@ -10,7 +10,7 @@ from kb.store import open_index
 
 def test_build_writes_a_verified_index(built):
     index = open_index(built.index_dir)
-    assert index.manifest["format_version"] == 3
+    assert index.manifest["format_version"] == 4
     assert index.manifest["model"] == {"id": FAKE_MODEL, "name": FAKE_MODEL, "dim": 64, "max_seq_length": 512}
     assert index.manifest["counts"]["chunks"] == len(index.chunks) == index.faiss_index().ntotal
     assert {s.path for s in index.sources} == set(index.manifest["sources"])
@@ -99,7 +99,7 @@ def test_newer_format_version_is_refused(built):
     manifest = json.loads(path.read_text())
     manifest["format_version"] = 99
     path.write_text(json.dumps(manifest))
-    with pytest.raises(IndexCorrupt, match="index format '99', this kb reads format 3"):
+    with pytest.raises(IndexCorrupt, match="index format '99', this kb reads format 4"):
         open_index(built.index_dir)
 
 
