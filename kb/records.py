@@ -1,6 +1,6 @@
 """Records read on first access: a question parses only the passages and sources it looks at.
 
-A generation's `chunks.jsonl` holds one JSON record per FAISS row. Parsing all of them costs
+A generation's `chunks.jsonl` holds one JSON record per vector row. Parsing all of them costs
 0.65 s at 41,450 passages (issue 15), paid on every question although an answer shows a handful.
 `chunk_table.npy`, written beside it, holds per row what ranking reads on every row (where the
 record starts in the file, its source, which citation it shares with other windows of one long

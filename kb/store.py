@@ -5,11 +5,11 @@
                       size, sha256 and stamp of every other file here (kb/manifest.py)
       sources.json    the Source records, in corpus order, one a line (a JSON array)
       source_table.npy per source: where its line starts, its authority, its jurisdiction (kb/records.py)
-      chunks.jsonl    line i describes FAISS row i, parsed when first asked for (kb/records.py)
+      chunks.jsonl    line i describes vector row i, parsed when first asked for (kb/records.py)
       chunk_table.npy per row: where its line starts, its source, its citation, flags (kb/records.py)
       lookup.json     bills the corpus names and what they enacted, citation keys, source ids,
                       guide questions our notes correct (kb/tables.py)
-      vectors.faiss   normalised vectors, inner product
+      vectors.npy     normalised vectors, row i for chunk i (float32, saved without pickle)
       sentences.jsonl candidate answer sentences: {"row": chunk row, "text", "sha"}, line i = vector i
       sentences.npy   their normalised vectors (float32, saved without pickle)
       sentence_table.npy per sentence: where its line starts, its chunk row, its kind (kb/records.py)
@@ -87,7 +87,6 @@ class IndexData:
     # memory-mapped, without hashing. Empty when opened with exact=True (a build reusing them).
     settled: frozenset[str] = frozenset()
     _hold: ReaderHold | None = field(default=None, repr=False)
-    _faiss: object = field(default=None, repr=False)
     _matrix: object = field(default=None, repr=False)  # vector_matrix()
     _sentences: tuple | None = field(default=None, repr=False)
     _tables: dict | None = field(default=None, repr=False)
@@ -187,46 +186,21 @@ class IndexData:
         """One .npy file of this generation (without pickle), memory-mapped when settled."""
         return _load_array(self.path, self.manifest, rel, self.settled)
 
-    def faiss_index(self):
-        if self._faiss is None:
-            import faiss  # ~0.3 s: only dense search needs it
-            import numpy as np
-
-            data = self.buffer("vectors.faiss")
-            try:
-                self._faiss = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
-            except RuntimeError as exc:
-                raise IndexCorrupt(f"{self.path / 'vectors.faiss'}: unreadable ({exc}); {REBUILD}") from None
-            if self._faiss.ntotal != len(self.chunks):
-                raise IndexCorrupt(f"{self.path}: vectors and chunk records differ in count; {REBUILD}")
-        return self._faiss
-
     def vector_matrix(self) -> "np.ndarray":
-        """Every stored vector, row i for chunk i, as a (rows, dim) float32 array over the bytes
-        of vectors.faiss (memory-mapped when settled), without faiss: an IndexFlatIP is a short
-        header and the vectors as they are (faiss's write_index: fourcc "IxFI", d, ntotal, two
-        unused int64s, is_trained, metric_type, then the vector count and the floats). Loading
-        it into faiss copied every byte (87 ms at 51,800 rows); a question needs all of them
-        once, for one product. Any other layout is loaded through faiss instead."""
+        """Every stored vector, row i for chunk i, (rows, dim) float32: vectors.npy, memory-mapped
+        when settled. A question needs all of them once, for one product (kb/search.py); the
+        array is aligned, so numpy hands the mapped pages to BLAS as they are (the same vectors
+        at an odd offset in vectors.faiss were copied first: 26-37 against 9-10 ms and 50 MB
+        more at 51,800 rows, issue 15)."""
         if self._matrix is None:
-            import struct
-
             import numpy as np
 
-            rows, dim = len(self.chunks), self.manifest["model"]["dim"]
-            data = self.buffer("vectors.faiss")
-            header = struct.Struct("<4siqqq?iQ")
-            try:
-                fourcc, d, ntotal, _a, _b, _trained, metric, count = header.unpack_from(data, 0)
-            except struct.error:
-                fourcc = None
-            if rows == 0:
-                self._matrix = np.zeros((0, dim), dtype=np.float32)
-            elif (fourcc == b"IxFI" and d == dim and ntotal == rows and metric == 0 and count == rows * dim
-                    and len(data) == header.size + 4 * count):
-                self._matrix = np.ndarray((rows, dim), dtype=np.float32, buffer=data, offset=header.size)
-            else:
-                self._matrix = self.vectors()
+            matrix = self.array("vectors.npy")
+            dim = self.manifest["model"]["dim"]
+            if matrix.dtype != np.float32 or matrix.shape != (len(self.chunks), dim):
+                raise IndexCorrupt(f"{self.path / 'vectors.npy'}: shape {matrix.shape} ({matrix.dtype}), "
+                                   f"expected ({len(self.chunks)}, {dim}) float32; {REBUILD}")
+            self._matrix = matrix
         return self._matrix
 
     def sentences(self) -> tuple["Sequence[Sentence]", "np.ndarray"]:
@@ -264,12 +238,7 @@ class IndexData:
 
     def vectors(self) -> "np.ndarray":
         """All stored vectors, row i for chunk i (for reuse in incremental builds)."""
-        import numpy as np
-
-        index = self.faiss_index()
-        if index.ntotal == 0:
-            return np.zeros((0, index.d), dtype=np.float32)
-        return index.reconstruct_n(0, index.ntotal)
+        return self.vector_matrix()
 
     def close(self) -> None:
         """Let pruning delete this generation (dropping the object does the same)."""
@@ -349,7 +318,6 @@ def write_index(
     `extra_writers` are callables taking the temporary folder (the BM25 index, the ONNX export);
     if any step fails, the temporary folder is removed and the current generation stays current.
     """
-    import faiss  # building the index file needs it
     import numpy as np
 
     from kb.tables import LOOKUP, jurisdictions, lookup_tables
@@ -379,12 +347,7 @@ def write_index(
         write_file(tmp / "sentence_table.npy", _npy(sentence_table(
             lines, [x.row for x in sentences], [x.kind for x in sentences])))
         write_file(tmp / "sentences.npy", _npy(np.asarray(sentence_vectors, dtype=np.float32)[order]))
-        index = faiss.IndexFlatIP(manifest["model"]["dim"])
-        if len(vectors):
-            index.add(vectors)
-        # Serialised here and written by Python: a full disk is then an OSError (ENOSPC) that
-        # becomes one line, not a 111-line traceback from inside faiss.
-        write_file(tmp / "vectors.faiss", faiss.serialize_index(index).tobytes())
+        write_file(tmp / "vectors.npy", _npy(np.asarray(vectors, dtype=np.float32)))
         pause_at("files-written")
         for write in extra_writers:
             write(tmp)
@@ -392,7 +355,7 @@ def write_index(
         manifest = dict(manifest)
         manifest["format_version"] = FORMAT_VERSION
         manifest["counts"] = {
-            "sources": len(sources), "chunks": len(chunks), "vectors": int(index.ntotal),
+            "sources": len(sources), "chunks": len(chunks), "vectors": len(vectors),
             "sentences": len(sentences),
         }
         manifest["files"] = checksum_tree(tmp)

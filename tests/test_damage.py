@@ -51,8 +51,8 @@ def _flip(path):
 
 
 DAMAGE = [
-    ("vectors.faiss", _truncate),
-    ("vectors.faiss", _flip),
+    ("vectors.npy", _truncate),
+    ("vectors.npy", _flip),
     ("chunks.jsonl", _flip),
     ("sentences.npy", lambda p: p.unlink()),
     ("sentences.jsonl", _flip),

@@ -12,7 +12,7 @@ def test_build_writes_a_verified_index(built):
     index = open_index(built.index_dir)
     assert index.manifest["format_version"] == 4
     assert index.manifest["model"] == {"id": FAKE_MODEL, "name": FAKE_MODEL, "dim": 64, "max_seq_length": 512}
-    assert index.manifest["counts"]["chunks"] == len(index.chunks) == index.faiss_index().ntotal
+    assert index.manifest["counts"]["chunks"] == len(index.chunks) == len(index.vector_matrix())
     assert {s.path for s in index.sources} == set(index.manifest["sources"])
     assert not check_index(built).stale
 
@@ -104,7 +104,7 @@ def test_newer_format_version_is_refused(built):
 
 
 def test_corrupt_index_is_rebuilt_from_scratch(built):
-    (generation(built.index_dir) / "vectors.faiss").write_bytes(b"junk")
+    (generation(built.index_dir) / "vectors.npy").write_bytes(b"junk")
     report = build_index(built)
     assert report.embedded == report.chunks
     assert any("previous index unusable" in n for n in report.notices)

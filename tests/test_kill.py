@@ -170,7 +170,7 @@ for i in range(int(reads)):
         time.sleep(random.random() * 0.05)
         rows = len(idx.chunks)
         items, vectors = idx.sentences()
-        if not (idx.faiss_index().ntotal == rows == idx.manifest["counts"]["chunks"]
+        if not (len(idx.vector_matrix()) == rows == idx.manifest["counts"]["chunks"]
                 and len(items) == len(vectors) == idx.manifest["counts"]["sentences"]
                 and len(LexicalIndex(idx.path).scores("government agency")) == rows):
             failures.append(f"mixed generation {idx.path.name}")

@@ -169,7 +169,7 @@ def test_a_question_hashes_no_index_file_and_check_hashes_them_all(aged, hashed,
 
 
 @pytest.mark.parametrize("name", ["sources.json", "chunks.jsonl", "lookup.json", "sentences.npy",
-                                  "vectors.faiss", "lexical/data.csc.index.npy"])
+                                  "vectors.npy", "lexical/data.csc.index.npy"])
 @pytest.mark.parametrize("mtime_back", [False, True])
 def test_a_same_size_change_to_an_index_file_is_caught_by_the_next_question(aged, name, mtime_back):
     """A change of any size shows in the stamp (the ctime even when the mtime is put back), so
@@ -506,13 +506,30 @@ def test_the_best_rows_keep_ties_in_row_order():
     assert _best(scores, 0) == [] and _best(scores[:0], 3) == []
 
 
-def test_the_mapped_vectors_are_those_faiss_stores(aged):
+def test_the_vectors_are_mapped_as_stored_not_copied(aged):
     import numpy as np
+
+    from kb.embedding import load_embedder, resolve_model
 
     index = open_index(aged.index_dir)
     matrix = index.vector_matrix()
-    assert matrix.shape == (len(index.chunks), index.manifest["model"]["dim"])
-    assert np.array_equal(matrix, index.faiss_index().reconstruct_n(0, len(index.chunks)))
+    expected = load_embedder(resolve_model(FAKE_MODEL)).encode([sc.chunk.embed_text for sc in index.chunks])
+    assert np.array_equal(matrix, expected)
+    # The file's own pages, aligned, so numpy hands them to BLAS without a copy.
+    assert not matrix.flags.writeable and matrix.flags.aligned and matrix.base is not None
+
+
+def test_a_question_imports_no_faiss(aged):
+    import subprocess
+
+    code = ("import sys; from kb.cli import main; sys.argv = ['kb', *sys.argv[1:]]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('faiss' in sys.modules, file=sys.stderr)")
+    result = subprocess.run(
+        [sys.executable, "-c", code, "ask", QUESTION, "--corpus", str(aged.corpus_dir), "--index",
+         str(aged.index_dir), "--model", FAKE_MODEL],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    assert result.stderr.strip().splitlines()[-1] == "False", result.stderr
 
 
 # --- the benchmark's copies ----------------------------------------------------------------
