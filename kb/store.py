@@ -10,7 +10,8 @@
       lookup.json     bills the corpus names and what they enacted, citation keys, source ids,
                       guide questions our notes correct (kb/tables.py)
       vectors.npy     normalised vectors, row i for chunk i (float32, saved without pickle)
-      sentences.jsonl candidate answer sentences: {"row": chunk row, "text", "sha"}, line i = vector i
+      sentences.jsonl candidate answer sentences: {"row": chunk row, "text", "sha"}, line i = vector i,
+                      kind by kind, each kind in chunk order (kb/records.py)
       sentences.npy   their normalised vectors (float32, saved without pickle)
       sentence_table.npy per sentence: where its line starts, its chunk row, its kind (kb/records.py)
       lexical/        the BM25 index (bm25s: .npy arrays saved without pickle, JSON vocabulary)
