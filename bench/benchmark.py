@@ -5,10 +5,14 @@
 
 Every figure is a median over --runs cold processes (new interpreter each time, index already
 built, page cache warm after a first untimed run). Peak memory is the child's maximum resident
-set size from wait4(). All query paths are timed in the same run, alternating, so their ratios
-are not skewed by whatever else the machine is doing:
+set size from wait4(). kb's .pyc files are compiled first, for this checkout and the baseline,
+as `pip install` and `make install` do (with PYTHONDONTWRITEBYTECODE set, as on the CI machine,
+an editable install would otherwise compile kb's sources on every run). All query paths are
+timed in the same run, alternating, so their ratios are not skewed by whatever else the machine
+is doing:
 
 - `kb ask` as installed: the question embedded by numpy (kb/embedding/numpy_bert.py);
+- `kb ask (no .pyc)`: the same code from a copy without .pyc, none written (what compiling saves);
 - `kb ask (onnxruntime question)`: the same, the question embedded by onnxruntime instead;
 - `kb ask (sentence-transformers)`: the reference, when sentence-transformers is installed;
 - `kb ask (baseline)`: another checkout (--baseline, e.g. main before a change), its own index.
@@ -20,7 +24,7 @@ corpus passages in one process, alternating (passages/s). README.md records the 
 With --scale, the corpus is copied 1x, 10x and 50x into a temporary folder (each copy's ids,
 `corrects:` targets and citations rewritten, so the corpus stays valid and its passages distinct),
 each copy is built with the hashing embedder (no model cost), and cold `kb ask` is timed on all
-three in the same run: what a question costs as the corpus grows.
+three in the same run (kb's .pyc compiled first): what a question costs as the corpus grows.
 """
 
 from __future__ import annotations
@@ -41,6 +45,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTION = "Can ICE get the documents I gave the DMV for my AB 60 license?"
+
+
+def compile_kb(python: str, checkout: Path) -> None:
+    """kb's .pyc, as an install writes them (a user's first run would write them too)."""
+    subprocess.run([python, "-m", "compileall", "-q", str(checkout / "kb")], check=True, stdout=subprocess.DEVNULL)
 
 
 def kb_command(*args: str) -> list[str]:
@@ -272,10 +281,15 @@ def main() -> None:
     base_env = dict(os.environ, PYTHONPATH=str(args.baseline)) if args.baseline else None
     has_st = importlib.util.find_spec("sentence_transformers") is not None
     if args.scale:
+        compile_kb(sys.executable, REPO)  # as an install does: the same at every scale
         run_scale(args, env)
         return
     work = Path(tempfile.mkdtemp(prefix="kb-bench-"))
     try:
+        compile_kb(sys.executable, REPO)
+        if args.baseline:
+            compile_kb(args.baseline_python, args.baseline)
+        shutil.copytree(REPO / "kb", work / "no-pyc" / "kb", ignore=shutil.ignore_patterns("__pycache__"))
         index = args.index or work / "index"
         if args.index is None:
             subprocess.run(kb_command("build", "--index", str(index)), env=env, check=True,
@@ -287,6 +301,8 @@ def main() -> None:
             "kb --help": (kb_command("--help"), env),
             "kb cite": (kb_command("cite", "VC 12800.7", *idx), env),
             "kb ask": (kb_command("ask", QUESTION, *idx), env),
+            "kb ask (no .pyc)": (kb_command("ask", QUESTION, *idx),
+                                 dict(env, PYTHONPATH=str(work / "no-pyc"), PYTHONDONTWRITEBYTECODE="1")),
             "kb ask (onnxruntime question)": ([sys.executable, "-c", ORT_QUESTION, "ask", QUESTION, *idx], env),
         }
         if has_st:
@@ -325,7 +341,7 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"kb benchmark — {results['machine']['date']}, {results['machine']['cpus']} CPUs, "
-          f"Python {results['machine']['python']}, median of {args.runs} cold runs")
+          f"Python {results['machine']['python']}, median of {args.runs} cold runs, kb's .pyc compiled")
     print(f"{'command':<34} {'median s':>9} {'min s':>7} {'max s':>7} {'peak MiB':>9}")
     for name, r in results["cold"].items():
         print(f"{name:<34} {r['median_s']:>9.3f} {r['min_s']:>7.3f} {r['max_s']:>7.3f} {r['peak_rss_mib']:>9}")

@@ -16,8 +16,9 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from kb.errors import CitationNotFound, InputError
 from kb.models import AUTHORITIES, PRIMARY_AUTHORITIES, Answer, AnswerSentence, Hit, group_of
-from kb.query import Query, parse_query
+from kb.query import Query, bills_in, parse_query
 from kb.records import COMMENTARY, CORRECTED
 from kb.retrieval import Retriever
 from kb.jurisdictions import is_home, states_named
@@ -69,7 +70,8 @@ class AnswerSettings:
     history_depth: for a "when" question, how deep among the passages of law a History passage
     is looked for before the best passage's own section's.
     law_shown / shown_floor: passages of law listed under the answer, and how close to the best
-    they must score. secondary_floor / secondary_shown: a FAQ passage is listed (apart,
+    they must score. agency_floor: the best agency passage (a DOJ bulletin, a DMV page) is listed
+    when it scores at least this share of the best passage of all. secondary_floor / secondary_shown: a FAQ passage is listed (apart,
     labelled) only when it scores at least this share of the best passage of all.
     """
 
@@ -92,6 +94,7 @@ class AnswerSettings:
     max_sentences: int = 4
     law_shown: int = 4
     shown_floor: float = 0.5
+    agency_floor: float = 0.8
     secondary_floor: float = 0.8
     secondary_shown: int = 2
 
@@ -115,6 +118,29 @@ _LEANS_ON_CONTEXT = re.compile(
 
 # A quotation of a few words or more: quoting it twice in one answer says the same thing twice.
 _QUOTATION = re.compile(r"[\"“]([^\"”]{12,})[\"”]")
+# A sentence that carves cases out of a rule: quoted whatever conditions the rule states itself
+# ("Notwithstanding any other law, the DMV shall not …, unless …" is still followed by "The bar
+# does not apply to …").
+_CARVE_OUT = re.compile(
+    r"\b(?:do(?:es)? not apply|shall not apply|(?:is|are) exempt\w*|exempts?\b|"
+    r"does not (?:prohibit|prevent|restrict|alter|violate|count as|include|cover)|"
+    r"do not (?:prohibit|prevent|restrict|alter|violate|count as|include|cover)|"
+    r"nothing in this (?:section|subsection|subdivision|paragraph) requires|do(?:es)? not (?:require|direct))",
+    re.IGNORECASE,
+)
+# A rule's parent that says the rule permits and does not require ("nothing in this subsection
+# requires a DMV to make those disclosures"): quoted after a permission it frames.
+_PERMITS_ONLY = re.compile(r"\bnothing in this (?:section|subsection|subdivision|paragraph) requires\b|"
+                           r"\bdo(?:es)? not require\b", re.IGNORECASE)
+# A sentence cut by a window's edge: it does not end as a sentence ends, or begins mid-sentence.
+_ENDS = re.compile(r"[.?!:;][\"”’')\]]*\s*$")
+
+
+def is_complete(sentence: str) -> bool:
+    """Whether a stored sentence is whole: a long passage is stored in windows, and a window's
+    edge may cut a sentence, whose whole text is in the neighbouring window."""
+    text = sentence.strip()
+    return bool(_ENDS.search(text)) and not text[:1].islower()
 # A sentence that limits another: an exception, an exemption or a condition.
 _CONDITION = re.compile(
     r"\b(?:do(?:es)? not apply|shall not apply|not required|except(?:ion)?s?\b|unless|exempt\w*|"
@@ -125,6 +151,16 @@ _CONDITION = re.compile(
 # among passages of similar relevance (FEDERAL_WEIGHT, 1.15: lifts 18 U.S.C. § 2721 into the first three for the design question of issue 3; no tune-half figure moved).
 _FEDERAL = re.compile(r"\b(?:federal|u\.?s\.?) (?:law|laws|statute|statutes|act|rule|rules|government)\b", re.IGNORECASE)
 FEDERAL_WEIGHT = 1.15
+# "Does New York …": a question naming another state (and not California) is about that state's
+# law, which then ranks first among passages of similar relevance.
+STATE_WEIGHT = 1.3
+_HOME_NAMED = re.compile(r"\b(?:california|calif\.|cal\.)(?!\w)", re.IGNORECASE)
+
+
+def states_named_home(text: str) -> bool:
+    return bool(_HOME_NAMED.search(text))
+
+
 # "When did…", "what year…", "since when…": asked for a date, answered from History.
 _WHEN = re.compile(r"^\s*(?:¿\s*)?(?:when|what year|what date|since when|cu[aá]ndo)\b|\bwhen (?:did|was|were|does|do)\b",
                    re.IGNORECASE)
@@ -164,6 +200,7 @@ class _Candidates:
     best: float  # the best score of any passage
     named: bool = False  # the question names a section or bill whose passages lead `law`
     law_top: float = 0.0  # the best passage of law's score on the fused scale notes are ranked on
+    immigration_first: bool = False  # a rule limiting immigration enforcement was put first
 
 
 def answer_question(
@@ -192,13 +229,22 @@ def answer_question(
     table = _SentenceTable(retriever, query)
     found = _candidates(retriever, query, everything, table, settings)
     composer = _Composer(retriever, table, settings)
-    if _WHEN.search(query.text):  # asked for a date: the History event comes first
-        history = _history_row(retriever, found.law, settings)
-        if history is not None:
-            composer.add_history(history)
+    if _WHEN.search(query.text):  # asked for a date: a rule that states one, else the History event
+        dated = None if _ENACTED.search(query.text) else _dated_law(retriever, found.law, table, settings)
+        if dated is not None:
+            composer.add_law(dated)
+        event = _bill_event(retriever, query, table, found.law)
+        if event is not None:  # "when did AB 60 take effect": the History event naming that bill
+            composer.add_sentence(*event)
+        else:
+            history = _history_row(retriever, found.law, settings)
+            if history is not None:
+                composer.add_history(history)
     # A question naming a section or bill the corpus holds asks about that law: it leads.
     lead, asked = (None, False) if found.named else _answering_note(retriever, found, table, settings)
-    exact = _exact_law(found.law, table, settings)
+    # A question about immigration enforcement and DMV records: the rule limiting immigration
+    # enforcement leads even over a passage answering the question without those words.
+    exact = None if found.immigration_first else _exact_law(found.law, table, settings)
     if lead is not None and exact is not None and not asked:
         lead = None  # a subdivision answers exactly: it leads over a general note
     if lead is not None:
@@ -255,13 +301,87 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
     law = _rerank_law(retriever, law, table, settings)
     # A section named in the question comes first; then, for a bill named in the question, the
     # sections its history says it added or amended, each by its best passage for the question.
-    first = [r for r in retriever.lookup_rows(query) if retriever.source_of(r).is_primary]
+    first = [r for r in _named_rows(retriever, query, law) if retriever.source_of(r).is_primary]
     first += _enacted_rows(retriever, query, law)
+    immigration_first = False
+    if (not first and _ABOUT_IMMIGRATION.search(query.text) and _ABOUT_DMV_RECORDS.search(query.text)
+            and _ACCESS_ASKED.search(query.text) and not _NAMES_A_LAW.search(query.text) and not query.bills
+            and not (states_named(query.text) and not states_named_home(query.text))):
+        # Asked whether immigration enforcement may have the DMV's records: the best-ranked rule
+        # that forbids it for immigration enforcement comes before general permissions ("to a
+        # court, a law enforcement agency or another government agency"), which it limits.
+        ban = next((row for row, _score in law[: settings.rerank_depth]
+                    if _states_immigration_limit(retriever, table, row)), None)
+        if ban is not None:
+            law = law.first([ban], law[0][1])
+            immigration_first = True
     if first:
         top = max(law[0][1] if law else 1.0, 1.0)
         law = law.first(list(dict.fromkeys(first)), top)
     return _Candidates(law, groups["note"], groups["agency"], groups["secondary"],
-                       everything[0][1] if everything else 0.0, named=bool(first), law_top=natural_top)
+                       everything[0][1] if everything else 0.0, named=bool(first), law_top=natural_top,
+                       immigration_first=immigration_first)
+
+
+# A question about immigration enforcement: the agencies, or the word.
+_ABOUT_IMMIGRATION = re.compile(r"\b(?:ice|immigration|inmigraci[oó]n|la migra|migra|deport\w*|dhs|hsi|cbp|"
+                                r"border patrol|homeland security)\b", re.IGNORECASE)
+# ... whether someone may have them: get, see, share, give ("tell me when ICE looks" asks about notice).
+_ACCESS_ASKED = re.compile(r"\b(?:get|gets|getting|see|access\w*|obtain\w*|receiv\w*|give|gives|giving|share\w*|"
+                           r"send\w*|hand\w*|disclos\w*|releas\w*|sell\w*|pass\w*|turn\w* over|find\w*|"
+                           r"compart\w*|dar|darle)\b", re.IGNORECASE)
+# A question naming a law or program asks about that law, not about the immigration limits.
+_NAMES_A_LAW = re.compile(r"\b(?:federal|dppa|driver'?s privacy|safe at home|clets|nlets|real ?id|values act|trust act|"
+                          r"truth act|sanctuary|green light|u\.?s\.?c|c\.?f\.?r|s2s|subpoena\w*|summons\w*)\b", re.IGNORECASE)
+# ... about the DMV's records: the DMV, a license or ID, or what its files hold.
+_ABOUT_DMV_RECORDS = re.compile(r"\b(?:dmv|licen[cs]es?|licencia|ab ?60|id cards?|driver'?s? (?:record|info\w*|data)|"
+                                r"records?|photos?|pictures?|address(?:es)?|documents?|data|info\w*|ssn|social security)\b",
+                                re.IGNORECASE)
+# A rule that limits something for immigration enforcement: "may not … for the purpose of
+# immigration enforcement", "'Immigration enforcement' … does not count as an urgent … need".
+_IMMIGRATION_LIMIT = re.compile(
+    r"(?=.*\bimmigration enforcement\b)(?=.*(?:\b(?:may not|shall not|does not count|not be used|prohibit\w*)\b|"
+    r"\bno\b[^.]{0,120}?\bmay\b))", re.IGNORECASE)
+
+
+def _states_immigration_limit(retriever: Retriever, table: "_SentenceTable", row: int) -> bool:
+    """Whether a passage of law's opening sentences forbid or limit something for immigration
+    enforcement (its rule, not a mention)."""
+    if retriever.index.is_commentary(row):
+        return False
+    return any(_IMMIGRATION_LIMIT.match(table.items[i].text) for i in table.quotable(row)[:2])
+
+
+def _named_rows(retriever: Retriever, query: Query, law: Ranking) -> list[int]:
+    """The passages of the law the question names, in the order they answer it: a subdivision
+    named ("1798.24(o)") comes first, as the question asked for it; a whole section named ("who
+    can still get a confidential address under 1808.4") gives its passages best answer first."""
+    if not query.citations:
+        return []
+    rows: list[int] = []
+    for ref in query.citations:
+        try:
+            found = retriever.resolver.rows(ref)[1]
+        except (CitationNotFound, InputError):
+            continue  # a cite the corpus lacks: plain search still answers the rest
+        if not ref.labels and _asks_more_than_the_citation(query):
+            scores = {r: law.score_of(r) for r in found}  # looked up: `law` may rank every row
+            found = sorted(found, key=lambda r: -(float("-inf") if scores[r] is None else scores[r]))
+        rows += [r for r in found if r not in rows]
+    return rows
+
+
+def _asks_more_than_the_citation(query: Query) -> bool:
+    """Whether the question has words of its own beyond its citations ("what does § 1808.4
+    say" does not; "who can still get a confidential address under 1808.4" does)."""
+    words = set(_content_words(query.text))
+    for ref in query.citations:
+        words.discard(ref.section.lower())
+    return len(words - _LOOKUP_WORDS) >= 2
+
+
+_LOOKUP_WORDS = frozenset("""say says said text what mean means read show section sec subdivision
+code veh vehicl gov govern civ civil usc cfr law statut full pleas""".split())
 
 
 def _distinct_ranking(retriever: Retriever, ranking: Ranking) -> Ranking:
@@ -334,13 +454,21 @@ def _law_ranking(retriever: Retriever, query: Query) -> Ranking:
     kept = primary & np.asarray([is_home(j) or j in states for j in places], dtype=bool)[jurisdiction]
     numbers = index.source_numbers()
     rows, scores = retriever.searcher.ranked_rows(query, kept[numbers])
-    if _FEDERAL.search(query.text):  # "does federal law …": federal law is what was asked about
-        federal = np.asarray([j == "US" for j in places], dtype=bool)[jurisdiction][numbers[rows]]
-        scores = scores * np.where(federal, FEDERAL_WEIGHT, 1.0)
-        by_row = np.argsort(rows)  # ties by row, as before
+
+    def weighted(rows, scores, chosen: list[bool], weight: float):
+        """`scores` times `weight` for the rows of the chosen jurisdictions, ranked again (ties by row)."""
+        scores = scores * np.where(np.asarray(chosen, dtype=bool)[jurisdiction][numbers[rows]], weight, 1.0)
+        by_row = np.argsort(rows)
         rows, scores = rows[by_row], scores[by_row]
         order = best_first(scores)
-        rows, scores = rows[order], scores[order]
+        return rows[order], scores[order]
+
+    if states and not states_named_home(query.text):
+        # "does New York share …": the named state's law is what was asked about; California's
+        # stays as the comparison, after it.
+        rows, scores = weighted(rows, scores, [j in states for j in places], STATE_WEIGHT)
+    if _FEDERAL.search(query.text):  # "does federal law …": federal law is what was asked about
+        rows, scores = weighted(rows, scores, [j == "US" for j in places], FEDERAL_WEIGHT)
     return Ranking(rows, scores)
 
 
@@ -351,6 +479,59 @@ def _exact_law(law: Ranked, table: "_SentenceTable", settings: AnswerSettings) -
         if max(table.cosines(table.keys(row)), default=0.0) >= settings.key_match:
             return row
     return None
+
+
+# "When was SB 54 signed", "when did AB 1766 become law": asked when a law was made, which its
+# History answers, not a date the rule itself sets.
+_ENACTED = re.compile(r"\b(?:pass(?:ed)?|sign(?:ed)?|enact(?:ed)?|adopt(?:ed)?|amend(?:ed)?|approv(?:ed|e)|"
+                      r"become|became|take effect|took effect|go into effect|went into effect|"
+                      r"effective|introduc(?:ed|e)|written|made)\b", re.IGNORECASE)
+# A calendar date in a rule's text: "January 1, 2020", "July 1, 2027".
+_DATE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
+                   r"December) \d{1,2}, (?:19|20)\d\d\b")
+
+
+def _dated_law(retriever: Retriever, law: Ranking, table: "_SentenceTable", settings: AnswerSettings) -> int | None:
+    """For a "when" question, a passage of law among the best two that states a date ("starting
+    no later than July 1, 2027"): the rule's own date answers it before any History event."""
+    rules = (row for row, _score in law if not retriever.index.is_commentary(row))  # read as far as needed
+    for row in itertools.islice(rules, 2):
+        if any(_DATE.search(table.items[i].text) for i in table.quotable(row)[:2]):
+            return row
+    return None
+
+
+_WHEN_WORDS = frozenset(w for text in ("when what year date since did does was were become became law take took "
+                                        "effect effective pass passed sign signed enact enacted start started go went "
+                                        "into approve approved adopt adopted california bill",)
+                        for w in _content_words(text))
+
+
+def _bill_event(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranking) -> tuple[int, int] | None:
+    """For a "when" question naming a bill, the History sentence of a section it added or
+    amended that names the bill: one saying the bill added a section first, then the best-ranked
+    section's."""
+    if not query.bills_asked:
+        return None
+    # Only when the bill itself is what the question asks about ("when did AB 60 take effect"), not
+    # one of its rules ("when did AB 60 discrimination become illegal for employers").
+    bill_words = _content_words(" ".join(query.bills_asked))
+    if len(_content_words(query.text) - bill_words - _WHEN_WORDS) > 1:
+        return None
+    enacted = {s.id for s in retriever.resolver.sources_of_bills(query.bills_asked)}
+    found = []
+    for source_id in enacted:
+        for row in retriever.resolver.source_rows(source_id):
+            chunk = retriever.index.chunks[row].chunk
+            if not (chunk.is_commentary and chunk.heading_trail[-1:] == ("History",)):
+                continue
+            for i in table.quotable(row):
+                text = table.items[i].text
+                if query.bills_asked & bills_in(text):
+                    places = (law.position(r) for r in retriever.resolver.source_rows(source_id))
+                    section_rank = min((p for p in places if p is not None), default=len(law))
+                    found.append((not text.startswith("Added"), section_rank, row, i))
+    return min(found)[2:] if found else None
 
 
 def _history_row(retriever: Retriever, law: Ranked, settings: AnswerSettings) -> int | None:
@@ -384,7 +565,14 @@ def _answering_note(retriever: Retriever, found: _Candidates, table: "_SentenceT
         best = max(range(len(asked)), key=cosines.__getitem__)
         if cosines[best] >= settings.question_match:
             notes = retriever.notes.correcting(retriever.index.chunks[asked[best][0]].chunk.anchor)
-            return retriever.index.chunks[notes[0]].chunk.source_id, True
+            # Several notes may correct one guide question (one on its wrong year, one on what it
+            # asks): the one whose conclusion is closest to the question asked leads.
+            openings = [(table.quotable(row) or [None])[0] for row in notes]
+            scored = table.cosines([i for i in openings if i is not None])
+            closest = iter(scored)
+            ranked = [(next(closest) if i is not None else -1.0, -n) for n, i in enumerate(openings)]
+            chosen = notes[-max(ranked)[1]]
+            return retriever.index.chunks[chosen].chunk.source_id, True
     bar = settings.note_lead * found.law_top
     if found.notes and found.notes[0][1] >= bar:
         return retriever.index.chunks[found.notes[0][0]].chunk.source_id, False
@@ -498,8 +686,8 @@ class _Composer:
         chunk = self.retriever.index.chunks[row].chunk
         source = self.retriever.source_of(row)
         item = self.table.items[i]
-        if item.start is None:
-            return False  # not in its file as written (see Sentence): an answer quotes only what is
+        if item.start is None or (chunk.parts > 1 and not is_complete(item.text)):
+            return False  # not in its file as written (see Sentence), or cut: an answer quotes only what is
         said = self._restated_by_note(row, i) if source.is_primary else None
         if said is not None:  # the note said it citing this section: it cites the passage too
             s = self.sentences[said]
@@ -524,6 +712,10 @@ class _Composer:
         if picked:
             self._add(row, picked[0])
 
+    def add_sentence(self, row: int, i: int) -> None:
+        """Sentence `i` of passage `row`, chosen by the caller (a History event)."""
+        self._add(row, i)
+
     def add_history(self, row: int) -> None:
         """The sentence of our History or Notes on a section closest to the question (for a
         "when" question, its event), shown as our note."""
@@ -535,6 +727,14 @@ class _Composer:
         """A passage's rule (its opening sentence, which the corpus writes to stand alone) and,
         when it bears on the question, one more sentence that also stands alone; then any
         sentence of the passage stating an exception or condition to what was quoted."""
+        before = (list(self.sentences), list(self.ids), list(self.rows))
+        self._add_rule(row)
+        if before[0] and len(self.sentences) > self.settings.max_sentences:
+            # A later passage whose rule and the limits it must carry do not fit: left out whole
+            # (listed below the answer), never quoted without its exception.
+            self.sentences, self.ids, self.rows = before
+
+    def _add_rule(self, row: int) -> None:
         chunk = self.retriever.index.chunks[row].chunk
         picked = self.table.quotable(row)
         if not picked or chunk.is_commentary:  # our notes on a section are not its rule
@@ -565,13 +765,72 @@ class _Composer:
 
     def _add_conditions(self, row: int, picked: list[int], quoted: list[int]) -> None:
         """A quoted sentence is never left without the exception its passage attaches: the
-        passage's sentences that limit it ("do not apply to", "unless", "except") follow it."""
-        if not quoted or any(_CONDITION.search(self.table.items[i].text) for i in quoted):
+        passage's sentences that limit it ("do not apply to", "unless", "except") follow it,
+        wherever in the passage they are (a long passage is stored in windows), and so does a
+        sibling subdivision written as an exception to it ("notwithstanding (A), …")."""
+        if not quoted:
             return
-        for i in picked:
-            if i not in quoted and _CONDITION.search(self.table.items[i].text):
-                self._add(row, i, room=1)
+        items = self.table.items
+        rest = [i for i in self._passage_sentences(row) if i not in quoted]
+        carve_outs = [i for i in rest if _CARVE_OUT.search(items[i].text)]
+        if not carve_outs and not any(_CONDITION.search(items[i].text) for i in quoted):
+            carve_outs = [i for i in picked if i not in quoted and _CONDITION.search(items[i].text)][:1]
+        added = 0
+        for i in carve_outs:
+            added += self._add(items[i].row, i, room=1 + added)
+            if added == 2:
                 return
+        for sibling in self._excepting_siblings(row):
+            opening = self.table.quotable(sibling)
+            if opening and self._add(sibling, opening[0], room=1 + added):
+                return
+        parent = self._parent(row)
+        if parent is not None:
+            for i in self._passage_sentences(parent):
+                if _PERMITS_ONLY.search(items[i].text) and self._add(items[i].row, i, room=1 + added):
+                    return
+
+    def _parent(self, row: int) -> int | None:
+        """The passage one level up (the subdivision whose paragraph this is), if stored."""
+        chunks = self.retriever.index.chunks
+        chunk = chunks[row].chunk
+        if len(chunk.labels) < 1:
+            return None
+        for r in self.retriever.resolver.source_rows(chunk.source_id):
+            other = chunks[r].chunk
+            if other.labels == chunk.labels[:-1] and other.part == 0 and not other.is_commentary and r != row:
+                if other.labels or other.is_summary:
+                    return r if other.labels else None
+        return None
+
+    def _passage_sentences(self, row: int) -> list[int]:
+        """The quotable sentences of the passage `row` belongs to: all its windows, in order."""
+        chunks = self.retriever.index.chunks
+        chunk = chunks[row].chunk
+        rows = [r for r in self.retriever.resolver.source_rows(chunk.source_id)
+                if chunks[r].chunk.citation == chunk.citation and chunks[r].chunk.heading_trail == chunk.heading_trail]
+        return [i for r in (rows or [row]) for i in self.table.quotable(r)]
+
+    def _excepting_siblings(self, row: int) -> list[int]:
+        """Sibling subdivisions (same parent) whose opening sentence is an exception to this
+        one by its label: "notwithstanding (A)", "subparagraph (A) does not apply"."""
+        chunks = self.retriever.index.chunks
+        chunk = chunks[row].chunk
+        if not chunk.labels:
+            return []
+        label = re.escape(chunk.labels[-1])
+        refers = re.compile(
+            rf"\bnotwithstanding (?:(?:sub)?(?:division|paragraph) )?\({label}\)|"
+            rf"\b(?:(?:sub)?(?:division|paragraph) )?\({label}\),? does not apply", re.IGNORECASE)
+        out = []
+        for r in self.retriever.resolver.source_rows(chunk.source_id):
+            other = chunks[r].chunk
+            if (r != row and other.part == 0 and len(other.labels) == len(chunk.labels)
+                    and other.labels[:-1] == chunk.labels[:-1] and other.labels != chunk.labels):
+                opening = self.table.quotable(r)
+                if any(refers.search(self.table.items[i].text) for i in opening[:2]):
+                    out.append(r)
+        return out
 
 
 def _shown(retriever: Retriever, composer: _Composer, found: _Candidates, law: Ranked, k: int,
@@ -586,6 +845,9 @@ def _shown(retriever: Retriever, composer: _Composer, found: _Candidates, law: R
     # `law` may rank every row: read only as far as the passages shown.
     extra_law = (r for r, s in law if s >= settings.shown_floor * top_law and r not in rows)
     rows += list(itertools.islice(extra_law, wanted))
+    for row, s in found.agency[:1]:  # an agency's own statement near the top: listed, labelled
+        if s >= settings.agency_floor * found.best and row not in rows:
+            rows.append(row)
     for row, s in found.secondary[: settings.secondary_shown]:
         if s >= settings.secondary_floor * found.best:
             rows.append(row)

@@ -28,13 +28,17 @@ class ChunkerSettings:
     sentence_bert_config.json), less the two special tokens the tokenizer adds.
     overlap_tokens: how much of a split passage's previous window the next one repeats, so a
     sentence cut at a window edge is whole in at least one window (32 ≈ one or two sentences).
+    whole_sentence_windows: a sentence up to this many windows long keeps a window of its own,
+    whole (see _windows); stored so an index chunked the old way (sentences cut) is rebuilt.
     """
 
     max_tokens: int = 254
     overlap_tokens: int = 32
+    whole_sentence_windows: int = 3
 
     def to_json(self) -> dict:
-        return {"max_tokens": self.max_tokens, "overlap_tokens": self.overlap_tokens}
+        return {"max_tokens": self.max_tokens, "overlap_tokens": self.overlap_tokens,
+                "whole_sentence_windows": self.whole_sentence_windows}
 
 
 TokenCounter = Callable[[str], int]
@@ -221,7 +225,11 @@ def _windows(
     text: str, citation: str, trail: tuple[str, ...], count: TokenCounter, settings: ChunkerSettings
 ) -> tuple[list[str], list[str], list[tuple[int, int]]]:
     """The text whole if it fits the model's window with its heading trail; else overlapping
-    windows of whole sentences (a sentence longer than a window is cut at word boundaries).
+    windows of whole sentences. A sentence longer than a window keeps a window of its own, whole,
+    up to settings.whole_sentence_windows windows long (the
+    longest sentence of law in the corpus, § 12800.7(b)'s first, is about 1.2 windows) (the encoder reads its first max_tokens; BM25 and
+    the answer read all of it: an answer never quotes half a sentence); a longer run without a
+    full stop is cut at word boundaries.
     Also the pieces the windows were made of, and each window's range of pieces (first, last +
     1): where a window is in the file (none for a whole text: it is the file's own)."""
     prefix = " > ".join(p for p in (citation, *trail) if p) + "\n"
@@ -232,7 +240,7 @@ def _windows(
     pieces: list[tuple[str, int]] = []
     for sentence in split_sentences(text):
         n = count(sentence)
-        if n <= budget:
+        if n <= budget * settings.whole_sentence_windows:
             pieces.append((sentence, n))
             continue
         # A sentence longer than the window: cut it at word boundaries. Word pieces never span

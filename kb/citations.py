@@ -8,6 +8,7 @@ So the patterns live here, one table, each tested in tests/test_citations.py.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -103,6 +104,10 @@ CA_CODES: dict[str, tuple[str, str, str]] = {
                rf"{_CAL}welf(?:are|\.)?{_AND}inst(?:itutions|\.)?\s*code|w\s*&\s*i(?:\s*code)?|wic"),
 }
 
+# Every alias above contains one of these (tests/test_citation_gate.py checks each against strings
+# its pattern matches): text with none of them names no California code (see `_Pattern.needs`).
+_CA_ALIAS_WORDS = r"code|&|bpc|ccp|gc|hsc|pc|uic|vc|wic|veh"
+
 # Other code keys -> how the official citation is written ({sec} is the section number).
 _FORMATS = {
     **{key: form + " § {sec}" for key, (form, _law, _alias) in CA_CODES.items()},
@@ -158,9 +163,19 @@ _TRAILING = (rf"(?P<trail>(?:\s*,?\s*{_UNIT}\s*\([A-Za-z0-9]{{1,5}}\)"
 
 @dataclass(frozen=True)
 class _Pattern:
-    regex: re.Pattern
+    source: str
     code: str  # a fixed code key, or a template using the match's "title" group
     section: str = ""  # a fixed section, for forms that name none ("49 U.S.C. § 30301 note")
+    # A small pattern that every match of this one contains (a fragment of it, or a word every
+    # alternative of it has): text where no pattern's `needs` is found holds no citation, and is
+    # answered without compiling the patterns (see find_citations; "" would let all text through).
+    needs: str = ""
+
+    @functools.cached_property
+    def regex(self) -> re.Pattern:
+        # Compiled on first use: the 22 patterns cost ~22 ms to compile, which a question
+        # without a citation need not pay (`kb ask`, cold).
+        return re.compile(self.source, re.IGNORECASE)
 
     def ref(self, m: re.Match) -> CitationRef:
         groups = m.groupdict()
@@ -182,8 +197,8 @@ class _Pattern:
         return CitationRef(code, self.section or m.group("sec"), labels)
 
 
-def _p(pattern: str, code: str, section: str = "") -> _Pattern:
-    return _Pattern(re.compile(pattern, re.IGNORECASE), code, section)
+def _p(pattern: str, code: str, section: str = "", *, needs: str) -> _Pattern:
+    return _Pattern(pattern, code, section, needs)
 
 
 # All 29 code names in one alternation, each in a group named after its key ("ca_veh"): two
@@ -193,59 +208,74 @@ _CA = "{california}"  # the code is read off the alias group that matched
 
 _PATTERNS: list[_Pattern] = [
     # "subdivision (j) of Section 12801.9 of the Vehicle Code", "Section 12800.7 of the Vehicle Code"
-    _p(rf"(?:{_CHAIN})?{_SIGN}\s*{_SEC}{_SUBS}\s+of\s+(?:the\s+)?{_CA_ALIAS}\b", _CA),
+    _p(rf"(?:{_CHAIN})?{_SIGN}\s*{_SEC}{_SUBS}\s+of\s+(?:the\s+)?{_CA_ALIAS}\b", _CA,
+       needs=rf"{_SIGN}\s*\d"),
     # "Cal. Veh. Code § 12801.9(j)", "Veh. Code, § 1808.21, subd. (a)", "VC 12801.9(j)",
     # "Government Code section 7284.6"
-    _p(rf"\b{_CA_ALIAS}\s*,?\s*(?:{_SIGN}\s*)?{_SEC}(?![\d.]*\d){_SUBS}{_TRAILING}", _CA),
+    _p(rf"\b{_CA_ALIAS}\s*,?\s*(?:{_SIGN}\s*)?{_SEC}(?![\d.]*\d){_SUBS}{_TRAILING}", _CA,
+       needs=_CA_ALIAS_WORDS),
 ]
 _PATTERNS += [
     # "49 U.S.C. § 30301 note" is where the REAL ID Act is classified
-    _p(rf"49\s*U\.?\s*S\.?\s*C\.?\s*(?:A\.?\s*)?{_SIGN}?\s*30301\s*note(?P<sec>)", "us-realid", "202"),
+    _p(rf"49\s*U\.?\s*S\.?\s*C\.?\s*(?:A\.?\s*)?{_SIGN}?\s*30301\s*note(?P<sec>)", "us-realid", "202",
+       needs=r"30301\s*note"),
     _p(rf"\bREAL\s*ID\s*Act(?:\s*of\s*2005)?,?\s*(?:Pub\.?\s*L\.?\s*(?:No\.?\s*)?109-13,?\s*)?"
-       rf"(?:div(?:ision|\.)?\s*B,?\s*)?{_SIGN}\s*{_SEC}{_SUBS}", "us-realid"),
-    _p(rf"(?:{_CHAIN})?{_SIGN}\s*{_SEC}{_SUBS}\s+of\s+the\s+REAL\s*ID\s*Act", "us-realid"),
+       rf"(?:div(?:ision|\.)?\s*B,?\s*)?{_SIGN}\s*{_SEC}{_SUBS}", "us-realid", needs=r"REAL\s*ID\s*Act"),
+    _p(rf"(?:{_CHAIN})?{_SIGN}\s*{_SEC}{_SUBS}\s+of\s+the\s+REAL\s*ID\s*Act", "us-realid",
+       needs=r"REAL\s*ID\s*Act"),
     # "18 U.S.C. § 2721(b)(1)", "8 USC 1373", "title 18, United States Code, section 2721"
     _p(rf"\b(?P<title>\d{{1,2}})\s*U\.?\s*S\.?\s*C\.?\s*(?:A\.?\s*)?(?:{_SIGN}\s*)?"
-       rf"(?P<sec>\d+[a-z]?){_SUBS}", "us-usc-{title}"),
+       rf"(?P<sec>\d+[a-z]?){_SUBS}", "us-usc-{title}", needs=r"\d\s*U\.?\s*S\.?\s*C"),
     _p(rf"\btitle\s*(?P<title>\d{{1,2}}),?\s*(?:of\s+the\s+)?United\s*States\s*Code,?\s*"
-       rf"{_SIGN}\s*(?P<sec>\d+[a-z]?){_SUBS}", "us-usc-{title}"),
+       rf"{_SIGN}\s*(?P<sec>\d+[a-z]?){_SUBS}", "us-usc-{title}", needs=r"United\s*States\s*Code"),
     _p(rf"{_SIGN}\s*(?P<sec>\d+[a-z]?){_SUBS}\s+of\s+title\s*(?P<title>\d{{1,2}})"
-       rf"(?:,?\s*(?:of\s+the\s+)?United\s*States\s*Code|\s*U\.?S\.?C\.?)?", "us-usc-{title}"),
+       rf"(?:,?\s*(?:of\s+the\s+)?United\s*States\s*Code|\s*U\.?S\.?C\.?)?", "us-usc-{title}",
+       needs=r"of\s+title\s*\d"),
     # "6 C.F.R. § 37.33", "6 CFR 37.33"
     _p(rf"\b(?P<title>\d{{1,2}})\s*C\.?\s*F\.?\s*R\.?\s*(?:{_SIGN}\s*|part\s*)?"
-       rf"(?P<sec>\d+(?:\.\d+)?){_SUBS}", "us-cfr-{title}"),
+       rf"(?P<sec>\d+(?:\.\d+)?){_SUBS}", "us-cfr-{title}", needs=r"\d\s*C\.?\s*F\.?\s*R"),
     # "Cal. Code Regs., tit. 13, § 350.03", "13 CCR 350.03", "title 13 CCR section 350.14"
     _p(rf"\bCal(?:ifornia|\.)?\s*Code\s*(?:of\s*)?Reg(?:ulation)?s?\.?,?\s*tit(?:le|\.)?\s*"
-       rf"(?P<title>\d{{1,2}}),?\s*(?:{_SIGN}\s*)?(?P<sec>\d+(?:\.\d+)?){_SUBS}", "ca-ccr-{title}"),
+       rf"(?P<title>\d{{1,2}}),?\s*(?:{_SIGN}\s*)?(?P<sec>\d+(?:\.\d+)?){_SUBS}", "ca-ccr-{title}",
+       needs=r"Code\s*(?:of\s*)?Reg"),
     _p(rf"\b(?:tit(?:le|\.)?\s*)?(?P<title>\d{{1,2}}),?\s*(?:Cal\.?\s*)?C\.?\s*C\.?\s*R\.?\s*,?\s*"
-       rf"(?:{_SIGN}\s*)?(?P<sec>\d+(?:\.\d+)?){_SUBS}", "ca-ccr-{title}"),
+       rf"(?:{_SIGN}\s*)?(?P<sec>\d+(?:\.\d+)?){_SUBS}", "ca-ccr-{title}", needs=r"C\.?\s*C\.?\s*R"),
     # Other states, for the comparison files.
     _p(rf"\b(?:N\.?\s*Y\.?\s*)?(?:Veh(?:icle|\.)?\s*(?:&|and)\s*Traf(?:fic|\.)?\s*Law|VTL)\s*"
-       rf"(?:{_SIGN}\s*)?(?P<sec>\d+){_SUBS}", "ny-vtl"),
+       rf"(?:{_SIGN}\s*)?(?P<sec>\d+){_SUBS}", "ny-vtl", needs=r"Traf|VTL"),
     _p(rf"\b(?:RCW|Wash(?:ington|\.)?\s*Rev(?:ised|\.)?\s*Code)\s*(?:{_SIGN}\s*)?"
-       rf"(?P<sec>\d+[A-Z]?\.\d+[A-Z]?\.\d+){_SUBS}", "wa-rcw"),
+       rf"(?P<sec>\d+[A-Z]?\.\d+[A-Z]?\.\d+){_SUBS}", "wa-rcw", needs=r"RCW|Wash"),
     _p(rf"\b(?:ORS|Or(?:egon|\.)?\s*Rev(?:ised|\.)?\s*Stat(?:utes|\.)?)\s*(?:{_SIGN}\s*)?"
-       rf"(?P<sec>\d+[A-Z]?\.\d+){_SUBS}", "or-ors"),
+       rf"(?P<sec>\d+[A-Z]?\.\d+){_SUBS}", "or-ors", needs=r"ORS|Rev"),
     _p(rf"\b(?:C\.?\s*R\.?\s*S\.?|Colo(?:rado|\.)?\s*Rev(?:ised|\.)?\s*Stat(?:utes|\.)?)\s*"
-       rf"(?:{_SIGN}\s*)?(?P<sec>\d+-\d+(?:\.\d+)?-\d+(?:\.\d+)?){_SUBS}", "co-crs"),
-    _p(r"\b(?P<sec>\d+\s*ILCS\s*\d+/\d+(?:[.-]\d+)*)(?P<subs>)", "il-ilcs"),
+       rf"(?:{_SIGN}\s*)?(?P<sec>\d+-\d+(?:\.\d+)?-\d+(?:\.\d+)?){_SUBS}", "co-crs",
+       needs=r"C\.?\s*R\.?\s*S|Colo"),
+    _p(r"\b(?P<sec>\d+\s*ILCS\s*\d+/\d+(?:[.-]\d+)*)(?P<subs>)", "il-ilcs", needs=r"ILCS"),
     # Constitutions: "Cal. Const. art. I, § 1", "article I, section 13 of the California
     # Constitution", "U.S. Const. amend. X". Read as such, so that "§ 1" is never taken for
     # section 1 of some code.
     _p(rf"\b(?:Cal(?:ifornia|\.)?\s*Const(?:itution|\.)?),?\s*art(?:icle|\.)?\s*(?P<art>[IVXL]+)\s*,?\s*"
-       rf"{_SIGN}\s*(?P<sec>\d+(?:\.\d+)?){_SUBS}", "ca-const"),
+       rf"{_SIGN}\s*(?P<sec>\d+(?:\.\d+)?){_SUBS}", "ca-const", needs=r"Const"),
     _p(rf"\bart(?:icle|\.)?\s*(?P<art>[IVXL]+)\s*,?\s*{_SIGN}\s*(?P<sec>\d+(?:\.\d+)?){_SUBS}\s*"
-       rf"(?:of\s+)?(?:the\s+)?Cal(?:ifornia|\.)?\s*Const(?:itution|\.)?", "ca-const"),
+       rf"(?:of\s+)?(?:the\s+)?Cal(?:ifornia|\.)?\s*Const(?:itution|\.)?", "ca-const", needs=r"Const"),
     _p(rf"\b(?:U\.?\s*S\.?|United\s*States)\s*Const(?:itution|\.)?,?\s*art(?:icle|\.)?\s*(?P<art>[IVXL]+)\s*,?\s*"
-       rf"{_SIGN}\s*(?P<sec>\d+(?:\.\d+)?){_SUBS}", "us-const"),
+       rf"{_SIGN}\s*(?P<sec>\d+(?:\.\d+)?){_SUBS}", "us-const", needs=r"Const"),
     _p(rf"\b(?:U\.?\s*S\.?|United\s*States)\s*Const(?:itution|\.)?,?\s*amend(?:ment|\.)?\s*"
-       rf"(?P<amend>[IVXL]+)(?P<sec>){_SUBS}", "us-const"),
+       rf"(?P<amend>[IVXL]+)(?P<sec>){_SUBS}", "us-const", needs=r"Const"),
     # Court reporters: "921 F.3d 865".
     _p(r"\b(?P<sec>\d+\s+(?:U\.\s?S\.|S\.\s?Ct\.|F\.\s?(?:2d|3d|4th)|F\.\s?Supp\.(?:\s?[23]d)?|"
-       r"Cal\.\s?(?:App\.\s?)?(?:[2-5](?:d|th))?)\s+\d+)(?P<subs>)", "case"),
+       r"Cal\.\s?(?:App\.\s?)?(?:[2-5](?:d|th))?)\s+\d+)(?P<subs>)", "case",
+       needs=r"\d\s+(?:U\.|S\.|F\.|Cal\.)"),
     # A bare section sign: "§ 12801.9(j)", "section 1808.21" — the code is resolved by the corpus.
-    _p(rf"(?:{_CHAIN})?(?:§§?|\bsec(?:tion|\.))\s*{_SEC}{_SUBS}{_TRAILING}", ""),
+    _p(rf"(?:{_CHAIN})?(?:§§?|\bsec(?:tion|\.))\s*{_SEC}{_SUBS}{_TRAILING}", "",
+       needs=r"(?:§|\bsec(?:tion|\.))\s*\d"),
 ]
+
+
+@functools.cache
+def _may_cite() -> re.Pattern:
+    """Every pattern's `needs` in one alternation: where it finds nothing, no pattern matches."""
+    return re.compile("|".join(f"(?:{p.needs})" for p in _PATTERNS), re.IGNORECASE)
 
 
 def _labels(text: str) -> tuple[str, ...]:
@@ -266,6 +296,13 @@ def _normalise_case(ref: CitationRef) -> CitationRef:
 def find_citations(text: str) -> list[tuple[CitationRef, tuple[int, int]]]:
     """Every citation in `text`, left to right, with its span; overlaps go to the longer match."""
     text = _clean(text)
+    if not _may_cite().search(text):  # most questions: then no pattern need be compiled
+        return []
+    return _find(text)
+
+
+def _find(text: str) -> list[tuple[CitationRef, tuple[int, int]]]:
+    """find_citations on cleaned text, every pattern tried (tests compare the two)."""
     found: list[tuple[CitationRef, tuple[int, int]]] = []
     taken: list[tuple[int, int]] = []
     candidates = []

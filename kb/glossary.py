@@ -55,6 +55,47 @@ ACCESS_WORDS: dict[str, str] = {
     "share": "disclose", "shares": "discloses", "sharing": "disclosure", "shared": "disclosed",
 }
 
+# Everyday phrasings of the statutes' terms: a client says "where I live", "cop", "criminal
+# record" or "hand someone over to ICE"; the statutes say "home address", "peace officer",
+# "criminal history" and "transfer". Appended to the lexical query only, like ACCESS_WORDS (the
+# embedding already reads them as near-synonyms). Keys are patterns, so a pronoun may vary.
+_WHO = r"(?:i|we|you|he|she|they|someone|somebody|people|my \w+|a person)"
+EVERYDAY_WORDS: tuple[tuple[str, str], ...] = (
+    (rf"where {_WHO} (?:live|lives|stay|stays|sleep|sleeps)", "home address residence"),
+    (rf"where {_WHO} (?:work|works)", "work address employer"),
+    (r"criminal records?|rap sheets?|record of arrests", "criminal history"),
+    (r"police officers?|cops?|officers? of the law", "peace officer law enforcement"),
+    (r"sheriffs?(?: department| deputies| deputy)?|police departments?", "law enforcement agency"),
+    (r"jails?|lock-?up|prisons?", "custody"),
+    (r"(?:hand|turn|give)(?:s|ed|ing)? (?:me|him|her|them|us|someone|somebody|people|a person|inmates?|prisoners?) over",
+     "transfer custody"),
+    (r"(?:ice|immigration|federal|la migra) (?:agents?|officers?|officials?)", "immigration authorities"),
+    (r"look(?:s|ed|ing)? (?:me |him |her |them |someone |it )?up|run(?:s)? (?:my |a |the )?(?:name|plates?)", "access obtain inquiry"),
+    (r"sue|sued|suing|lawsuits?|take (?:them|it|him|her) to court", "civil action court case"),
+    (r"challenged in court|court challenges?", "court case lawsuit"),
+    (r"fined|fines?|penalt(?:y|ies)", "civil penalty"),
+)
+# The same phrasings, reworded for the dense encoder where the statute's term reads naturally in
+# their place ("tell ICE where I live" -> "tell ICE the home address").
+EVERYDAY_DENSE: tuple[tuple[str, str], ...] = (
+    (rf"where {_WHO} (?:live|lives|stay|stays|sleep|sleeps)", "the home address"),
+    (r"criminal records?|rap sheets?", "criminal history"),
+    (r"(?:ice|immigration|federal) (?:agents?|officers?|officials?)", "immigration authorities"),
+    (r"(?:hand|turn)(s|ed|ing)? (me|him|her|them|us|someone|somebody|people|a person|inmates?|prisoners?) over",
+     r"transfer\1 \2"),
+)
+_EVERYDAY_DENSE = [(re.compile(rf"(?<!\w)(?:{key})(?!\w)", re.IGNORECASE), term) for key, term in EVERYDAY_DENSE]
+
+
+def plain_terms(text: str) -> str:
+    """`text` with everyday phrasings replaced by the statutes' terms, for the dense encoder."""
+    for pattern, term in _EVERYDAY_DENSE:
+        text = pattern.sub(term, text)
+    return text
+
+
+_EVERYDAY = [(re.compile(rf"(?<!\w)(?:{key})(?!\w)", re.IGNORECASE), term) for key, term in EVERYDAY_WORDS]
+
 # Spanish grammar words: translated for the dense encoder only when the question reads as Spanish
 # (they mean nothing to BM25, whose English stop-word list drops their translations anyway).
 SPANISH_WORDS: dict[str, str] = {
@@ -94,6 +135,7 @@ def expand_query(text: str) -> str:
     extra: list[str] = []
     found = [(m.start(), GLOSSARY[m.group(1).lower()]) for m in _PATTERN.finditer(text)]
     found += [(m.start(), ACCESS_WORDS[m.group(1).lower()]) for m in _ACCESS_PATTERN.finditer(text)]
+    found += [(m.start(), term) for pattern, term in _EVERYDAY for m in pattern.finditer(text)]
     for _start, term in sorted(found):
         if term not in extra and term.lower() not in text.lower():
             extra.append(term)

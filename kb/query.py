@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from kb.citations import CitationRef, find_citations
-from kb.glossary import expand_query, translate_query
+from kb.glossary import expand_query, plain_terms, translate_query
 from kb.text import require_text
 
 _BILL = re.compile(r"\b(AB|SB)\s?-?(\d{1,4})\b", re.IGNORECASE)
@@ -66,7 +66,7 @@ def parse_query(text: str, what: str = "question") -> Query:
     return Query(
         text=text,
         lexical=expand_query(text),
-        dense=translate_query(text),
+        dense=plain_terms(translate_query(text)),
         citations=tuple(ref for ref, _span in found) + tuple(bare_sections(text, tuple(span for _r, span in found))),
         bills=bills_in(text),
         bills_asked=frozenset(

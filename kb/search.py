@@ -30,7 +30,7 @@ class Ranking(Sequence):
 
     def __init__(self, rows: "np.ndarray", scores: "np.ndarray"):
         self.rows, self.scores = rows, scores
-        self._by_row = None
+        self._by_row = self._places = None
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -54,6 +54,17 @@ class Ranking(Sequence):
         if not 0 <= row < len(self._by_row) or self._by_row[row] != self._by_row[row]:  # NaN: absent
             return None
         return float(self._by_row[row])
+
+    def position(self, row: int) -> int | None:
+        """Where `row` stands in this ranking (0: first), or None when it is not ranked here."""
+        if self._places is None:
+            import numpy as np
+
+            self._places = np.full(int(self.rows.max()) + 1 if len(self.rows) else 0, -1)
+            self._places[self.rows] = np.arange(len(self.rows))
+        if not 0 <= row < len(self._places) or self._places[row] < 0:
+            return None
+        return int(self._places[row])
 
     def first(self, rows: list[int], score: float | None = None) -> "Ranking":
         """`rows` first, in their order (at `score`, else at their own), then the rest as ranked."""

@@ -213,3 +213,124 @@ def test_another_states_law_answers_only_a_question_naming_that_state(tmp_path):
     ny = [h for h in named.hits if h.source.jurisdiction == "NY"]
     assert ny
     assert f"{ny[0].chunk.citation} · statute · New York law, not California's" in answer_text(named)
+
+
+# --- issue 13, second session: limits that travel with a rule; the immigration limit first ----
+
+PHOTOS = """\
+---
+id: ca-veh-9999.3
+title: Photos, cards and a deadline
+citation: Cal. Veh. Code § 9999.3
+jurisdiction: CA
+authority: statute
+url: https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=VEH&sectionNum=9999.3.
+as_of: 2026-11-25
+history: ["Added by a test act, effective Jan. 1, 2023"]
+---
+
+Section 9999.3 covers license photographs, employers and identification cards.
+
+## (a)
+
+Notwithstanding any other law, the department shall not sell a licensee's photograph to a company unless the licensee asks. The bar does not apply to a contractor that prints the cards.
+
+## (b)
+
+### (1)
+
+An employer violates the law if it refuses to hire a person because the person shows a card.
+
+### (2)
+
+Notwithstanding (1), an employer may still check the documents federal work authorization law requires.
+
+## (c)
+
+The department must start issuing identification cards to these applicants no later than July 1, 2027.
+"""
+
+BAN = """\
+---
+id: ca-veh-9999.4
+title: Immigration enforcement ban
+citation: Cal. Veh. Code § 9999.4
+jurisdiction: CA
+authority: statute
+url: https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=VEH&sectionNum=9999.4.
+as_of: 2026-11-25
+---
+
+## Text
+
+No agency or person may obtain or use information the department keeps for the purpose of immigration enforcement.
+"""
+
+
+def _texts(r, question, settings=OPEN):
+    return [s.text for s in answer_question(r, question, settings=settings).sentences]
+
+
+def test_a_rule_with_its_own_conditions_still_brings_the_carve_out_its_passage_states(tmp_path):
+    r = _corpus(tmp_path, **{"ca/veh-9999.3.md": PHOTOS})
+    texts = _texts(r, "does the department sell a licensee's photograph to a company")
+    rule = next(t for t in texts if t.startswith("Notwithstanding any other law, the department shall not sell"))
+    assert "The bar does not apply to a contractor that prints the cards." in texts[texts.index(rule):]
+
+
+def test_a_sibling_written_as_the_exception_follows_the_rule(tmp_path):
+    r = _corpus(tmp_path, **{"ca/veh-9999.3.md": PHOTOS})
+    texts = _texts(r, "can an employer refuse to hire a person because the person shows a card")
+    rule = "An employer violates the law if it refuses to hire a person because the person shows a card."
+    assert rule in texts
+    assert ("Notwithstanding (1), an employer may still check the documents federal work authorization law "
+            "requires.") in texts[texts.index(rule):]
+
+
+def test_a_when_question_about_a_duty_leads_with_the_rules_own_date(tmp_path):
+    r = _corpus(tmp_path, **{"ca/veh-9999.3.md": PHOTOS})
+    duty = _texts(r, "when does the department have to start issuing identification cards")
+    assert "July 1, 2027" in duty[0]
+    made = _texts(r, "when was Cal. Veh. Code § 9999.3 enacted?")
+    assert made[0] == "Added by a test act, effective Jan. 1, 2023"  # how a law was made: History
+
+
+def test_a_question_whether_ice_may_get_dmv_records_leads_with_the_immigration_limit(tmp_path):
+    r = _corpus(tmp_path, **{"ca/veh-9999.4.md": BAN})
+    # Without the rule this question leads with § 9999.1(a), which shares more of its words.
+    question = "can ICE get confidential residence addresses the department keeps and releases to courts"
+    texts = _texts(r, question)
+    assert texts[0].startswith("No agency or person may obtain or use information the department keeps")
+    # Without the immigration words the general rule on addresses answers as before.
+    assert not _texts(r, "can courts get confidential residence addresses the department keeps and releases "
+                         "to courts")[0].startswith("No agency")
+
+
+def test_a_rule_is_never_quoted_without_its_carve_out_even_when_the_answer_is_full(tmp_path):
+    r = _corpus(tmp_path, **{"ca/veh-9999.3.md": PHOTOS})
+    tight = AnswerSettings(abstain_below=0.0, context_floor=0.0, max_sentences=1)
+    texts = _texts(r, "does the department sell a licensee's photograph to a company", tight)
+    # Never the rule without the carve-out its passage states.
+    assert not any(t.startswith("Notwithstanding any other law") for t in texts) or \
+        "The bar does not apply to a contractor that prints the cards." in texts
+
+
+def test_a_permission_comes_with_its_parents_permits_not_requires_sentence(tmp_path):
+    federal = FEDERAL.replace(
+        "## (b)\n",
+        "## (b)\n\nThe uses in this subsection are permitted: nothing in this subsection requires a department "
+        "to make those disclosures.\n")
+    r = _corpus(tmp_path, **{"us/usc-18-9721.md": federal})
+    texts = _texts(r, "may any government agency receive personal information to carry out its functions")
+    rule = "Any government agency may receive personal information to carry out its functions."
+    assert rule in texts
+    assert any("nothing in this subsection requires" in t for t in texts[texts.index(rule):])
+
+
+def test_a_when_question_about_a_bill_is_answered_by_the_history_naming_that_bill(tmp_path):
+    photos = PHOTOS.replace('history: ["Added by a test act, effective Jan. 1, 2023"]',
+                            'history: ["Amended by Stats. 2024, ch. 9 (AB 77), effective Jan. 1, 2025", '
+                            '"Added by Stats. 2022, ch. 1 (AB 55), effective Jan. 1, 2023"]')
+    r = _corpus(tmp_path, **{"ca/veh-9999.3.md": photos})
+    assert _texts(r, "when did AB 55 take effect?")[0] == "Added by Stats. 2022, ch. 1 (AB 55), effective Jan. 1, 2023"
+    assert _texts(r, "when did AB 77 become law")[0] == "Amended by Stats. 2024, ch. 9 (AB 77), effective Jan. 1, 2025"

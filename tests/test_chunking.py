@@ -65,7 +65,7 @@ def test_long_passage_is_split_with_overlap_and_keeps_its_citation(tmp_path):
     assert len(parts) > 3
     assert {c.parts for c in parts} == {len(parts)} and [c.part for c in parts] == list(range(len(parts)))
     for c in parts:
-        assert _words(c.embed_text) <= 120
+        assert _words(c.embed_text) <= 120  # short sentences: every window fits the model
     for before, after in zip(parts, parts[1:]):
         last_sentence = before.text.split(". ")[-1]
         assert last_sentence in after.text  # the overlap repeats the previous window's end
@@ -116,3 +116,15 @@ def test_questions_become_search_keys_of_their_subdivision(tmp_path):
     }
     a1 = next(c for c in chunks if c.citation == "Cal. Veh. Code § 9999.1(a)(1)")
     assert "can the police get my address?" in a1.lexical_text and "can the police" not in a1.embed_text
+
+
+def test_a_sentence_longer_than_a_window_is_kept_whole(tmp_path):
+    # A long sentence of law (like Veh. Code § 12800.7(b)'s first) is never cut in two: an answer
+    # quoting it would stop mid-sentence ("… time to obtain a court") and lose what follows.
+    long_one = "The DMV shall not disclose " + " ".join(f"item{i}," for i in range(150)) + " except by court order."
+    text = STATUTE.replace("Paragraph two covers attorneys.", long_one + " A second sentence follows it.")
+    parts = [c for c in _chunks(tmp_path, {"s.md": text}, ChunkerSettings(max_tokens=120, overlap_tokens=20))
+             if c.citation.endswith("(a)(2)")]
+    assert len(parts) == 2
+    assert parts[0].text.endswith("except by court order.") and parts[0].text.startswith("The DMV shall not")
+    assert "A second sentence follows it." in parts[1].text

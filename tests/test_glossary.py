@@ -35,3 +35,14 @@ def test_words_of_access_reach_bm25_in_the_statutes_terms_but_leave_the_embeddin
     assert expand_query("can ICE get my papers") == (
         "can ICE get my papers (ICE immigration enforcement; obtain disclose; documents)")
     assert translate_query("will the DMV share my address") == "will the DMV share my address"
+
+
+def test_everyday_phrasings_reach_the_statutes_terms():
+    from kb.glossary import plain_terms
+
+    assert "home address" in expand_query("can the sheriff tell immigration agents where I live?")
+    assert "criminal history" in expand_query("can police tell ICE about someone's criminal record")
+    assert "transfer custody" in expand_query("can the county jail hand someone over to ICE")
+    assert plain_terms("can the sheriff tell immigration agents where I live?") == (
+        "can the sheriff tell immigration authorities the home address?")
+    assert plain_terms("can the county jail hand someone over to ICE") == "can the county jail transfer someone to ICE"

@@ -134,3 +134,42 @@ def test_a_question_writes_nothing_under_home(index, tmp_path):
                             capture_output=True, timeout=120, env={**env, "HOME": str(home)})
     assert result.returncode == 0, result.stderr.decode(errors="replace")
     assert sorted(p.relative_to(home).as_posix() for p in home.rglob("*")) == []
+
+
+SWAPS = {  # a file as it could be changed between the check and the load: valid, and not as built
+    "tokenizer.json": lambda data: data.replace(b'"lowercase":true', b'"lowercase":false'),
+    "onnx_config.json": lambda data: data.replace(b'"pooling": "mean"', b'"pooling": "max"'),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SWAPS))
+def test_a_question_parses_the_bytes_it_checked_not_the_file_again(index, monkeypatch, name):
+    """The question checks tokenizer.json and onnx_config.json against the manifest: the
+    loaders must parse those very bytes. Here the file changes on disk right after its check;
+    read again, it would give another vector (or a fallback notice)."""
+    import numpy as np
+
+    from kb.embedding.encoders import query_embedder
+    from kb.store import IndexData
+
+    def question_vector():
+        notices = []
+        vector = query_embedder(open_index(index.index_dir), index, notices).encode([QUESTION])[0]
+        return vector, notices
+
+    expected, notices = question_vector()
+    assert notices == []
+    checked = IndexData.read_verified
+
+    def check_then_change(self, rel):
+        data = checked(self, rel)
+        if rel == f"onnx/{name}":
+            changed = SWAPS[name](data)
+            assert changed != data
+            (self.path / rel).write_bytes(changed)
+        return data
+
+    monkeypatch.setattr(IndexData, "read_verified", check_then_change)
+    vector, notices = question_vector()
+    assert notices == []
+    assert np.array_equal(vector, expected)

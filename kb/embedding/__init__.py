@@ -146,15 +146,17 @@ def read_max_seq_length(path: Path) -> int:
 class WordPieceCounter:
     """Counts word pieces with the model's own tokenizer.json (the `tokenizers` package only)."""
 
-    def __init__(self, tokenizer_json: Path):
+    def __init__(self, tokenizer_json: Path, data: bytes | None = None):
         self._path = tokenizer_json
+        self._data = data  # the file's bytes, when the caller has read and checked them
         self._tokenizer = None
 
     def __call__(self, text: str) -> int:
         if self._tokenizer is None:
             from tokenizers import Tokenizer  # light (~20 ms); only chunking needs it
 
-            tok = Tokenizer.from_file(str(self._path))
+            tok = (Tokenizer.from_file(str(self._path)) if self._data is None
+                   else Tokenizer.from_str(self._data.decode("utf-8")))
             tok.no_truncation()
             tok.no_padding()
             self._tokenizer = tok

@@ -28,12 +28,16 @@ class BuildEncoder:
     cleanup: Callable[[], None] = lambda: None  # removes what the encoder staged, if not written
 
 
-def _onnx_ok(onnx_dir: Path, expected_sha: str | None, verify: bool):
-    """The folder's OnnxModelInfo when it is complete (and its sha256 as expected), else None."""
-    from kb.embedding.folder import load_onnx_info
+def _onnx_ok(onnx_dir: Path, expected_sha: str | None, verify: bool, checked: dict[str, bytes] | None = None):
+    """The folder's OnnxModelInfo when it is complete (and its sha256 as expected), else None.
+    `checked`: bytes of its small files already checked against the manifest, parsed instead
+    of the files (see verify_small_files)."""
+    from kb.embedding.folder import CONFIG_NAME, TOKENIZER_NAME, load_onnx_info
 
+    checked = checked or {}
     try:
-        info = load_onnx_info(onnx_dir, verify_checksum=verify)
+        info = load_onnx_info(onnx_dir, verify_checksum=verify, config_bytes=checked.get(CONFIG_NAME),
+                              tokenizer_bytes=checked.get(TOKENIZER_NAME))
     except EmbedderError:
         return None
     return info if expected_sha is None or info.sha256 == expected_sha else None
@@ -157,15 +161,16 @@ def _differs_from_source(onnx_dir: Path, model_dir: Path) -> str:
     return ""
 
 
-def verify_small_files(index, onnx_dir: str) -> None:
-    """Check the small files a question reads from the model folder (tokenizer.json ~0.7 MB,
-    onnx_config.json) against the manifest on every question: a changed vocabulary or pooling
-    setting would change answers without a word. IndexCorrupt, one line, when one differs.
-    model.safetensors (~90 MB) is checked by size here and by sha256 in builds and
-    `kb build --check` (its per-question cost is measured in docs/reliability.md); model.onnx,
-    the graph, is read only by builds, which check it whole."""
-    for name in ("tokenizer.json", "onnx_config.json"):
-        index.read_verified(f"{onnx_dir}/{name}")
+def verify_small_files(index, onnx_dir: str) -> dict[str, bytes]:
+    """The small files a question reads from the model folder (tokenizer.json ~0.5 MB,
+    onnx_config.json), read once and checked against the manifest on every question: a changed
+    vocabulary or pooling setting would change answers without a word. IndexCorrupt, one line,
+    when one differs. The caller parses these bytes, never the files again (which could have
+    changed in between). model.safetensors (~90 MB) is checked by size here and by sha256 in
+    builds and `kb build --check` (its per-question cost is measured in docs/reliability.md);
+    model.onnx, the graph, is read only by builds, which check it whole."""
+    return {name: index.read_verified(f"{onnx_dir}/{name}")
+            for name in ("tokenizer.json", "onnx_config.json")}
 
 
 def query_embedder(index, settings: Settings, notices: list[str]) -> Embedder:
@@ -180,9 +185,10 @@ def query_embedder(index, settings: Settings, notices: list[str]) -> Embedder:
         # The manifest's shape was checked on open (a relative path without ".."); this also
         # refuses a symlink that leads out of the index.
         onnx_dir = resolve_inside(index.path, onnx.get("dir", ONNX_DIR))
+        checked = None
         if onnx_dir.is_dir():  # present: its small files must be as built (missing: see below)
-            verify_small_files(index, onnx.get("dir", ONNX_DIR))
-        info = _onnx_ok(onnx_dir, onnx.get("sha256"), verify=False)
+            checked = verify_small_files(index, onnx.get("dir", ONNX_DIR))
+        info = _onnx_ok(onnx_dir, onnx.get("sha256"), verify=False, checked=checked)
         if info is not None:
             # One question: numpy answers in milliseconds with nothing to import, where
             # onnxruntime's import and session cost ~0.3 s (bench/benchmark.py).

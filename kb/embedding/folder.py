@@ -24,7 +24,7 @@ import shutil
 import struct
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +94,9 @@ class ModelFiles:
     max_seq_length: int
     pooling: str  # one of POOLING_MODES
     normalize: bool
+    # The tokenizer file's bytes when the caller has read (and checked) them: parsed instead of
+    # the file, so that what was checked is what runs (kb/embedding/encoders.py, query_embedder).
+    tokenizer_json: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def dim(self) -> int:
@@ -442,12 +445,18 @@ def _swap_into_place(new_dir: Path, out_dir: Path) -> None:
 # Loading
 
 
-def load_onnx_info(onnx_dir: Path, verify_checksum: bool = False) -> OnnxModelInfo:
-    """Read and check ``onnx_dir/onnx_config.json``; optionally recompute both files' sha256."""
+def load_onnx_info(onnx_dir: Path, verify_checksum: bool = False, *, config_bytes: bytes | None = None,
+                   tokenizer_bytes: bytes | None = None) -> OnnxModelInfo:
+    """Read and check ``onnx_dir/onnx_config.json``; optionally recompute both files' sha256.
+
+    ``config_bytes`` and ``tokenizer_bytes``: that config's and tokenizer's bytes, already read
+    and checked by the caller; they are parsed instead of the files (which are not read again).
+    """
     onnx_dir = Path(onnx_dir)
     config_path = onnx_dir / CONFIG_NAME
     try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
+        text = config_path.read_text(encoding="utf-8") if config_bytes is None else config_bytes.decode("utf-8")
+        config = json.loads(text)
     except FileNotFoundError:
         raise EmbedderError(
             f"{config_path}: not found, so {onnx_dir} is not a kb model folder; {_EXPORT_HINT}"
@@ -501,6 +510,7 @@ def load_onnx_info(onnx_dir: Path, verify_checksum: bool = False) -> OnnxModelIn
         max_seq_length=config["max_seq_length"],
         pooling=config["pooling"],
         normalize=config["normalize"],
+        tokenizer_json=tokenizer_bytes,
     )
     return OnnxModelInfo(
         path=onnx_dir,
@@ -518,13 +528,14 @@ def load_onnx_info(onnx_dir: Path, verify_checksum: bool = False) -> OnnxModelIn
 # Tokenising, pooling, normalising: shared by both torch-free embedders
 
 
-def load_tokenizer(path: Path, max_seq_length: int) -> tuple[Any, tuple[int, int]]:
-    """The tokenizer, truncating at ``max_seq_length``, and its (pad id, pad type id)."""
+def load_tokenizer(path: Path, max_seq_length: int, data: bytes | None = None) -> tuple[Any, tuple[int, int]]:
+    """The tokenizer, truncating at ``max_seq_length``, and its (pad id, pad type id). `data`:
+    the file's bytes, already read (and checked) by the caller; then `path` only names it."""
     # tokenizers is a small Rust extension, but still only needed once something is encoded.
     from tokenizers import Tokenizer
 
     try:
-        tokenizer = Tokenizer.from_file(str(path))
+        tokenizer = Tokenizer.from_file(str(path)) if data is None else Tokenizer.from_str(data.decode("utf-8"))
     except Exception as exc:  # tokenizers raises a bare Exception on a bad file
         raise EmbedderError(f"{path}: cannot be loaded ({exc}); {_EXPORT_HINT}") from exc
     # Keep the file's pad ids (RoBERTa pads with 1, not 0) but pad per batch ourselves: the
@@ -610,7 +621,8 @@ class BatchedEncoder:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self._tokenizer is None:
             self._load()
-            self._tokenizer, self._pad = load_tokenizer(self.files.tokenizer, self.max_seq_length)
+            self._tokenizer, self._pad = load_tokenizer(self.files.tokenizer, self.max_seq_length,
+                                                        self.files.tokenizer_json)
 
         encodings = self._tokenizer.encode_batch(texts)
         lengths = np.array([len(e.ids) for e in encodings])
@@ -630,5 +642,5 @@ class BatchedEncoder:
         if self._counter is None:
             from kb.embedding import WordPieceCounter
 
-            self._counter = WordPieceCounter(self.files.tokenizer)
+            self._counter = WordPieceCounter(self.files.tokenizer, self.files.tokenizer_json)
         return self._counter(text)

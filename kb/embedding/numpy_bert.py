@@ -1,8 +1,8 @@
 """A BERT encoder's forward pass in numpy, over the weights in a safetensors file.
 
-For the one-question query: nothing to import but numpy (already loaded for FAISS), the weights
-memory-mapped (only the rows of the words asked about are read from the 47 MB word table), and a
-15-word question embedded in a few milliseconds. Builds use onnxruntime (kb.embedding.onnx_graph),
+For the one-question query: nothing to import but numpy (which the dense search uses too), the
+weights memory-mapped (only the rows of the words asked about are read from the 47 MB word
+table), and a 15-word question embedded in a few milliseconds. Builds use onnxruntime (kb.embedding.onnx_graph),
 about twice as fast over thousands of passages. Same vectors as sentence-transformers within
 cosine 0.99999 (tests/test_parity.py).
 """
