@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kb.errors import CorpusError, quoted
 from kb.frontmatter import split_front_matter
-from kb.hashing import recorded_stamp, sha256_text, stamp, stamp_of
+from kb.hashing import sha256_text, stamp
 from kb.models import AUTHORITIES, STATUSES, CorpusFile, Source
 from kb.quotations import check_guide_quotations
 
@@ -400,25 +400,24 @@ RACY_NS = 2_000_000_000
 
 
 def stamp_corpus(corpus_dir: Path, scan: CorpusScan) -> dict[str, dict]:
-    """Path (relative) -> size and stamp (kb.hashing.stamp) of the scanned files, as listed before
-    they are read, for the manifest: a later staleness check trusts a file whose stamp is
-    unchanged. Files changed within RACY_NS of now are left out, so they are always hashed."""
+    """Path (relative) -> {"stamp": kb.hashing.stamp} of the scanned files, as listed before they
+    are read, for the manifest: a later staleness check trusts a file whose stamp is unchanged.
+    Files changed within RACY_NS of now are left out, so they are always hashed."""
     import time
 
     now = time.time_ns()
     out = {}
     for path, st in zip(scan.files, scan.stats):
         if now - st.st_mtime_ns >= RACY_NS:
-            out[path.relative_to(corpus_dir).as_posix()] = stamp(st)
+            out[path.relative_to(corpus_dir).as_posix()] = {"stamp": stamp(st)}
     return out
 
 
 def hash_corpus(corpus_dir: Path, known: dict[str, dict] | None = None) -> dict[str, str]:
     """Path (relative) -> sha256 of the normalised text, without parsing: for staleness checks.
 
-    With `known` (the manifest's sources: path -> {"sha256", "bytes", "mtime_ns", "ctime_ns",
-    "ino"}), a file whose size and stamp are those recorded at build is taken as unchanged and
-    not read: the check before each question then costs a directory listing and an lstat per
+    With `known` (the manifest's sources: path -> {"sha256", "stamp"}), a file whose size and
+    stamp are those recorded at build (kb.hashing.stamp) is taken as unchanged and not read: the check before each question then costs a directory listing and an lstat per
     file, not a read of the whole corpus (0.34 s at 50 copies, issue 15). Added and removed
     files still show, from the listing. Without `known` (`kb build --check`), every file is read
     and hashed.
@@ -427,7 +426,7 @@ def hash_corpus(corpus_dir: Path, known: dict[str, dict] | None = None) -> dict[
     out = {}
     for full, rel, st in _list_corpus(corpus_dir)[0]:
         entry = known.get(rel)
-        if entry is not None and recorded_stamp(entry) == stamp_of(st):  # None: no stamp recorded
+        if entry is not None and entry.get("stamp") == stamp(st):  # a racy file has none
             out[rel] = entry["sha256"]
             continue
         path = Path(full)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import operator
 import os
 from pathlib import Path
 
@@ -28,30 +27,11 @@ def corpus_sha256(file_hashes: dict[str, str]) -> str:
     return sha256_text(listing)
 
 
-# A file's size and stamp, as recorded at build for corpus files and index files so that a
-# question need not hash them: what the file system says of a file that changes whenever its
-# bytes do. The mtime; the ctime, which no tool sets back (unlike mtime), so an edit that puts
-# the mtime back still shows; the inode, for another file put in its place.
-STAMP = ("bytes", "mtime_ns", "ctime_ns", "ino")
-
-
-def stamp_of(st: os.stat_result) -> tuple[int, int, int, int]:
-    """`st`'s values of STAMP."""
-    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
-
-
-def stamp(st: os.stat_result) -> dict[str, int]:
-    """`st`'s stamp as recorded in a manifest."""
-    return dict(zip(STAMP, stamp_of(st)))
-
-
-_RECORDED = operator.itemgetter(*STAMP)
-
-
-def recorded_stamp(entry: dict) -> tuple | None:
-    """The size and stamp recorded in a manifest entry, or None if it has none (a corpus file
-    changed just before the build, or an index of an older kb)."""
-    try:
-        return _RECORDED(entry)
-    except (KeyError, TypeError):
-        return None
+def stamp(st: os.stat_result) -> str:
+    """A file's stamp as a manifest records it, "size:mtime_ns:ctime_ns:inode": what the file
+    system says of a file that changes whenever its bytes do. The mtime; the ctime, which no
+    tool sets back (unlike mtime), so an edit that puts the mtime back still shows; the inode,
+    for another file put in its place. Recorded at build for corpus files and index files, so a
+    question need not hash them; one string, since a manifest holds one per corpus file and
+    parsing four large integers each doubled its parse (11.5 against 5.9 ms at 4,500 files)."""
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from kb.errors import IndexCorrupt, IndexOutdated, quoted
-from kb.hashing import recorded_stamp, stamp, stamp_of
+from kb.hashing import stamp
 
 # 1: the single-folder layout, without checksums for lexical/ and onnx/; 2: without character
 # offsets of passages and sentences in their files (issue 16); 3: without chunk_table.npy,
@@ -75,7 +75,8 @@ def checksum_tree(folder: Path) -> dict[str, dict]:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
             os.fsync(fh.fileno())
-        out[path.relative_to(folder).as_posix()] = {"sha256": digest.hexdigest(), **stamp(st)}
+        out[path.relative_to(folder).as_posix()] = {"sha256": digest.hexdigest(), "bytes": st.st_size,
+                                                    "stamp": stamp(st)}
     return out
 
 
@@ -201,7 +202,7 @@ def check_files(folder: Path, manifest: dict) -> frozenset[str]:
             raise IndexCorrupt(f"{path}: cannot be read ({exc.strerror}); {REBUILD}") from None
         if st.st_size != entry["bytes"]:
             raise IndexCorrupt(f"{path}: truncated or changed since the build (size differs); {REBUILD}")
-        if recorded_stamp(entry) == stamp_of(st):
+        if entry.get("stamp") == stamp(st):
             settled.append(rel)
     return frozenset(settled)
 
