@@ -16,7 +16,6 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from kb.errors import CitationNotFound, InputError
 from kb.models import AUTHORITIES, PRIMARY_AUTHORITIES, Answer, AnswerSentence, Hit, group_of
 from kb.query import Query, bills_in, parse_query
 from kb.records import COMMENTARY, CORRECTED
@@ -359,11 +358,7 @@ def _named_rows(retriever: Retriever, query: Query, law: Ranking) -> list[int]:
     if not query.citations:
         return []
     rows: list[int] = []
-    for ref in query.citations:
-        try:
-            found = retriever.resolver.rows(ref)[1]
-        except (CitationNotFound, InputError):
-            continue  # a cite the corpus lacks: plain search still answers the rest
+    for ref, found in retriever.cited_rows(query):
         if not ref.labels and _asks_more_than_the_citation(query):
             scores = {r: law.score_of(r) for r in found}  # looked up: `law` may rank every row
             found = sorted(found, key=lambda r: -(float("-inf") if scores[r] is None else scores[r]))
@@ -521,15 +516,15 @@ def _bill_event(retriever: Retriever, query: Query, table: "_SentenceTable", law
     enacted = {s.id for s in retriever.resolver.sources_of_bills(query.bills_asked)}
     found = []
     for source_id in enacted:
-        for row in retriever.resolver.source_rows(source_id):
+        rows = retriever.resolver.source_rows(source_id)
+        section_rank = min((p for p in map(law.position, rows) if p is not None), default=len(law))
+        for row in rows:
             chunk = retriever.index.chunks[row].chunk
-            if not (chunk.is_commentary and chunk.heading_trail[-1:] == ("History",)):
+            if not (chunk.is_commentary and chunk.is_history):
                 continue
             for i in table.quotable(row):
                 text = table.items[i].text
                 if query.bills_asked & bills_in(text):
-                    places = (law.position(r) for r in retriever.resolver.source_rows(source_id))
-                    section_rank = min((p for p in places if p is not None), default=len(law))
                     found.append((not text.startswith("Added"), section_rank, row, i))
     return min(found)[2:] if found else None
 
@@ -540,8 +535,7 @@ def _history_row(retriever: Retriever, law: Ranked, settings: AnswerSettings) ->
     chunks = retriever.index.chunks
 
     def is_history(row: int) -> bool:
-        chunk = chunks[row].chunk
-        return chunk.is_commentary and chunk.heading_trail[-1:] == ("History",)
+        return chunks[row].chunk.is_commentary and chunks[row].chunk.is_history
 
     for row, _score in law[: settings.history_depth]:
         if is_history(row):

@@ -142,7 +142,7 @@ def chunk_file(
                     context="" if anchor else doc.context,
                 )
             )
-    has_history = any(c.heading_trail[-1:] == ("History",) for c in chunks)
+    has_history = any(c.is_history for c in chunks)
     if source.history and not has_history:
         # Users ask "when was AB 60 passed?": the front matter's history becomes a passage.
         trail = ("History",)

@@ -21,18 +21,18 @@ from kb.hashing import stamp
 
 # 1: the single-folder layout, without checksums for lexical/ and onnx/; 2: without character
 # offsets of passages and sentences in their files (issue 16); 3: without chunk_table.npy,
-# sentence_table.npy, source_table.npy and lookup.json, sources.json one JSON array, the vectors
-# in vectors.faiss (a FAISS index) instead of vectors.npy, and without the stamps of sources and
-# files (issue 15).
+# sentence_table.npy, source_table.npy and lookup.json, sources.json one JSON array, without
+# vectors.npy (the aligned copy of vectors.faiss's rows that questions search), and without the
+# stamps of sources and files (issue 15).
 FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 REBUILD = "run `kb build --full` to rebuild it"
 # The files every generation has; lexical/ and onnx/ files are listed as they were written.
 REQUIRED_FILES = ("sources.json", "source_table.npy", "chunks.jsonl", "chunk_table.npy", "lookup.json",
-                  "vectors.npy", "sentences.jsonl", "sentences.npy", "sentence_table.npy")
+                  "vectors.faiss", "vectors.npy", "sentences.jsonl", "sentences.npy", "sentence_table.npy")
 # Every file name kb writes into a generation (bm25s's names under lexical/, the ONNX export's):
 # what pruning removes from a generation of this index whose manifest is unreadable.
-KNOWN_FILES = REQUIRED_FILES + ("vectors.faiss",) + tuple(f"lexical/{n}" for n in (  # faiss: format 3
+KNOWN_FILES = REQUIRED_FILES + tuple(f"lexical/{n}" for n in (
     "data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy", "kb_tokenizer.json",
     "params.index.json", "vocab.index.json", "nonoccurrence_array.index.npy")) + tuple(
     f"onnx/{n}" for n in ("model.onnx", "model.safetensors", "tokenizer.json", "onnx_config.json"))

@@ -86,6 +86,11 @@ class Chunk:
                 and bool(_COMMENTARY.search(self.heading_trail[-1])))
 
     @property
+    def is_history(self) -> bool:
+        """Our History passage on a section (its front matter `history:` or "## History")."""
+        return self.heading_trail[-1:] == ("History",)
+
+    @property
     def embed_text(self) -> str:
         """What the embedder and BM25 see: citation, title and heading trail give a bare
         subdivision ("(2) Paragraph two covers attorneys.") the context it needs."""

@@ -41,15 +41,19 @@ class Retriever:
         notes = tuple(self.hit(r, 1.0) for r in self.notes.correcting(chunk.anchor))
         return Hit(chunk=chunk, source=self.index.source_of_row(row), score=float(score), corrections=notes)
 
-    def lookup_rows(self, query: Query) -> list[int]:
-        """Rows of every citation in the question that the corpus holds, in question order."""
-        rows: list[int] = []
+    def cited_rows(self, query: Query) -> list[tuple[CitationRef, list[int]]]:
+        """Each citation in the question that the corpus holds, with its rows, in question order."""
+        out = []
         for ref in query.citations:
             try:
-                rows += [r for r in self.resolver.rows(ref)[1] if r not in rows]
+                out.append((ref, self.resolver.rows(ref)[1]))
             except (CitationNotFound, InputError):
                 continue  # a cite the corpus lacks: plain search still answers the rest
-        return rows
+        return out
+
+    def lookup_rows(self, query: Query) -> list[int]:
+        """Rows of every citation in the question that the corpus holds, in question order."""
+        return list(dict.fromkeys(r for _ref, rows in self.cited_rows(query) for r in rows))
 
     def search(self, query: Query | str, k: int = 5, mode: str = "hybrid") -> list[Hit]:
         """Ranked passages; a citation in the query puts its passages first. Windows of one

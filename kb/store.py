@@ -9,7 +9,11 @@
       chunk_table.npy per row: where its line starts, its source, its citation, flags (kb/records.py)
       lookup.json     bills the corpus names and what they enacted, citation keys, source ids,
                       guide questions our notes correct (kb/tables.py)
-      vectors.npy     normalised vectors, row i for chunk i (float32, saved without pickle)
+      vectors.faiss   the FAISS index of the passages: an IndexFlatIP of their normalised
+                      vectors, row i for chunk i; what faiss (and any tool built on it) opens, and
+                      what an incremental build reuses vectors from
+      vectors.npy     the same rows, aligned, as a .npy array (float32, saved without pickle):
+                      what a question's dense search maps (see IndexData.vector_matrix)
       sentences.jsonl candidate answer sentences: {"row": chunk row, "text", "sha"}, line i = vector i,
                       kind by kind, each kind in chunk order (kb/records.py)
       sentences.npy   their normalised vectors (float32, saved without pickle)
@@ -189,10 +193,11 @@ class IndexData:
 
     def vector_matrix(self) -> "np.ndarray":
         """Every stored vector, row i for chunk i, (rows, dim) float32: vectors.npy, memory-mapped
-        when settled. A question needs all of them once, for one product (kb/search.py); the
-        array is aligned, so numpy hands the mapped pages to BLAS as they are (the same vectors
-        at an odd offset in vectors.faiss were copied first: 26-37 against 9-10 ms and 50 MB
-        more at 51,800 rows, issue 15)."""
+        when settled. A question needs all of them once, for one exact product (kb/search.py), as
+        the FAISS IndexFlatIP in vectors.faiss would compute it. Loading that into faiss costs
+        ~50 ms of import and a copy of every row (87 ms at 51,800 rows); its rows start at byte
+        45, so even mapped, numpy copies them before the product (26-37 against 9-10 ms and 50 MB
+        more at 51,800 rows, issue 15). The build checks that both files hold the same rows."""
         if self._matrix is None:
             import numpy as np
 
@@ -237,9 +242,29 @@ class IndexData:
         start, end = self.sentence_kinds().searchsorted([code, code + 1]).tolist()
         return start, end
 
+    def faiss_index(self):
+        """vectors.faiss loaded into faiss (a build reusing vectors; faiss tools open the file)."""
+        import faiss  # ~50 ms: questions never need it
+        import numpy as np
+
+        try:
+            index = faiss.deserialize_index(np.frombuffer(self.buffer("vectors.faiss"), dtype=np.uint8))
+        except RuntimeError as exc:
+            raise IndexCorrupt(f"{self.path / 'vectors.faiss'}: unreadable ({exc}); {REBUILD}") from None
+        if index.ntotal != len(self.chunks) or index.d != self.manifest["model"]["dim"]:
+            raise IndexCorrupt(f"{self.path / 'vectors.faiss'}: {index.ntotal} vectors of {index.d} "
+                               f"dimensions for {len(self.chunks)} passages; {REBUILD}")
+        return index
+
     def vectors(self) -> "np.ndarray":
-        """All stored vectors, row i for chunk i (for reuse in incremental builds)."""
-        return self.vector_matrix()
+        """All stored vectors, row i for chunk i, from the FAISS index (for reuse in incremental
+        builds)."""
+        import numpy as np
+
+        index = self.faiss_index()
+        if index.ntotal == 0:
+            return np.zeros((0, index.d), dtype=np.float32)
+        return index.reconstruct_n(0, index.ntotal)
 
     def close(self) -> None:
         """Let pruning delete this generation (dropping the object does the same)."""
@@ -303,6 +328,24 @@ def source_from_json(d: dict) -> Source:
                      "cites": tuple(d.get("cites", ()))})
 
 
+def faiss_file(vectors: "np.ndarray") -> bytes:
+    """The FAISS index of `vectors` (an IndexFlatIP), serialised, once read back from those bytes
+    and found to hold every row bit for bit: vectors.npy, which questions search, is written from
+    the same array, so the two files cannot disagree."""
+    import faiss  # building the index file needs it
+    import numpy as np
+
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    if len(vectors):
+        index.add(vectors)
+    data = faiss.serialize_index(index)
+    back = faiss.deserialize_index(data)
+    stored = back.reconstruct_n(0, back.ntotal) if back.ntotal else np.zeros((0, back.d), dtype=np.float32)
+    if stored.shape != vectors.shape or not np.array_equal(stored.view(np.uint32), vectors.view(np.uint32)):
+        raise RuntimeError("faiss did not store the passage vectors as given; the index was not written")
+    return data.tobytes()
+
+
 def write_index(
     index_dir: Path,
     manifest: dict,
@@ -348,7 +391,11 @@ def write_index(
         write_file(tmp / "sentence_table.npy", _npy(sentence_table(
             lines, [x.row for x in sentences], [x.kind for x in sentences])))
         write_file(tmp / "sentences.npy", _npy(np.asarray(sentence_vectors, dtype=np.float32)[order]))
-        write_file(tmp / "vectors.npy", _npy(np.asarray(vectors, dtype=np.float32)))
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(chunks), manifest["model"]["dim"])
+        # Serialised here and written by Python: a full disk is then an OSError (ENOSPC) that
+        # becomes one line, not a 111-line traceback from inside faiss.
+        write_file(tmp / "vectors.faiss", faiss_file(vectors))
+        write_file(tmp / "vectors.npy", _npy(vectors))
         pause_at("files-written")
         for write in extra_writers:
             write(tmp)

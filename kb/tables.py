@@ -78,7 +78,7 @@ def bill_table(sources: list[Source], chunks: list[Chunk]) -> dict:
     primary = {s.id for s in sources if s.is_primary}
     history_rows: dict[str, list[int]] = {}
     for row, chunk in enumerate(chunks):
-        if chunk.heading_trail[-1:] == ("History",) and chunk.source_id in primary:
+        if chunk.is_history and chunk.source_id in primary:
             for bill in sorted(bills_in(chunk.text)):
                 history_rows.setdefault(bill, []).append(row)
     return {"known": sorted(known), "history": history, "history_rows": history_rows}

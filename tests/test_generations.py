@@ -78,7 +78,7 @@ def test_a_pointer_at_a_damaged_generation_is_restored_from_the_newest_valid_one
     _edit(built, 1)
     build_index(built)
     damaged = open_index(built.index_dir).path
-    (damaged / "vectors.npy").write_bytes(b"junk")
+    (damaged / "vectors.faiss").write_bytes(b"junk")
     report = build_index(built)
     assert any(f"restored {first.name}" in n for n in report.notices), report.notices
     assert report.embedded < report.chunks  # built on the restored generation, not from scratch
