@@ -1,6 +1,7 @@
 """Speed and memory of the `kb` command line, measured the way a user meets them.
 
     python bench/benchmark.py [--runs 10] [--builds] [--runtimes] [--baseline CHECKOUT] [--json FILE]
+    python bench/benchmark.py --scale [--runs 10] [--json FILE]
 
 Every figure is a median over --runs cold processes (new interpreter each time, index already
 built, page cache warm after a first untimed run). Peak memory is the child's maximum resident
@@ -19,6 +20,11 @@ is doing:
 With --builds, a full build of the shipped corpus is timed per encoder (and for the baseline),
 alternating, --build-runs times each. With --runtimes, numpy and onnxruntime embed the same
 corpus passages in one process, alternating (passages/s). README.md records the latest run.
+
+With --scale, the corpus is copied 1x, 10x and 50x into a temporary folder (each copy's ids,
+`corrects:` targets and citations rewritten, so the corpus stays valid and its passages distinct),
+each copy is built with the hashing embedder (no model cost), and cold `kb ask` is timed on all
+three in the same run (kb's .pyc compiled first): what a question costs as the corpus grows.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import importlib.util
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -162,6 +169,98 @@ def runtimes(index: Path, rounds: int) -> dict:
     }
 
 
+SCALES = (1, 10, 50)
+SCALE_MODEL = "hashing-256"
+
+
+def copy_corpus(src: Path, dest: Path, times: int) -> int:
+    """`src` copied `times` times into `dest`: the first copy as is, copy n (2..) under `xNN/`
+    with every id, `corrects:` target and citation given the suffix of copy n. Returns the
+    number of files written."""
+    files = sorted(p for p in src.rglob("*.md") if not (p.parent == src and p.name == "README.md"))
+    written = 0
+    for n in range(1, times + 1):
+        for path in files:
+            rel = path.relative_to(src)
+            text = path.read_text(encoding="utf-8")
+            target = dest / rel if n == 1 else dest / f"x{n:02d}" / rel
+            if n > 1:
+                text = _rename_copy(text, n)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+            # The original's mtime, as `cp -p` keeps it: a corpus at rest, not files written
+            # within kb.corpus.RACY_NS of the build (those are hashed on every question).
+            st = path.stat()
+            os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+            written += 1
+    return written
+
+
+def _rename_copy(text: str, n: int) -> str:
+    """The front matter of copy n: `id: x` -> `id: x-xNN`, `corrects:` entries `doc#Q1` ->
+    `doc-xNN#Q1`, `citation: "C"` -> `citation: "C (copy n)"`."""
+    head, sep, body = text.partition("\n---\n")
+    suffix = f"-x{n:02d}"
+    head = re.sub(r"(?m)^id:\s*(\S+)\s*$", lambda m: f"id: {m.group(1)}{suffix}", head)
+    head = re.sub(r"([a-z0-9][a-z0-9.\-]*)#", lambda m: f"{m.group(1)}{suffix}#", head)
+
+    def cite(m: re.Match) -> str:
+        value = m.group(1).strip()
+        quoted = len(value) > 1 and value[0] == value[-1] and value[0] in "\"'"
+        inner = value[1:-1] if quoted else value
+        return "citation: " + json.dumps(f"{inner} (copy {n})", ensure_ascii=False)
+
+    head = re.sub(r"(?m)^citation:\s*(.+)$", cite, head)
+    return head + sep + body
+
+
+def scale_cases(work: Path, env: dict[str, str]) -> dict[str, tuple[list[str], dict[str, str]]]:
+    cases = {}
+    for times in SCALES:
+        corpus, index = work / f"corpus-{times}x", work / f"index-{times}x"
+        copy_corpus(REPO / "corpus", corpus, times)
+        proc = subprocess.run(
+            kb_command("build", "--json", "--corpus", str(corpus), "--index", str(index), "--model", SCALE_MODEL),
+            env=env, capture_output=True, text=True,
+        )
+        if proc.returncode:
+            raise SystemExit(f"build of the {times}x corpus failed: {proc.stderr.strip()[-500:]}")
+        chunks = json.loads(proc.stdout)["chunks"]
+        cases[f"kb ask, {times}x corpus ({chunks:,} passages)"] = (
+            kb_command("ask", QUESTION, "--corpus", str(corpus), "--index", str(index), "--model", SCALE_MODEL),
+            env,
+        )
+    return cases
+
+
+def run_scale(args, env: dict[str, str]) -> None:
+    work = Path(tempfile.mkdtemp(prefix="kb-bench-scale-"))
+    try:
+        cases = scale_cases(work, env)
+        load_start = [round(x, 2) for x in os.getloadavg()]
+        cold = measure(cases, args.runs)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    names = list(cold)
+    base = cold[names[0]]["median_s"]
+    results = {
+        "model": SCALE_MODEL, "cold": cold,
+        "ratio_to_1x": {name: round(cold[name]["median_s"] / base, 2) for name in names},
+        "machine": {"date": time.strftime("%Y-%m-%d"), "cpus": os.cpu_count(),
+                    "python": platform.python_version(), "load_average_at_start": load_start,
+                    "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
+    }
+    print(f"kb benchmark, corpus scale — {results['machine']['date']}, {SCALE_MODEL}, "
+          f"median of {args.runs} cold runs")
+    print(f"{'command':<44} {'median s':>9} {'min s':>7} {'max s':>7} {'peak MiB':>9} {'vs 1x':>6}")
+    for name, r in cold.items():
+        print(f"{name:<44} {r['median_s']:>9.3f} {r['min_s']:>7.3f} {r['max_s']:>7.3f} "
+              f"{r['peak_rss_mib']:>9} {results['ratio_to_1x'][name]:>6.2f}")
+    print(f"load average at start {load_start}, at end {results['machine']['load_average_at_end']}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
@@ -174,11 +273,17 @@ def main() -> None:
     parser.add_argument("--index", type=Path, help="time against this built index instead of building one")
     parser.add_argument("--baseline-index", type=Path, help="the same, for the baseline")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--scale", action="store_true",
+                        help="time cold `kb ask` on the corpus copied 1x, 10x and 50x (hashing embedder)")
     args = parser.parse_args()
 
     env = dict(os.environ, PYTHONPATH=str(REPO))
     base_env = dict(os.environ, PYTHONPATH=str(args.baseline)) if args.baseline else None
     has_st = importlib.util.find_spec("sentence_transformers") is not None
+    if args.scale:
+        compile_kb(sys.executable, REPO)  # as an install does: the same at every scale
+        run_scale(args, env)
+        return
     work = Path(tempfile.mkdtemp(prefix="kb-bench-"))
     try:
         compile_kb(sys.executable, REPO)

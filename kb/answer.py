@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import re
 from dataclasses import dataclass
 
-from kb.models import Answer, AnswerSentence, Hit, group_of
+from kb.models import AUTHORITIES, PRIMARY_AUTHORITIES, Answer, AnswerSentence, Hit, group_of
 from kb.query import Query, bills_in, parse_query
+from kb.records import COMMENTARY, CORRECTED
 from kb.retrieval import Retriever
 from kb.jurisdictions import is_home, states_named
-from kb.search import Ranked
+from kb.search import Ranked, Ranking, best_first
 from kb.subject import on_subject
 
 
@@ -95,6 +97,9 @@ class AnswerSettings:
     secondary_floor: float = 0.8
     secondary_shown: int = 2
 
+
+# group_of(source) by authority (an index in AUTHORITIES): primary law is "law".
+_GROUP_OF_AUTHORITY = tuple("law" if a in PRIMARY_AUTHORITIES else a for a in AUTHORITIES)
 
 # A sentence opening with one of these leans on the one before it ("It also…", "This
 # paragraph…"), so it cannot be quoted alone.
@@ -187,7 +192,7 @@ def stands_alone(sentence: str) -> bool:
 class _Candidates:
     """Rows of the fused ranking, by group, best first."""
 
-    law: Ranked
+    law: Ranking  # every row of primary law, as arrays (kb.search.Ranking)
     notes: Ranked
     agency: Ranked
     secondary: Ranked
@@ -245,13 +250,15 @@ def answer_question(
         composer.add_note(lead)
         law = _rows_cited_by(retriever, lead, found.law)
     elif exact is not None:
-        law = [rs for rs in found.law if rs[0] == exact] + [rs for rs in found.law if rs[0] != exact]
+        law = found.law.first([exact])
     else:
         law = found.law
     # Our Notes and History on a section give no sentences of law: they take no place here.
-    rules = [(row, score) for row, score in law if not retriever.index.chunks[row].chunk.is_commentary]
-    top_law = rules[0][1] if rules else 0.0
-    for row, score in rules[: settings.law_passages]:
+    # (`law` is read only as far as the first law_passages rules: it may rank every row.)
+    rules = (rs for rs in law if not retriever.index.is_commentary(rs[0]))
+    top_law = None
+    for row, score in itertools.islice(rules, settings.law_passages):
+        top_law = score if top_law is None else top_law
         if score >= settings.law_floor * top_law:
             composer.add_law(row)
     if not composer.sentences:  # no rule to quote: our remark on the best section, as ours
@@ -266,10 +273,10 @@ def answer_question(
 
 def _distinct(retriever: Retriever, ranked: Ranked) -> Ranked:
     """One row per citation: windows of one long passage share a citation."""
-    seen: set[str] = set()
+    seen: set = set()
     out = []
     for row, score in ranked:
-        citation = retriever.index.chunks[row].chunk.citation
+        citation = retriever.index.citation_number(row)  # no record parsed: kb/records.py
         if citation not in seen:
             seen.add(citation)
             out.append((row, score))
@@ -279,23 +286,22 @@ def _distinct(retriever: Retriever, ranked: Ranked) -> Ranked:
 def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "_SentenceTable",
                 settings: AnswerSettings) -> _Candidates:
     groups: dict[str, Ranked] = {"law": [], "note": [], "agency": [], "secondary": []}
-    for row, score in _distinct(retriever, everything):
-        groups[group_of(retriever.source_of(row))].append((row, score))
+    distinct = _distinct(retriever, everything)
+    # group_of(source) from the sources' authorities (kb/records.py): no source record is parsed.
+    index = retriever.index
+    authorities = index.authorities()[index.source_numbers()[[row for row, _score in distinct]]].tolist()
+    for (row, score), authority in zip(distinct, authorities):
+        groups[_GROUP_OF_AUTHORITY[authority]].append((row, score))
     # Primary law is ranked on its own, over every row: in the fused top few hundred the FAQ
     # and the notes, written in the users' own words, can crowd it out entirely.
-    law = _distinct(retriever, _law_ranking(retriever, query))
+    law = _distinct_ranking(retriever, _law_ranking(retriever, query))
     # Notes are weighed against the law on the one fused scale both were ranked on.
     natural_top = next((score for _row, score in groups["law"]), 0.0)
     law = _rerank_law(retriever, law, table, settings)
     # A section named in the question comes first; then, for a bill named in the question, the
     # sections its history says it added or amended, each by its best passage for the question.
     first = [r for r in _named_rows(retriever, query, law) if retriever.source_of(r).is_primary]
-    enacted = {s.id for s in retriever.resolver.sources_of_bills(query.bills_asked)}
-    for row, _score in law:
-        chunk = retriever.index.chunks[row].chunk
-        if chunk.source_id in enacted and not chunk.is_commentary:
-            enacted.discard(chunk.source_id)
-            first.append(row)
+    first += _enacted_rows(retriever, query, law)
     immigration_first = False
     if (not first and _ABOUT_IMMIGRATION.search(query.text) and _ABOUT_DMV_RECORDS.search(query.text)
             and _ACCESS_ASKED.search(query.text) and not _NAMES_A_LAW.search(query.text) and not query.bills
@@ -306,12 +312,11 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
         ban = next((row for row, _score in law[: settings.rerank_depth]
                     if _states_immigration_limit(retriever, table, row)), None)
         if ban is not None:
-            law = [(ban, law[0][1])] + [rs for rs in law if rs[0] != ban]
+            law = law.first([ban], law[0][1])
             immigration_first = True
     if first:
         top = max(law[0][1] if law else 1.0, 1.0)
-        promoted = dict.fromkeys(first)
-        law = [(r, top) for r in promoted] + [rs for rs in law if rs[0] not in promoted]
+        law = law.first(list(dict.fromkeys(first)), top)
     return _Candidates(law, groups["note"], groups["agency"], groups["secondary"],
                        everything[0][1] if everything else 0.0, named=bool(first), law_top=natural_top,
                        immigration_first=immigration_first)
@@ -344,20 +349,22 @@ _IMMIGRATION_LIMIT = re.compile(
 def _states_immigration_limit(retriever: Retriever, table: "_SentenceTable", row: int) -> bool:
     """Whether a passage of law's opening sentences forbid or limit something for immigration
     enforcement (its rule, not a mention)."""
-    if retriever.index.chunks[row].chunk.is_commentary:
+    if retriever.index.is_commentary(row):
         return False
-    return any(_IMMIGRATION_LIMIT.match(table.items[i].text) for i in table.by_row.get(row, [])[:2])
+    return any(_IMMIGRATION_LIMIT.match(table.items[i].text) for i in table.quotable(row)[:2])
 
 
-def _named_rows(retriever: Retriever, query: Query, law: Ranked) -> list[int]:
+def _named_rows(retriever: Retriever, query: Query, law: Ranking) -> list[int]:
     """The passages of the law the question names, in the order they answer it: a subdivision
     named ("1798.24(o)") comes first, as the question asked for it; a whole section named ("who
     can still get a confidential address under 1808.4") gives its passages best answer first."""
-    score = dict(law)
+    if not query.citations:
+        return []
     rows: list[int] = []
     for ref, found in retriever.cited_rows(query):
         if not ref.labels and _asks_more_than_the_citation(query):
-            found = sorted(found, key=lambda r: -score.get(r, float("-inf")))
+            scores = {r: law.score_of(r) for r in found}  # looked up: `law` may rank every row
+            found = sorted(found, key=lambda r: -(float("-inf") if scores[r] is None else scores[r]))
         rows += [r for r in found if r not in rows]
     return rows
 
@@ -375,22 +382,54 @@ _LOOKUP_WORDS = frozenset("""say says said text what mean means read show sectio
 code veh vehicl gov govern civ civil usc cfr law statut full pleas""".split())
 
 
-def _rerank_law(retriever: Retriever, law: Ranked, table: "_SentenceTable", settings: AnswerSettings) -> Ranked:
+def _distinct_ranking(retriever: Retriever, ranking: Ranking) -> Ranking:
+    """`_distinct` of a ranking of every row, by numpy: each citation's first row."""
+    import numpy as np
+
+    citations = retriever.index.citation_numbers()[ranking.rows]
+    first = np.full(int(citations.max()) + 1 if len(citations) else 0, len(citations))
+    np.minimum.at(first, citations, np.arange(len(citations)))  # each citation's first place
+    keep = np.flatnonzero(first[citations] == np.arange(len(citations)))
+    return Ranking(ranking.rows[keep], ranking.scores[keep])
+
+
+def _enacted_rows(retriever: Retriever, query: Query, law: Ranking) -> list[int]:
+    """For a bill named in the question, each section its history says it added or amended, by
+    its best passage of law (not our commentary) in `law`, in `law`'s order."""
+    import numpy as np
+
+    enacted = {s.id for s in retriever.resolver.sources_of_bills(query.bills_asked)}
+    if not enacted or not len(law):
+        return []
+    index = retriever.index
+    numbers = [n for n in map(index.source_number, enacted) if n is not None]
+    sources = index.source_numbers()[law.rows]
+    at = np.flatnonzero(np.isin(sources, numbers) & (index.row_flags()[law.rows] & COMMENTARY == 0))
+    _numbers, first = np.unique(sources[at], return_index=True)
+    return law.rows[at[np.sort(first)]].tolist()
+
+
+def _rerank_law(retriever: Retriever, law: Ranking, table: "_SentenceTable", settings: AnswerSettings) -> Ranking:
     """The best few passages of law, re-ranked for answering: a section's summary gives way to
     its subdivisions (an answer cites the exact subdivision), and a passage holding a sentence
     close to the question rises. Passages below `rerank_depth` keep their order, after these."""
+    import numpy as np
+
     if not law:
         return law
     top = law[0][1] or 1.0
-    head, tail = law[: settings.rerank_depth], law[settings.rerank_depth:]
+    head = law[: settings.rerank_depth]
     rescored = []
     for row, score in head:
         weight = settings.summary_weight if _is_summary(retriever, row) else 1.0
-        closest = max(table.cosines(table.by_row.get(row, []) + table.keys_by_row.get(row, [])), default=0.0)
+        closest = max(table.cosines(table.quotable(row) + table.keys(row)), default=0.0)
         rescored.append((row, weight * score + settings.best_sentence * top * closest))
     rescored.sort(key=lambda rs: -rs[1])
     floor = min(score for _row, score in rescored)
-    return rescored + [(row, min(score, floor)) for row, score in tail]
+    depth = len(head)
+    return Ranking(np.concatenate([np.asarray([r for r, _s in rescored], dtype=np.int64), law.rows[depth:]]),
+                   np.concatenate([np.asarray([s for _r, s in rescored], dtype=np.float64),
+                                   np.minimum(law.scores[depth:], floor)]))
 
 
 def _is_summary(retriever: Retriever, row: int) -> bool:
@@ -401,31 +440,41 @@ def _is_summary(retriever: Retriever, row: int) -> bool:
     return any(retriever.index.chunks[r].chunk.labels for r in retriever.resolver.source_rows(chunk.source_id))
 
 
-def _law_ranking(retriever: Retriever, query: Query) -> Ranked:
+def _law_ranking(retriever: Retriever, query: Query) -> Ranking:
     """Primary law ranked on its own; another state's law only for a question naming the state."""
+    import numpy as np
+
+    index = retriever.index
     states = states_named(query.text)
+    # Per source from the build's tables, then per row: no record is parsed.
+    places, jurisdiction = index.jurisdictions()
+    primary = np.isin(index.authorities(), [AUTHORITIES.index(a) for a in PRIMARY_AUTHORITIES])
+    kept = primary & np.asarray([is_home(j) or j in states for j in places], dtype=bool)[jurisdiction]
+    numbers = index.source_numbers()
+    rows, scores = retriever.searcher.ranked_rows(query, kept[numbers])
 
-    def keep(row: int) -> bool:
-        source = retriever.source_of(row)
-        return source.is_primary and (is_home(source.jurisdiction) or source.jurisdiction in states)
+    def weighted(rows, scores, chosen: list[bool], weight: float):
+        """`scores` times `weight` for the rows of the chosen jurisdictions, ranked again (ties by row)."""
+        scores = scores * np.where(np.asarray(chosen, dtype=bool)[jurisdiction][numbers[rows]], weight, 1.0)
+        by_row = np.argsort(rows)
+        rows, scores = rows[by_row], scores[by_row]
+        order = best_first(scores)
+        return rows[order], scores[order]
 
-    ranked = retriever.searcher.ranked(query, keep=keep)
     if states and not states_named_home(query.text):
         # "does New York share …": the named state's law is what was asked about; California's
         # stays as the comparison, after it.
-        ranked = sorted(((row, score * (STATE_WEIGHT if retriever.source_of(row).jurisdiction in states else 1.0))
-                         for row, score in ranked), key=lambda rs: (-rs[1], rs[0]))
+        rows, scores = weighted(rows, scores, [j in states for j in places], STATE_WEIGHT)
     if _FEDERAL.search(query.text):  # "does federal law …": federal law is what was asked about
-        ranked = sorted(((row, score * (FEDERAL_WEIGHT if retriever.source_of(row).jurisdiction == "US" else 1.0))
-                         for row, score in ranked), key=lambda rs: (-rs[1], rs[0]))
-    return ranked
+        rows, scores = weighted(rows, scores, [j == "US" for j in places], FEDERAL_WEIGHT)
+    return Ranking(rows, scores)
 
 
 def _exact_law(law: Ranked, table: "_SentenceTable", settings: AnswerSettings) -> int | None:
     """A passage among the first few of law one of whose questions (front matter `questions:`)
     is the question asked, near enough (cosine >= key_match): it answers exactly."""
     for row, _score in law[:3]:
-        if max(table.cosines(table.keys_by_row.get(row, [])), default=0.0) >= settings.key_match:
+        if max(table.cosines(table.keys(row)), default=0.0) >= settings.key_match:
             return row
     return None
 
@@ -440,12 +489,12 @@ _DATE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|Sept
                    r"December) \d{1,2}, (?:19|20)\d\d\b")
 
 
-def _dated_law(retriever: Retriever, law: Ranked, table: "_SentenceTable", settings: AnswerSettings) -> int | None:
+def _dated_law(retriever: Retriever, law: Ranking, table: "_SentenceTable", settings: AnswerSettings) -> int | None:
     """For a "when" question, a passage of law among the best two that states a date ("starting
     no later than July 1, 2027"): the rule's own date answers it before any History event."""
-    rules = [row for row, _score in law if not retriever.index.chunks[row].chunk.is_commentary]
-    for row in rules[:2]:
-        if any(_DATE.search(table.items[i].text) for i in table.by_row.get(row, [])[:2]):
+    rules = (row for row, _score in law if not retriever.index.is_commentary(row))  # read as far as needed
+    for row in itertools.islice(rules, 2):
+        if any(_DATE.search(table.items[i].text) for i in table.quotable(row)[:2]):
             return row
     return None
 
@@ -456,7 +505,7 @@ _WHEN_WORDS = frozenset(w for text in ("when what year date since did does was w
                         for w in _content_words(text))
 
 
-def _bill_event(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranked) -> tuple[int, int] | None:
+def _bill_event(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranking) -> tuple[int, int] | None:
     """For a "when" question naming a bill, the History sentence of a section it added or
     amended that names the bill: one saying the bill added a section first, then the best-ranked
     section's."""
@@ -468,16 +517,15 @@ def _bill_event(retriever: Retriever, query: Query, table: "_SentenceTable", law
     if len(_content_words(query.text) - bill_words - _WHEN_WORDS) > 1:
         return None
     enacted = {s.id for s in retriever.resolver.sources_of_bills(query.bills_asked)}
-    rank = {row: n for n, (row, _score) in enumerate(law)}
     found = []
     for source_id in enacted:
         rows = retriever.resolver.source_rows(source_id)
-        section_rank = min((rank[r] for r in rows if r in rank), default=len(rank))
+        section_rank = min((p for p in map(law.position, rows) if p is not None), default=len(law))
         for row in rows:
             chunk = retriever.index.chunks[row].chunk
             if not (chunk.is_commentary and chunk.is_history):
                 continue
-            for i in table.by_row.get(row, []):
+            for i in table.quotable(row):
                 text = table.items[i].text
                 if query.bills_asked & bills_in(text):
                     found.append((not text.startswith("Added"), section_rank, row, i))
@@ -506,9 +554,9 @@ def _answering_note(retriever: Retriever, found: _Candidates, table: "_SentenceT
     written to answer (a guide question it corrects, nearly word for word), or the note itself,
     or the guide question it corrects, matches the question at least as well as the law. The
     flag says whether it is a question a note was written to answer (the first case)."""
-    asked = [(row, ids[0]) for row, ids in table.by_row.items()
-             if retriever.index.chunks[row].chunk.anchor
-             and retriever.notes.correcting(retriever.index.chunks[row].chunk.anchor)]
+    # Guide questions a note corrects, each by its question (its one sentence): from the build's
+    # flags, without parsing their records (kb/records.py).
+    asked = table.first_quotable(retriever.index.flagged(CORRECTED))
     if asked:
         cosines = table.cosines([i for _row, i in asked])
         best = max(range(len(asked)), key=cosines.__getitem__)
@@ -516,7 +564,7 @@ def _answering_note(retriever: Retriever, found: _Candidates, table: "_SentenceT
             notes = retriever.notes.correcting(retriever.index.chunks[asked[best][0]].chunk.anchor)
             # Several notes may correct one guide question (one on its wrong year, one on what it
             # asks): the one whose conclusion is closest to the question asked leads.
-            openings = [table.by_row.get(row, [None])[0] for row in notes]
+            openings = [(table.quotable(row) or [None])[0] for row in notes]
             scored = table.cosines([i for i in openings if i is not None])
             closest = iter(scored)
             ranked = [(next(closest) if i is not None else -1.0, -n) for n, i in enumerate(openings)]
@@ -534,12 +582,12 @@ def _answering_note(retriever: Retriever, found: _Candidates, table: "_SentenceT
     return None, False
 
 
-def _rows_cited_by(retriever: Retriever, note_id: str, law: Ranked) -> Ranked:
+def _rows_cited_by(retriever: Retriever, note_id: str, law: Ranking) -> Ranked:
     """The law a note relies on, best match first: for each entry of its `cites:`, the entry's
     passage that ranks highest for the question."""
-    score = dict(law)
     out: Ranked = []
     for rows in retriever.notes.cited_rows(note_id):
+        score = {r: s for r in rows for s in [law.score_of(r)] if s is not None}
         ranked = sorted((r for r in rows if r in score), key=lambda r: -score[r])
         if ranked and ranked[0] not in dict(out):
             out.append((ranked[0], score[ranked[0]]))
@@ -555,15 +603,36 @@ class _SentenceTable:
     def __init__(self, retriever: Retriever, query: Query):
         import numpy as np
 
-        self.items, self.vectors = retriever.index.sentences()
-        self.by_row: dict[int, list[int]] = {}  # sentences that may be quoted
-        self.keys_by_row: dict[int, list[int]] = {}  # questions the passage answers: never quoted
-        for i, item in enumerate(self.items):
-            if item.kind == "":
-                self.by_row.setdefault(item.row, []).append(i)
-            elif item.kind == "key":
-                self.keys_by_row.setdefault(item.row, []).append(i)
+        index = retriever.index
+        self.items, self.vectors = index.sentences()
+        # Sentences are stored kind by kind, each in chunk order: a passage's sentences of one
+        # kind are one run, found without parsing any (kb/records.py).
+        rows = index.sentence_rows()
+        self._spans = {kind: (start, rows[start:end]) for kind in ("", "key")
+                       for start, end in [index.kind_span(kind)]}
         self.qv = np.asarray(retriever.searcher.vector(query), dtype=np.float32)
+
+    def _of(self, row: int, kind: str) -> list[int]:
+        start, rows = self._spans[kind]
+        first, end = rows.searchsorted([row, row + 1]).tolist()
+        return list(range(start + first, start + end))
+
+    def first_quotable(self, rows: "np.ndarray") -> list[tuple[int, int]]:
+        """(row, its first quotable sentence) for each of `rows` (rising) that has one."""
+        start, quotable = self._spans[""]
+        at = quotable.searchsorted(rows)
+        found = at < len(quotable)
+        rows, at = rows[found], at[found]
+        own = quotable[at] == rows
+        return list(zip(rows[own].tolist(), (start + at[own]).tolist()))
+
+    def quotable(self, row: int) -> list[int]:
+        """Sentences of passage `row` that an answer may quote, in passage order."""
+        return self._of(row, "")
+
+    def keys(self, row: int) -> list[int]:
+        """Questions passage `row` answers (front matter `questions:`): never quoted."""
+        return self._of(row, "key")
 
     def cosines(self, ids: list[int]) -> list[float]:
         return [float(c) for c in self.vectors[ids] @ self.qv] if ids else []
@@ -636,7 +705,7 @@ class _Composer:
     def add_note(self, note_id: str) -> None:
         """A note's conclusion: the opening sentence of its summary passage."""
         row = self.retriever.notes.first_row(note_id)
-        picked = self.table.by_row.get(row, [])
+        picked = self.table.quotable(row)
         if picked:
             self._add(row, picked[0])
 
@@ -647,7 +716,7 @@ class _Composer:
     def add_history(self, row: int) -> None:
         """The sentence of our History or Notes on a section closest to the question (for a
         "when" question, its event), shown as our note."""
-        picked = [i for i in self.table.by_row.get(row, []) if stands_alone(self.table.items[i].text)]
+        picked = [i for i in self.table.quotable(row) if stands_alone(self.table.items[i].text)]
         if picked:
             self._add(row, max(zip(self.table.cosines(picked), picked))[1])
 
@@ -664,7 +733,7 @@ class _Composer:
 
     def _add_rule(self, row: int) -> None:
         chunk = self.retriever.index.chunks[row].chunk
-        picked = self.table.by_row.get(row, [])
+        picked = self.table.quotable(row)
         if not picked or chunk.is_commentary:  # our notes on a section are not its rule
             return
         items = self.table.items
@@ -709,7 +778,7 @@ class _Composer:
             if added == 2:
                 return
         for sibling in self._excepting_siblings(row):
-            opening = self.table.by_row.get(sibling, [])
+            opening = self.table.quotable(sibling)
             if opening and self._add(sibling, opening[0], room=1 + added):
                 return
         parent = self._parent(row)
@@ -737,7 +806,7 @@ class _Composer:
         chunk = chunks[row].chunk
         rows = [r for r in self.retriever.resolver.source_rows(chunk.source_id)
                 if chunks[r].chunk.citation == chunk.citation and chunks[r].chunk.heading_trail == chunk.heading_trail]
-        return [i for r in (rows or [row]) for i in self.table.by_row.get(r, [])]
+        return [i for r in (rows or [row]) for i in self.table.quotable(r)]
 
     def _excepting_siblings(self, row: int) -> list[int]:
         """Sibling subdivisions (same parent) whose opening sentence is an exception to this
@@ -755,7 +824,7 @@ class _Composer:
             other = chunks[r].chunk
             if (r != row and other.part == 0 and len(other.labels) == len(chunk.labels)
                     and other.labels[:-1] == chunk.labels[:-1] and other.labels != chunk.labels):
-                opening = self.table.by_row.get(r, [])
+                opening = self.table.quotable(r)
                 if any(refers.search(self.table.items[i].text) for i in opening[:2]):
                     out.append(r)
         return out
@@ -765,12 +834,14 @@ def _shown(retriever: Retriever, composer: _Composer, found: _Candidates, law: R
            settings: AnswerSettings) -> list[Hit]:
     """The passages listed under the answer, in the order the renderer numbers them: the law
     (the passages quoted first), our notes, agency material, then secondary sources apart."""
-    score = {**dict(found.law), **dict(found.notes), **dict(found.agency), **dict(found.secondary)}
+    score = {**dict(found.notes), **dict(found.agency), **dict(found.secondary)}  # else found.law's
     rows = list(composer.rows)
     top_law = law[0][1] if law else 0.0
-    extra_law = [r for r, s in law if s >= settings.shown_floor * top_law and r not in rows]
     quoted_law = [r for r in rows if group_of(retriever.source_of(r), retriever.index.chunks[r].chunk) == "law"]
-    rows += extra_law[: max(0, min(k, settings.law_shown) - len(quoted_law))]
+    wanted = max(0, min(k, settings.law_shown) - len(quoted_law))
+    # `law` may rank every row: read only as far as the passages shown.
+    extra_law = (r for r, s in law if s >= settings.shown_floor * top_law and r not in rows)
+    rows += list(itertools.islice(extra_law, wanted))
     for row, s in found.agency[:1]:  # an agency's own statement near the top: listed, labelled
         if s >= settings.agency_floor * found.best and row not in rows:
             rows.append(row)
@@ -780,4 +851,11 @@ def _shown(retriever: Retriever, composer: _Composer, found: _Candidates, law: R
     order = {"law": 0, "note": 1, "agency": 2, "secondary": 3}
     # Stable: quoted first. Our Notes and History on a section go with our notes, not the law.
     rows.sort(key=lambda r: order[group_of(retriever.source_of(r), retriever.index.chunks[r].chunk)])
-    return [retriever.hit(r, score.get(r, 1.0)) for r in dict.fromkeys(rows)]
+
+    def score_of(row: int) -> float:
+        if row in score:
+            return score[row]
+        law_score = found.law.score_of(row)
+        return 1.0 if law_score is None else law_score
+
+    return [retriever.hit(r, score_of(r)) for r in dict.fromkeys(rows)]

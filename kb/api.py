@@ -94,7 +94,8 @@ def open_session(
             f"the index is stale ({describe_stale(report)}); answering from it anyway. "
             "Run `kb build` or pass --rebuild."
         )
-    index = open_index(settings.index_dir)
+    # The manifest the check parsed is used again if the generation is the same (not rebuilt).
+    index = open_index(settings.index_dir, parsed=report.parsed)
     retriever = Retriever(index=index, settings=settings, notices=notices)
     return Session(retriever, notices)
 
@@ -206,9 +207,11 @@ def corpus_stamp(session: Session) -> "CorpusStamp":
     from kb.hashing import corpus_sha256
     from kb.models import CorpusStamp
 
-    built = session.retriever.index.manifest["sources"]
+    manifest = session.retriever.index.manifest
+    built = manifest["sources"]
+    sha = manifest.get("corpus_sha256")  # worked out at build (kb/indexing.py)
     return CorpusStamp(
-        sha256=corpus_sha256({path: meta["sha256"] for path, meta in built.items()}),
+        sha256=sha if isinstance(sha, str) else corpus_sha256({path: meta["sha256"] for path, meta in built.items()}),
         files=len(built), kb_version=__version__,
         date=dt.datetime.now(dt.timezone.utc).date().isoformat(),
     )

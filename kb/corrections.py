@@ -29,13 +29,11 @@ class Notes:
         if not anchor:
             return []
         if self._by_anchor is None:
-            by_anchor: dict[str, list[int]] = {}
-            for src in self.index.sources:
-                row = self.first_row(src.id)
-                for target in src.corrects:
-                    if row is not None:
-                        by_anchor.setdefault(target, []).append(row)
-            self._by_anchor = by_anchor
+            # From the build's table (kb/tables.py): no source record is parsed.
+            self._by_anchor = {}
+            for target, note_ids in self.index.corrections().items():
+                rows = [self.first_row(note_id) for note_id in note_ids]
+                self._by_anchor[target] = [row for row in rows if row is not None]
         return self._by_anchor.get(anchor, [])
 
     def cited_rows(self, source_id: str) -> list[list[int]]:
@@ -43,7 +41,7 @@ class Notes:
         or subdivision, in the note's order. Entries the corpus lacks are skipped: a note may
         cite a case or regulation we have not digested."""
         if source_id not in self._cited:
-            source = self.index.source_by_id().get(source_id)
+            source = self.index.source(source_id)
             out = []
             for text in source.cites if source else ():
                 found = find_citations(text)

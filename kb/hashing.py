@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 
@@ -24,3 +25,13 @@ def corpus_sha256(file_hashes: dict[str, str]) -> str:
     Any edit, addition, removal or rename changes it; `kb verify` compares it with a saved one."""
     listing = "".join(f"{sha}  {path}\n" for path, sha in sorted(file_hashes.items()))
     return sha256_text(listing)
+
+
+def stamp(st: os.stat_result) -> str:
+    """A file's stamp as a manifest records it, "size:mtime_ns:ctime_ns:inode": what the file
+    system says of a file that changes whenever its bytes do. The mtime; the ctime, which no
+    tool sets back (unlike mtime), so an edit that puts the mtime back still shows; the inode,
+    for another file put in its place. Recorded at build for corpus files and index files, so a
+    question need not hash them; one string, since a manifest holds one per corpus file and
+    parsing four large integers each doubled its parse (11.5 against 5.9 ms at 4,500 files)."""
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"

@@ -54,8 +54,12 @@ def build_lexical(texts: Sequence[str], index_dir: Path) -> None:
 
 
 class LexicalIndex:
-    def __init__(self, index_dir: Path):
+    def __init__(self, index_dir: Path, index=None):
+        """The BM25 index in `index_dir/lexical`; given `index` (the opened generation, an
+        IndexData), its files are read through it: checked against the manifest it has already
+        parsed, the score matrix memory-mapped when its stamp is as built."""
         self._path = index_dir / LEXICAL_DIR
+        self._index = index
         self._loaded = None
 
     def _load(self):
@@ -64,16 +68,19 @@ class LexicalIndex:
 
             import numpy as np
 
-            from kb.manifest import verified_reader
+            if self._index is not None:
+                index = self._index
+                read = lambda name: index.read_verified(f"{LEXICAL_DIR}/{name}")  # noqa: E731
+                load = lambda name: index.array(f"{LEXICAL_DIR}/{name}")  # noqa: E731
+            else:
+                from kb.manifest import verified_reader
 
-            # In a generation, each file is checked against the manifest and parsed from the very
-            # bytes that were checked.
-            read = verified_reader(self._path)
+                # In a generation, each file is checked against the manifest and parsed from the
+                # very bytes that were checked.
+                read = verified_reader(self._path)
+                load = lambda name: np.load(io.BytesIO(read(name)), allow_pickle=False)  # noqa: E731
             try:
-                arrays = {
-                    name: np.load(io.BytesIO(read(f"{name}.csc.index.npy")), allow_pickle=False)
-                    for name in ("data", "indices", "indptr")
-                }
+                arrays = {name: load(f"{name}.csc.index.npy") for name in ("data", "indices", "indptr")}
                 vocab = json.loads(read("vocab.index.json").decode("utf-8"))
                 params = json.loads(read("params.index.json").decode("utf-8"))
                 tok = json.loads(read(TOKENIZER_FILE).decode("utf-8"))

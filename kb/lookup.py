@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kb.citations import CitedGroup, CitationRef, find_citations, format_citation, official_url, parse_citations
+from kb.citations import CitedGroup, CitationRef, format_citation, official_url, parse_citations
 from kb.errors import CitationNotFound, InputError, quoted
-from kb.models import Source
+from kb.models import AUTHORITIES, Source
 from kb.query import Query, bare_sections, bills_in
 from kb.store import IndexData
 
@@ -18,50 +18,48 @@ class CitationResolver:
 
     index: IndexData
     _keys: dict | None = field(default=None, repr=False)
-    _rows: dict | None = field(default=None, repr=False)
     _bills: frozenset | None = field(default=None, repr=False)
 
-    def _citation_keys(self) -> dict[tuple[str, str], Source]:
-        """(code, section) -> source, from the sources' own citations (notes and guides, whose
-        citations describe rather than cite, are not lookup targets)."""
+    def _citation_keys(self) -> dict[tuple[str, str], int]:
+        """(code, section) -> the source's number in `index.sources`, from the sources' own citations (notes and guides, whose
+        citations describe rather than cite, are not lookup targets): the build's table
+        (kb/tables.py), since parsing every source's citation grew with the corpus."""
         if self._keys is None:
-            keys: dict[tuple[str, str], Source] = {}
-            for s in self.index.sources:
-                found = find_citations(s.citation)
-                if found and s.authority not in ("note", "secondary"):
-                    keys.setdefault(found[0][0].key, s)
-            self._keys = keys
+            number = self.index.source_number
+            self._keys = {(code, section): n for code, section, source_id in self.index.citation_keys()
+                          for n in [number(source_id)] if n is not None}
         return self._keys
 
     def source_rows(self, source_id: str) -> list[int]:
-        if self._rows is None:
-            rows: dict[str, list[int]] = {}
-            for row, sc in enumerate(self.index.chunks):
-                rows.setdefault(sc.chunk.source_id, []).append(row)
-            self._rows = rows
-        return self._rows.get(source_id, [])
+        number = self.index.source_number(source_id)
+        if number is None:
+            return []
+        # A source's rows are one run of the per-row source numbers (rows are in corpus order):
+        # found by bisection, with no chunk record parsed.
+        start, end = self.index.source_numbers().searchsorted([number, number + 1]).tolist()
+        return list(range(start, end))
 
     def resolve(self, ref: CitationRef) -> tuple[Source, CitationRef]:
         """The source a citation names, and the citation with its code filled in."""
         keys = self._citation_keys()
         if ref.code:
-            source = keys.get(ref.key)
-            if source is None:
+            number = keys.get(ref.key)
+            if number is None:
                 section = ref.with_labels(())
                 url = official_url(section)
                 where = f"; the official text is at {url}" if url else ""
                 raise CitationNotFound(
                     f"the corpus has no {format_citation(section)} (`kb sources` lists what it holds){where}"
                 )
-            return source, ref
+            return self.index.sources[number], ref
         matches = [(k, s) for k, s in keys.items() if k[1] == ref.section.lower()]
         if not matches:
             raise CitationNotFound(f"the corpus has no section {ref.section} in any code (`kb sources` lists it)")
         if len(matches) > 1:
             options = ", ".join(sorted(format_citation(CitationRef(k[0], k[1])) for k, _ in matches))
             raise InputError(f"section {ref.section} is in more than one code ({options}): name the code")
-        (code, _sec), source = matches[0]
-        return source, CitationRef(code, ref.section, ref.labels)
+        (code, _sec), number = matches[0]
+        return self.index.sources[number], CitationRef(code, ref.section, ref.labels)
 
     def rows(self, ref: CitationRef) -> tuple[CitationRef, list[int]]:
         """The citation with its code filled in, and the rows of the section or of the one
@@ -92,12 +90,14 @@ class CitationResolver:
         of them; else of a bill (the History passages of the sections it added or amended), of a
         case named by its parties, or of a document named by its id (as JSON shows it)."""
         wanted = text.strip()
-        source = self.index.source_by_id().get(wanted)
+        source = self.index.source(wanted)
         if source is not None:
             return CitedGroup(source.citation), self.source_rows(source.id)
-        if "#" in wanted and wanted.split("#", 1)[0] in self.index.source_by_id():
+        if "#" in wanted and self.index.source_number(wanted.split("#", 1)[0]) is not None:
             # "faq-dmv-ice#Q7": one question of a guide, as a note's `corrects:` names it
-            rows = [row for row, sc in enumerate(self.index.chunks) if sc.chunk.anchor.lower() == wanted.lower()]
+            # Only the guide's own rows are parsed, not every record of the index.
+            rows = [row for row in self.source_rows(wanted.split("#", 1)[0])
+                    if self.index.chunks[row].chunk.anchor.lower() == wanted.lower()]
             if rows:
                 return CitedGroup(self.index.chunks[rows[0]].chunk.citation), rows
         try:
@@ -120,11 +120,10 @@ class CitationResolver:
         return CitedGroup("; ".join(r.format() for r in resolved), tuple(resolved)), rows
 
     def bill_rows(self, bills: frozenset[str]) -> tuple[CitedGroup, list[int]]:
-        """The History passages (of primary law) that name one of `bills`, in corpus order."""
-        chunks = self.index.chunks
-        rows = [row for row, sc in enumerate(chunks)
-                if sc.chunk.is_history and bills & bills_in(sc.chunk.text)
-                and self.index.source_by_id()[sc.chunk.source_id].is_primary]
+        """The History passages (of primary law) that name one of `bills`, in corpus order
+        (from the build's bill table, kb/tables.py)."""
+        table = self.index.bills()["history_rows"]
+        rows = sorted({row for bill in bills for row in table.get(bill, ())})
         named = " and ".join(sorted(bills))
         if not rows:
             raise CitationNotFound(
@@ -133,29 +132,27 @@ class CitationResolver:
             )
         sections = []
         for row in rows:
-            citation = self.index.source_by_id()[chunks[row].chunk.source_id].citation
+            citation = self.index.source_of_row(row).citation
             if citation not in sections:
                 sections.append(citation)
         return CitedGroup(f"{named}: {'; '.join(sections)}"), rows
 
     def case_rows(self, name: str) -> tuple[CitedGroup, list[int]]:
         """The rows of the case file whose citation or title starts with the parties' names."""
+        import numpy as np
+
         wanted = _case_key(name)
-        for s in self.index.sources:
-            if s.authority == "case" and (_case_key(s.citation).startswith(wanted)
-                                          or _case_key(s.title).startswith(wanted)):
+        cases = np.flatnonzero(self.index.authorities() == AUTHORITIES.index("case")).tolist()
+        for s in (self.index.sources[n] for n in cases):  # only the case files are parsed
+            if _case_key(s.citation).startswith(wanted) or _case_key(s.title).startswith(wanted):
                 return CitedGroup(s.citation), self.source_rows(s.id)
         raise CitationNotFound(f"the corpus has no case named {quoted(name)} (`kb sources` lists the cases it holds)")
 
     def known_bills(self) -> frozenset[str]:
-        """Every bill the corpus mentions ("AB 60", "SB 54"), normalised."""
+        """Every bill the corpus mentions ("AB 60", "SB 54"), normalised (from the build's bill
+        table, kb/tables.py: scanning every passage on every question grew with the corpus)."""
         if self._bills is None:
-            found: set[str] = set()
-            for sc in self.index.chunks:
-                found |= bills_in(sc.chunk.text + " " + sc.chunk.title)
-            for src in self.index.sources:
-                found |= bills_in(" ".join(src.history) + " " + src.title)
-            self._bills = frozenset(found)
+            self._bills = frozenset(self.index.bills()["known"])
         return self._bills
 
     def sources_of_bills(self, bills: frozenset[str]) -> list[Source]:
@@ -164,7 +161,9 @@ class CitationResolver:
         title's "(AB 60)" names the subject, not the bill that changed the section."""
         if not bills:
             return []
-        return [s for s in self.index.sources if s.is_primary and bills & bills_in(" ".join(s.history))]
+        table = self.index.bills()["history"]
+        wanted = {self.index.source_number(source_id) for bill in bills for source_id in table.get(bill, ())}
+        return [self.index.sources[n] for n in sorted(wanted - {None})]  # in corpus order
 
     def names_known_law(self, query: Query) -> bool:
         """Whether the question names a bill the corpus records or a section it holds: such a

@@ -10,20 +10,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
 import re
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from kb.errors import IndexCorrupt, IndexOutdated, quoted
+from kb.hashing import stamp
 
 # 1: the single-folder layout, without checksums for lexical/ and onnx/; 2: without character
-# offsets of passages and sentences in their files (issue 16).
-FORMAT_VERSION = 3
+# offsets of passages and sentences in their files (issue 16); 3: without chunk_table.npy,
+# sentence_table.npy, source_table.npy and lookup.json, sources.json one JSON array, without
+# vectors.npy (the aligned copy of vectors.faiss's rows that questions search), and without the
+# stamps of sources and files (issue 15).
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 REBUILD = "run `kb build --full` to rebuild it"
 # The files every generation has; lexical/ and onnx/ files are listed as they were written.
-REQUIRED_FILES = ("sources.json", "chunks.jsonl", "vectors.faiss", "sentences.jsonl", "sentences.npy")
+REQUIRED_FILES = ("sources.json", "source_table.npy", "chunks.jsonl", "chunk_table.npy", "lookup.json",
+                  "vectors.faiss", "vectors.npy", "sentences.jsonl", "sentences.npy", "sentence_table.npy")
 # Every file name kb writes into a generation (bm25s's names under lexical/, the ONNX export's):
 # what pruning removes from a generation of this index whose manifest is unreadable.
 KNOWN_FILES = REQUIRED_FILES + tuple(f"lexical/{n}" for n in (
@@ -37,22 +43,40 @@ OWNER_MARKER = ".kb-owner"
 # A manifest lists ~60 sources and ~20 files (about 20 KB); anything far larger is not ours.
 MAX_MANIFEST_BYTES = 16 << 20
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_SHA256_OF = operator.methodcaller("get", "sha256")
+
+
+# A file's times come from a clock that advances once a kernel tick (1-10 ms on Linux, HZ 1000
+# to 100): a change made within the tick of the previous one can leave its mtime and ctime as
+# they were. Stamps are recorded only once the newest file is this much older than now, so any
+# later change shows in them ("racily clean", as git calls the case it guards against).
+TICK_NS = 20_000_000
 
 
 def checksum_tree(folder: Path) -> dict[str, dict]:
-    """Size and sha256 of every file under `folder` but the manifest, flushed to disk on the way
-    (so a generation is complete on disk before the manifest that declares it is written)."""
+    """Size, sha256 and stamp (kb.hashing.stamp, see `check_files`) of every file under
+    `folder` but the manifest, flushed to disk on the way (so a generation is complete on disk
+    before the manifest that declares it is written). Each file's stamp is taken before it is
+    hashed: a change in between shows as a stamp that differs, never as a stale checksum."""
+    import time
+
+    paths = sorted(p for p in folder.rglob("*") if p.is_file())
+    paths = [p for p in paths if p.relative_to(folder).as_posix() not in (MANIFEST, OWNER_MARKER)]
+    stats = [p.stat() for p in paths]
+    newest = max((max(st.st_mtime_ns, st.st_ctime_ns) for st in stats), default=0)
+    wait = newest + TICK_NS - time.time_ns()
+    if wait > 0:
+        time.sleep(wait / 1e9)
+        stats = [p.stat() for p in paths]
     out = {}
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        rel = path.relative_to(folder).as_posix()
-        if rel in (MANIFEST, OWNER_MARKER):
-            continue
+    for path, st in zip(paths, stats):
         digest = hashlib.sha256()
         with path.open("rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
             os.fsync(fh.fileno())
-        out[rel] = {"sha256": digest.hexdigest(), "bytes": path.stat().st_size}
+        out[path.relative_to(folder).as_posix()] = {"sha256": digest.hexdigest(), "bytes": st.st_size,
+                                                    "stamp": stamp(st)}
     return out
 
 
@@ -93,9 +117,9 @@ def _check_shape(m: dict, where: Path) -> None:
     if not isinstance(m.get("chunker"), dict):
         bad("'chunker' must be an object")
     sources = m.get("sources")
-    if not isinstance(sources, dict) or not all(
-            isinstance(k, str) and isinstance(v, dict) and isinstance(v.get("sha256"), str)
-            for k, v in sources.items()):
+    # Checked in C (map, set): a manifest lists every corpus file, 4,500 at 50 copies (issue 15).
+    if not (isinstance(sources, dict) and set(map(type, sources.values())) <= {dict}
+            and set(map(type, map(_SHA256_OF, sources.values()))) <= {str}):
         bad("'sources' must map each source path to its sha256")
     counts = m.get("counts")
     if not isinstance(counts, dict) or not all(
@@ -123,10 +147,6 @@ def _check_shape(m: dict, where: Path) -> None:
         unlisted = [f"{onnx['dir']}/{name}" for name in ONNX_FILES if f"{onnx['dir']}/{name}" not in files]
         if unlisted:
             bad(f"'files' lacks {', '.join(unlisted)}")
-    flat = m.get("flat_vectors")  # where vectors.faiss keeps its rows (kb/flat.py); optional
-    if flat is not None and not (isinstance(flat, dict) and set(flat) == {"offset", "rows", "dim"}
-                                 and all(_is_count(v) for v in flat.values())):
-        bad("'flat_vectors' must hold offset, rows and dim")
 
 
 def safe_relative(rel: object) -> bool:
@@ -145,9 +165,11 @@ def resolve_inside(folder: Path, rel: str) -> Path:
     return path
 
 
-def read_verified(folder: Path, manifest: dict, rel: str) -> bytes:
+def read_verified(folder: Path, manifest: dict, rel: str, settled: frozenset[str] = frozenset()) -> bytes:
     """The bytes of `rel`, read once and checked against the manifest: the caller parses exactly
-    the bytes that were checked."""
+    the bytes that were checked. A file in `settled` (its stamp as recorded at build, see
+    `check_files`) is checked by size only: hashing every file a question reads grew with the
+    corpus (238 MB at the corpus copied 50 times, issue 15); `kb build --check` hashes them all."""
     entry = manifest["files"].get(rel)
     path = folder / rel
     if entry is None:
@@ -158,24 +180,31 @@ def read_verified(folder: Path, manifest: dict, rel: str) -> bytes:
         raise IndexCorrupt(f"{path}: missing; {REBUILD}") from None
     except OSError as exc:
         raise IndexCorrupt(f"{path}: cannot be read ({exc.strerror}); {REBUILD}") from None
-    if len(data) != entry["bytes"] or hashlib.sha256(data).hexdigest() != entry["sha256"]:
+    if len(data) != entry["bytes"] or (
+            rel not in settled and hashlib.sha256(data).hexdigest() != entry["sha256"]):
         raise IndexCorrupt(f"{path}: truncated or changed since the build (checksum mismatch); {REBUILD}")
     return data
 
 
-def check_sizes(folder: Path, manifest: dict) -> None:
-    """IndexCorrupt for the first listed file that is missing or of another size: cheap (no
-    reading), so every open catches a truncated or deleted file before anything is answered."""
+def check_files(folder: Path, manifest: dict) -> frozenset[str]:
+    """IndexCorrupt for the first listed file that is missing or of another size: cheap (one
+    stat each, no reading), so every open catches a truncated or deleted file before anything
+    is answered. Returns the files whose stamp (mtime, ctime, inode) is the one recorded at
+    build: written once by kb and not touched since, they need no hashing before a question."""
+    settled = []
     for rel, entry in manifest["files"].items():
         path = folder / rel
         try:
-            size = path.stat().st_size
+            st = path.stat()
         except FileNotFoundError:
             raise IndexCorrupt(f"{path}: missing; {REBUILD}") from None
         except OSError as exc:
             raise IndexCorrupt(f"{path}: cannot be read ({exc.strerror}); {REBUILD}") from None
-        if size != entry["bytes"]:
+        if st.st_size != entry["bytes"]:
             raise IndexCorrupt(f"{path}: truncated or changed since the build (size differs); {REBUILD}")
+        if entry.get("stamp") == stamp(st):
+            settled.append(rel)
+    return frozenset(settled)
 
 
 def damaged_files(folder: Path, manifest: dict) -> list[str]:

@@ -26,22 +26,20 @@ class Retriever:
     searcher: Searcher = field(init=False)
     resolver: CitationResolver = field(init=False)
     notes: Notes = field(init=False)
-    sources: dict[str, Source] = field(init=False)
 
     def __post_init__(self) -> None:
         self.searcher = Searcher(self.index, self.settings, self.notices)
         self.resolver = CitationResolver(self.index)
         self.notes = Notes(self.index, self.resolver)
-        self.sources = self.index.source_by_id()
 
     def source_of(self, row: int) -> Source:
-        return self.sources[self.index.chunks[row].chunk.source_id]
+        return self.index.source_of_row(row)  # without parsing the row's record
 
     def hit(self, row: int, score: float) -> Hit:
         """The passage at `row`, with the notes that correct it (a FAQ question) attached."""
         chunk = self.index.chunks[row].chunk
         notes = tuple(self.hit(r, 1.0) for r in self.notes.correcting(chunk.anchor))
-        return Hit(chunk=chunk, source=self.sources[chunk.source_id], score=float(score), corrections=notes)
+        return Hit(chunk=chunk, source=self.index.source_of_row(row), score=float(score), corrections=notes)
 
     def cited_rows(self, query: Query) -> list[tuple[CitationRef, list[int]]]:
         """Each citation in the question that the corpus holds, with its rows, in question order."""

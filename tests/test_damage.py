@@ -53,6 +53,7 @@ def _flip(path):
 DAMAGE = [
     ("vectors.faiss", _truncate),
     ("vectors.faiss", _flip),
+    ("vectors.npy", _flip),
     ("chunks.jsonl", _flip),
     ("sentences.npy", lambda p: p.unlink()),
     ("sentences.jsonl", _flip),
@@ -78,7 +79,12 @@ def test_check_reports_each_damaged_file_and_a_build_repairs_it(settings, with_o
     assert _cli(settings, "build", "--check").exit_code == 0
 
 
-@pytest.mark.parametrize("rel,damage", DAMAGE[:7], ids=[f"{r}-{d.__name__}" for r, d in DAMAGE[:7]])
+# A question never reads vectors.faiss (it searches vectors.npy, kb/store.py): a byte flipped
+# there is for `kb build --check` to report and the next build to repair, as above.
+ASKED = [d for d in DAMAGE[:8] if d[0] != "vectors.faiss" or d[1] is _truncate]
+
+
+@pytest.mark.parametrize("rel,damage", ASKED, ids=[f"{r}-{d.__name__}" for r, d in ASKED])
 def test_ask_refuses_a_damaged_index_with_one_line(settings, rel, damage):
     assert _cli(settings, "build").exit_code == 0
     damage(open_index(settings.index_dir).path / rel)

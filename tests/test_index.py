@@ -10,11 +10,43 @@ from kb.store import open_index
 
 def test_build_writes_a_verified_index(built):
     index = open_index(built.index_dir)
-    assert index.manifest["format_version"] == 3
+    assert index.manifest["format_version"] == 4
     assert index.manifest["model"] == {"id": FAKE_MODEL, "name": FAKE_MODEL, "dim": 64, "max_seq_length": 512}
-    assert index.manifest["counts"]["chunks"] == len(index.chunks) == index.faiss_index().ntotal
+    assert index.manifest["counts"]["chunks"] == len(index.chunks) == len(index.vector_matrix())
+    assert index.faiss_index().ntotal == len(index.chunks)
     assert {s.path for s in index.sources} == set(index.manifest["sources"])
     assert not check_index(built).stale
+
+
+def test_the_faiss_index_holds_the_rows_questions_search(built):
+    """vectors.faiss is a FAISS index that faiss itself opens and searches; questions search its
+    aligned copy (vectors.npy) with numpy, and both rank every row alike."""
+    import faiss
+    import numpy as np
+
+    index = open_index(built.index_dir)
+    opened = faiss.read_index(str(index.path / "vectors.faiss"))
+    assert isinstance(opened, faiss.IndexFlatIP) and opened.ntotal == len(index.chunks)
+    matrix = index.vector_matrix()
+    assert np.array_equal(opened.reconstruct_n(0, opened.ntotal), matrix)
+    queries = matrix[[0, len(matrix) // 2, len(matrix) - 1]]
+    scores, rows = opened.search(queries, 5)
+    mine = queries @ matrix.T
+    for q in range(len(queries)):
+        assert np.allclose(np.sort(mine[q])[::-1][:5], scores[q], atol=1e-6)
+        assert mine[q][rows[q][0]] == mine[q].max()
+
+
+def test_a_build_refuses_vectors_faiss_would_not_store_as_given():
+    import numpy as np
+
+    from kb.store import faiss_file
+
+    vectors = np.random.default_rng(0).normal(size=(7, 8)).astype(np.float32)
+    import faiss
+
+    assert np.array_equal(faiss.deserialize_index(np.frombuffer(faiss_file(vectors), dtype=np.uint8))
+                          .reconstruct_n(0, 7), vectors)
 
 
 def test_rebuilding_an_unchanged_corpus_gives_identical_files_and_embeds_nothing(built):
@@ -99,12 +131,13 @@ def test_newer_format_version_is_refused(built):
     manifest = json.loads(path.read_text())
     manifest["format_version"] = 99
     path.write_text(json.dumps(manifest))
-    with pytest.raises(IndexCorrupt, match="index format '99', this kb reads format 3"):
+    with pytest.raises(IndexCorrupt, match="index format '99', this kb reads format 4"):
         open_index(built.index_dir)
 
 
-def test_corrupt_index_is_rebuilt_from_scratch(built):
-    (generation(built.index_dir) / "vectors.faiss").write_bytes(b"junk")
+@pytest.mark.parametrize("rel", ["vectors.faiss", "vectors.npy"])
+def test_corrupt_index_is_rebuilt_from_scratch(built, rel):
+    (generation(built.index_dir) / rel).write_bytes(b"junk")
     report = build_index(built)
     assert report.embedded == report.chunks
     assert any("previous index unusable" in n for n in report.notices)

@@ -170,7 +170,7 @@ for i in range(int(reads)):
         time.sleep(random.random() * 0.05)
         rows = len(idx.chunks)
         items, vectors = idx.sentences()
-        if not (idx.faiss_index().ntotal == rows == idx.manifest["counts"]["chunks"]
+        if not (len(idx.vector_matrix()) == rows == idx.manifest["counts"]["chunks"]
                 and len(items) == len(vectors) == idx.manifest["counts"]["sentences"]
                 and len(LexicalIndex(idx.path).scores("government agency")) == rows):
             failures.append(f"mixed generation {idx.path.name}")
@@ -186,11 +186,14 @@ def test_readers_never_fail_while_builds_swap_generations(world, tmp_path):
     readers, reads_each = 2, 100
     script = tmp_path / "reader.py"
     script.write_text(READER)
-    procs = [
-        subprocess.Popen([sys.executable, str(script), str(settings.corpus_dir), str(settings.index_dir),
-                          FAKE_MODEL, str(reads_each), QUESTION], stdout=subprocess.PIPE, text=True)
-        for _ in range(readers)
-    ]
+    # Each reader reports into a file: a pipe could fill with failures and block it forever.
+    outs = [tmp_path / f"reader-{n}.out" for n in range(readers)]
+    procs = []
+    for out in outs:
+        with out.open("w") as sink:
+            procs.append(subprocess.Popen([sys.executable, str(script), str(settings.corpus_dir),
+                                           str(settings.index_dir), FAKE_MODEL, str(reads_each), QUESTION],
+                                          stdout=sink, text=True))
     extra = settings.corpus_dir / "us" / "extra-reader-test.md"
     source = (settings.corpus_dir / "us" / "usc-8-1373.md").read_text(encoding="utf-8")
     builds = 0
@@ -203,7 +206,9 @@ def test_readers_never_fail_while_builds_swap_generations(world, tmp_path):
         _edit(settings, builds)
         build_index(settings)
         builds += 1
-    results = [json.loads(p.communicate(timeout=60)[0].strip().splitlines()[-1]) for p in procs]
+    for p in procs:
+        p.wait(timeout=60)
+    results = [json.loads(out.read_text().strip().splitlines()[-1]) for out in outs]
     assert [r["failures"] for r in results] == [[]] * readers
     assert sum(r["reads"] for r in results) == readers * reads_each
     assert builds >= 5 and all(r["generations"] >= 3 for r in results), (builds, results)

@@ -169,7 +169,7 @@ def test_an_index_of_an_older_format_is_stale_and_rebuilt_before_answering(built
     manifest_path.write_text(json.dumps(manifest))
     opts = ["--corpus", str(built.corpus_dir), "--index", str(built.index_dir), "--model", FAKE_MODEL]
     check = CliRunner().invoke(app, ["build", "--check", *opts])
-    assert check.exit_code == 1 and "built by an older kb (index format 2, this kb reads format 3)" in check.stdout
+    assert check.exit_code == 1 and "built by an older kb (index format 2, this kb reads format 4)" in check.stdout
     result = CliRunner().invoke(app, ["ask", "Can I opt out? Cal. Veh. Code § 9999.1(a)(1)", "--json", *opts])
     assert result.exit_code == 0, result.output
     assert f"kb: the index at {built.index_dir} was built by an older kb: rebuilding it now (once)" in result.stderr
