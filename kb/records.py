@@ -100,21 +100,36 @@ class LazyRecords(Sequence):
         return (self[i] for i in range(len(self)))
 
 
+def _complaint(where: Path):
+    """A function raising IndexCorrupt about `where`, with what to do."""
+    def bad(what: str):
+        raise IndexCorrupt(f"{where}: {what}; {REBUILD}")
+    return bad
+
+
+def _fits(table, rows: int, columns: int, offset: int, data_bytes: int, bad, dtype_note: str, name: str) -> bool:
+    """Checks shared by the tables of records: (rows, columns) int64, and record offsets rising
+    from 0 inside the file (`bad` raises otherwise). False when there are no rows to check further."""
+    import numpy as np
+
+    if table.dtype != np.int64 or table.ndim != 2 or table.shape != (rows, columns):
+        bad(f"shape {table.shape} ({table.dtype}), expected ({rows}, {columns}) {dtype_note}")
+    if rows == 0:
+        return False
+    offsets = table[:, offset]
+    if offsets[0] != 0 or (rows > 1 and not (np.diff(offsets) > 0).all()) or offsets[-1] >= data_bytes:
+        bad(f"record offsets do not fit {name}")
+    return True
+
+
 def check_table(table, rows: int, data_bytes: int, sources: int, where: Path) -> None:
     """IndexCorrupt unless `table` fits the records it describes: one row per record, offsets
     rising from 0 inside the file, source numbers inside sources.json."""
     import numpy as np
 
-    def bad(what: str):
-        raise IndexCorrupt(f"{where}: {what}; {REBUILD}")
-
-    if table.dtype != np.int64 or table.ndim != 2 or table.shape != (rows, COLUMNS):
-        bad(f"shape {table.shape} ({table.dtype}), expected ({rows}, {COLUMNS}) int64")
-    if rows == 0:
+    bad = _complaint(where)
+    if not _fits(table, rows, COLUMNS, OFFSET, data_bytes, bad, "int64", "chunks.jsonl"):
         return
-    offsets = table[:, OFFSET]
-    if offsets[0] != 0 or (rows > 1 and not (np.diff(offsets) > 0).all()) or offsets[-1] >= data_bytes:
-        bad("record offsets do not fit chunks.jsonl")
     if table[:, SOURCE].min() < 0 or table[:, SOURCE].max() >= sources:
         bad("source numbers outside sources.json")
     if rows > 1 and not (np.diff(table[:, SOURCE]) >= 0).all():
@@ -157,16 +172,10 @@ def check_sentence_table(table, rows: int, data_bytes: int, chunks: int, where: 
     chunk rows inside the index, kind by kind and each kind in chunk order."""
     import numpy as np
 
-    def bad(what: str):
-        raise IndexCorrupt(f"{where}: {what}; {REBUILD}")
-
-    if table.dtype != np.int64 or table.ndim != 2 or table.shape != (rows, 3):
-        bad(f"shape {table.shape} ({table.dtype}), expected ({rows}, 3) int64: sentence records and vectors differ")
-    if rows == 0:
+    bad = _complaint(where)
+    if not _fits(table, rows, 3, S_OFFSET, data_bytes, bad, "int64: sentence records and vectors differ",
+                 "sentences.jsonl"):
         return
-    offsets = table[:, S_OFFSET]
-    if offsets[0] != 0 or (rows > 1 and not (np.diff(offsets) > 0).all()) or offsets[-1] >= data_bytes:
-        bad("record offsets do not fit sentences.jsonl")
     if table[:, S_ROW].min() < 0 or table[:, S_ROW].max() >= chunks:
         bad("chunk rows outside the index")
     if table[:, S_KIND].min() < 0 or table[:, S_KIND].max() >= len(KINDS):

@@ -286,13 +286,18 @@ def test_an_answer_parses_only_the_sources_it_shows(aged):
     assert index.sources.parsed() < len(index.sources)
 
 
-def _copies(tmp_path: Path, times: int) -> Settings:
-    """The test corpus copied `times` times as bench/benchmark.py copies the shipped one, built."""
+def copy_corpus(original: Path, target: Path, times: int) -> None:
+    """bench/benchmark.py's copy of a corpus, `times` times."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
     try:
-        from benchmark import copy_corpus
+        from benchmark import copy_corpus as copy
     finally:
         sys.path.pop(0)
+    copy(original, target, times)
+
+
+def _copies(tmp_path: Path, times: int) -> Settings:
+    """The test corpus copied `times` times as bench/benchmark.py copies the shipped one, built."""
     original = write_corpus(tmp_path / "original", FILES)
     _age(original)
     copy_corpus(original, tmp_path / f"corpus-{times}", times)
@@ -552,11 +557,6 @@ def test_the_benchmark_copies_the_corpus_into_a_valid_one(tmp_path):
 
 def test_the_benchmark_copies_keep_the_originals_mtimes(tmp_path):
     """Copies at rest, as `cp -p` leaves them: not racy, so their stamps are recorded at build."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-    try:
-        from benchmark import copy_corpus
-    finally:
-        sys.path.pop(0)
     original = write_corpus(tmp_path / "original", FILES)
     _age(original)
     copy_corpus(original, tmp_path / "c", 2)
