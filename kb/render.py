@@ -195,6 +195,7 @@ def passage_text(n: int, hit: Hit, limit: int | None = PASSAGE_CHARS) -> str:
 # one footer line (within 80 columns) says what that means and where the text is.
 DIGEST_MARK = "our digest"
 DIGEST_FOOTER = "Our digest: the law in our words; quoted words are its own. Official text: URL."
+SECONDARY_COPY = " (unofficial copy)"  # a file with `verified: secondary`
 
 
 # How each group of sources is introduced under an answer: what it is, in plain words.
@@ -223,7 +224,9 @@ def _source_line(n: int, hit: Hit, number: dict[str, int]) -> str:
         fix = f" · corrected by {fixes}" if fixes else ""
         lines = [f"[{n}] {c.citation} · {s.label or s.authority}{status}{fix}"]
     else:
-        digest = f" · {DIGEST_MARK}" if hit.is_digest else ""
+        # Read only in an unofficial copy (`verified: secondary`): staff should know before citing.
+        copy = SECONDARY_COPY if s.verified == "secondary" else ""
+        digest = f" · {DIGEST_MARK}{copy}" if hit.is_digest else ""
         state = "" if is_home(s.jurisdiction) else f" · {state_name(s.jurisdiction)} law, not California's"
         lines = [f"[{n}] {c.citation} · {s.authority}{status}{state}, as of {s.as_of}{digest}"]
         if s.url:

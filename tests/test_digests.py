@@ -151,6 +151,18 @@ def test_human_answer_marks_digests_on_the_citation_line_and_explains_in_one_foo
     assert len(DIGEST_FOOTER) <= WIDTH and len(lines) <= 40
 
 
+def test_a_digest_read_only_in_an_unofficial_copy_says_so_on_its_citation_line(run):
+    from conftest import STATUTE
+
+    files = {"ca/veh-9999.1.md": STATUTE.replace("verified: official", "verified: secondary")}
+    result = run("ask", "Can I opt out? Cal. Veh. Code § 9999.1(a)(1)", files=files)
+    assert result.exit_code == 0, result.stderr
+    text = result.stdout.replace("\n    ", " ")  # citation lines wrapped at 80 columns
+    law = [ln for ln in text.splitlines() if ln.startswith("[") and "§ 9999.1(a)" in ln]
+    assert law and all(f"as of 2026-11-25 · {DIGEST_MARK} (unofficial copy)" in ln for ln in law)
+    # (An official one ends "· our digest": the test above.)
+
+
 def test_cite_marks_the_passage_as_our_digest(run):
     result = run("cite", "Cal. Veh. Code § 9999.1(a)")
     assert result.exit_code == 0, result.stderr
