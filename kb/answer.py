@@ -68,6 +68,9 @@ class AnswerSettings:
     least this cosine with the question answers it exactly and leads over a general note;
     history_depth: for a "when" question, how deep among the passages of law a History passage
     is looked for before the best passage's own section's.
+    rare_share / named_depth: a question naming a name (a word the passages write capitalised)
+    that at most this share of passages hold ("Nlets") gets, second, the sentence closest to it that names the term, from the first
+    named_depth passages, when no answer sentence names it.
     law_shown / shown_floor: passages of law listed under the answer, and how close to the best
     they must score. agency_floor: the best agency passage (a DOJ bulletin, a DMV page) is listed
     when it scores at least this share of the best passage of all. secondary_floor / secondary_shown: a FAQ passage is listed (apart,
@@ -96,6 +99,8 @@ class AnswerSettings:
     agency_floor: float = 0.8
     secondary_floor: float = 0.8
     secondary_shown: int = 2
+    rare_share: float = 0.02
+    named_depth: int = 10
 
 
 # group_of(source) by authority (an index in AUTHORITIES): primary law is "law".
@@ -267,8 +272,42 @@ def answer_question(
                 composer.add_history(row)
     if not composer.sentences and found.agency:
         composer.add_law(found.agency[0][0])  # the agency's statement, labelled as such
+    named = _naming_sentence(retriever, query, table, composer, everything, settings)
+    if named is not None:
+        composer.add_second(*named)
     return Answer(query.text, False, tuple(composer.sentences),
                   tuple(_shown(retriever, composer, found, law, k, settings)), closest=closest)
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]{2,}")
+
+
+def _naming_sentence(retriever: Retriever, query: Query, table: "_SentenceTable", composer: "_Composer",
+                     everything: Ranked, settings: AnswerSettings) -> tuple[int, int] | None:
+    """A question naming something the corpus seldom mentions ("does the DMV share with ICE
+    through Nlets": a word the passages write as a name, kb/tables.py, that few passages hold)
+    is answered in words that name it: when no answer sentence does, the sentence closest to the
+    question that names it, from the best passages of law, our notes or an agency (never a
+    guide's). None when the answer names it already or no passage does."""
+    lexical = retriever.searcher.lexical_index()
+    named = [w for w in _WORD.findall(query.text) if w.lower() in retriever.index.names()]
+    rare = lexical.rare_terms(" ".join(named), settings.rare_share) if named else frozenset()
+    if not rare or not composer.sentences:
+        return None
+    if rare & set(lexical.tokenize(" ".join(s.text for s in composer.sentences))):
+        return None
+    found = []
+    for row, _score in everything[: settings.named_depth]:
+        if group_of(retriever.source_of(row), retriever.index.chunks[row].chunk) == "secondary":
+            continue
+        for i in table.quotable(row):
+            text = table.items[i].text
+            if stands_alone(text) and rare & set(lexical.tokenize(text)):
+                found.append((row, i))
+    if not found:
+        return None
+    cosines = table.cosines([i for _row, i in found])
+    return found[max(range(len(found)), key=cosines.__getitem__)]
 
 
 def _distinct(retriever: Retriever, ranked: Ranked) -> Ranked:
@@ -708,6 +747,16 @@ class _Composer:
         picked = self.table.quotable(row)
         if picked:
             self._add(row, picked[0])
+
+    def add_second(self, row: int, i: int) -> None:
+        """Sentence `i` of passage `row`, placed right after the lead (it may exceed
+        max_sentences by one: what it says was asked for by name)."""
+        count = len(self.sentences)
+        if self._add(row, i, room=1) and count:
+            self.sentences.insert(1, self.sentences.pop())
+            self.ids.insert(1, self.ids.pop())
+            if self.rows[-1] == row and len(self.rows) > 1:
+                self.rows.insert(1, self.rows.pop())
 
     def add_sentence(self, row: int, i: int) -> None:
         """Sentence `i` of passage `row`, chosen by the caller (a History event)."""

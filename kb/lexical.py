@@ -95,6 +95,19 @@ class LexicalIndex:
         words = [w for w in pattern.findall(text.lower() if tok["lower"] else text) if w not in stopwords]
         return stemmer.stemWords(words)
 
+    def rare_terms(self, text: str, share: float) -> frozenset[str]:
+        """The terms of `text` (as tokenized for BM25) that at least one passage holds and at
+        most `share` of all passages do: the names a question gives that the corpus seldom
+        uses ("Nlets", "Fortify"). One lookup per term in the index's column pointers."""
+        arrays, vocab, num_docs, *_ = self._load()
+        indptr = arrays["indptr"]
+        found = set()
+        for t in self.tokenize(text):
+            column = vocab.get(t, len(indptr))
+            if column < len(indptr) - 1 and 0 < indptr[column + 1] - indptr[column] <= share * num_docs:
+                found.add(t)
+        return frozenset(found)
+
     def scores(self, query: str) -> "np.ndarray":
         """BM25 score of every chunk for `query` (zeros when no query word is in the corpus)."""
         import numpy as np

@@ -186,6 +186,10 @@ class Searcher:
         scores = self.dense_scores(query)
         return float(scores.max()) if len(scores) else 0.0
 
+    def lexical_index(self):
+        """The BM25 index (kb/lexical.py), opened on first use."""
+        return self._bm25()
+
     def _bm25(self):
         if self._lexical is None:
             from kb.lexical import LexicalIndex

@@ -163,6 +163,10 @@ class IndexData:
         """Guide question ("faq-dmv-ice#Q7") -> ids of the notes that correct it (kb/tables.py)."""
         return self._lookup_tables()["corrections"]
 
+    def names(self) -> frozenset[str]:
+        """Words the passages write as names, lower-cased (kb/tables.py proper_names)."""
+        return frozenset(self._lookup_tables()["names"])
+
     def _lookup_tables(self) -> dict:
         if self._tables is None:
             from kb.tables import LOOKUP, check_tables

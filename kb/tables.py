@@ -16,14 +16,18 @@ here too. So:
                                                   (code, section) -> the source it names
      "source_ids": ["ca-veh-1808.48", ...],       every source's id, in corpus order
      "jurisdictions": ["CA", "US", ...],          the jurisdictions source_table.npy numbers
-     "corrections": {"faq-dmv-ice#Q7": ["note-q07"]}}
+     "corrections": {"faq-dmv-ice#Q7": ["note-q07"]},
                                                   a guide question -> the notes correcting it,
                                                   in corpus order (those with passages)
+     "names": ["clets", "nlets", ...]}            words the passages write as names (see
+                                                  proper_names), lower-cased
 """
 
 from __future__ import annotations
 
 import itertools
+import re
+from collections import Counter
 
 from kb.models import Chunk, Source
 from kb.query import bills_in
@@ -40,7 +44,35 @@ def lookup_tables(sources: list[Source], chunks: list[Chunk]) -> dict:
                 corrections.setdefault(target, []).append(s.id)
     return {"bills": bill_table(sources, chunks), "citation_keys": citation_keys(sources),
             "source_ids": [s.id for s in sources], "jurisdictions": jurisdictions(sources),
-            "corrections": corrections}
+            "corrections": corrections, "names": proper_names(sources, chunks)}
+
+
+# A word of three or more letters or digits, starting with a letter.
+_WORD = re.compile(r"(?<![\w'’-])([A-Za-z][A-Za-z0-9]{2,})(?![\w'’-])")
+# What precedes a word that starts a sentence, a heading-like label or a quotation (the last
+# few characters before it): a capital there says nothing about the word.
+_OPENS = re.compile(r"(?:^|[.?!:;(\[\"“\n]\s*)$")
+
+
+def proper_names(sources: list[Source], chunks: list[Chunk]) -> list[str]:
+    """Names the corpus is about: words the passages write capitalised wherever they are not
+    opening a sentence (at least twice, and 90 % of the times), that a file's title or context
+    also uses ("Nlets", "CLETS", "HSI", "Illinois"; not "Spanish" or "Deputy", which passages
+    capitalise but no file is about), lower-cased. A question naming one that few passages hold
+    is answered in words that name it (kb/answer.py)."""
+    about = {w.lower() for text in {s.title for s in sources} | {c.context for c in chunks}
+             for w in _WORD.findall(text)}
+    capital: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    for chunk in chunks:
+        text = chunk.text
+        for m in _WORD.finditer(text):
+            if _OPENS.search(text[max(0, m.start() - 3):m.start()]):
+                continue
+            word = m.group(1)
+            total[word.lower()] += 1
+            capital[word.lower()] += word[0].isupper()
+    return sorted(w for w, n in total.items() if n >= 2 and capital[w] >= 0.9 * n and w in about)
 
 
 def jurisdictions(sources: list[Source]) -> list[str]:
@@ -107,7 +139,7 @@ def check_tables(tables, where) -> dict:
           and isinstance(table, dict) and _all(table.get("known"), str)
           and _all_lists(table.get("history"), str) and _all_lists(table.get("history_rows"), int)
           and _all(tables.get("source_ids"), str) and _all(tables.get("jurisdictions"), str)
-          and _all_lists(tables.get("corrections"), str))
+          and _all_lists(tables.get("corrections"), str) and _all(tables.get("names"), str))
     if not ok:
         raise IndexCorrupt(f"{where}: not kb's lookup tables; {REBUILD}")
     return tables

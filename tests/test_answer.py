@@ -337,3 +337,45 @@ def test_a_when_question_about_a_bill_is_answered_by_the_history_naming_that_bil
     r = _corpus(tmp_path, **{"ca/veh-9999.3.md": photos})
     assert _texts(r, "when did AB 55 take effect?")[0] == "Added by Stats. 2022, ch. 1 (AB 55), effective Jan. 1, 2023"
     assert _texts(r, "when did AB 77 become law")[0] == "Amended by Stats. 2024, ch. 9 (AB 77), effective Jan. 1, 2025"
+
+
+# --- a question naming something the corpus seldom mentions gets a sentence that names it -----
+
+NETWORKS = """\
+---
+id: ca-veh-9999.5
+title: Interstate networks
+context: "Test Vehicle Code section on how other states' agencies reach the department's records, Nlets among them."
+citation: Cal. Veh. Code § 9999.5
+jurisdiction: CA
+authority: statute
+url: https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=VEH&sectionNum=9999.5.
+as_of: 2026-11-25
+source_read: https://example.test/page
+verified: official
+---
+
+Other states' agencies may ask the department for its records.
+
+## (a)
+The department answers record requests from other states' agencies one by one.
+
+## (b)
+The department keeps a log of every record request it answers.
+
+## Notes
+Agencies elsewhere also query the records through Nlets, the interstate network, without the department's review. The department reports once a year how many Nlets queries reached its records.
+"""
+
+
+def test_a_question_naming_a_network_gets_the_sentence_that_names_it_second(tmp_path):
+    r = _corpus(tmp_path, **{"ca/veh-9999.5.md": NETWORKS})
+    # A name: capitalised mid-sentence, and in a file's context. "Agencies" opens sentences only.
+    assert "nlets" in r.index.names() and "agencies" not in r.index.names()
+    question = "do other states' agencies get the department's records from it through Nlets"
+    # (Every passage of the file holds the word through its context: a third of this small corpus.)
+    named = _texts(r, question, AnswerSettings(abstain_below=0.0, context_floor=0.0, rare_share=0.5))
+    assert "Nlets" not in named[0] and "Nlets" in named[1]
+    # Without the rule (no term counts as seldom mentioned), nothing in the first two says Nlets.
+    plain = _texts(r, question, AnswerSettings(abstain_below=0.0, context_floor=0.0, rare_share=0.0))
+    assert not any("Nlets" in t for t in plain[:2])
