@@ -279,7 +279,7 @@ def answer_question(
                   tuple(_shown(retriever, composer, found, law, k, settings)), closest=closest)
 
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]{2,}")
+_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]{2,}")  # a word that may be a name (kb/tables.py)
 
 
 def _naming_sentence(retriever: Retriever, query: Query, table: "_SentenceTable", composer: "_Composer",
@@ -290,7 +290,7 @@ def _naming_sentence(retriever: Retriever, query: Query, table: "_SentenceTable"
     question that names it, from the best passages of law, our notes or an agency (never a
     guide's). None when the answer names it already or no passage does."""
     lexical = retriever.searcher.lexical_index()
-    named = [w for w in _WORD.findall(query.text) if w.lower() in retriever.index.names()]
+    named = [w for w in _NAME_WORD.findall(query.text) if w.lower() in retriever.index.names()]
     rare = lexical.rare_terms(" ".join(named), settings.rare_share) if named else frozenset()
     if not rare or not composer.sentences:
         return None

@@ -379,3 +379,11 @@ def test_a_question_naming_a_network_gets_the_sentence_that_names_it_second(tmp_
     # Without the rule (no term counts as seldom mentioned), nothing in the first two says Nlets.
     plain = _texts(r, question, AnswerSettings(abstain_below=0.0, context_floor=0.0, rare_share=0.0))
     assert not any("Nlets" in t for t in plain[:2])
+
+
+def test_content_words_keep_section_numbers():
+    """A note restating § 1808.48 is recognised by its words and section number (restated):
+    a later module-level regex once shadowed the one that keeps numbers, silently."""
+    from kb.answer import _content_words
+
+    assert {"1808.48", "1798.24"} <= _content_words("Under § 1808.48 and Civ. Code § 1798.24, no one may.")
