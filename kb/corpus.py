@@ -16,6 +16,10 @@ from kb.hashing import sha256_text, stamp
 from kb.models import AUTHORITIES, STATUSES, CorpusFile, Source
 from kb.quotations import check_guide_quotations
 
+# `subdivisions: partial`: the file digests only some subdivisions (gaps are expected, kb/structure.py;
+# `kb cite` says the digest, not the law, lacks one).
+PARTIAL = ("subdivisions", "partial")
+
 REQUIRED = ("id", "title", "citation", "jurisdiction", "authority", "as_of")
 # What a digest was written from: the complete official text, or only a secondary page.
 VERIFIED = ("official", "secondary")
@@ -253,6 +257,7 @@ def validate_front_matter(meta: dict, rel: str, sha: str) -> Source:
         cites=tuple(c.strip() for c in cites),
         label=label.strip(),
         verified=verified,
+        partial=str(meta.get(PARTIAL[0]) or "").strip() == PARTIAL[1],
     )
 
 

@@ -78,6 +78,13 @@ class CitationResolver:
             tops = sorted({chunks[r].chunk.labels[0] for r in rows if chunks[r].chunk.labels},
                           key=lambda x: (len(x), x))
             have = ", ".join(f"({t})" for t in tops) or "no lettered subdivisions"
+            asked = format_citation(ref)[len(source.citation):]
+            if source.partial:  # the law may well have it: our digest does not
+                raise CitationNotFound(
+                    f"our digest of {source.citation} holds only some of its subdivisions ({have}), "
+                    f"not {asked}: its file is marked `subdivisions: partial` and its note says what "
+                    f"could not be read; the official text: {source.url}"
+                )
             raise CitationNotFound(
                 f"{source.citation} in the corpus has no subdivision "
                 f"{format_citation(ref)[len(source.citation):]} (it has {have}); "

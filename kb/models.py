@@ -43,6 +43,7 @@ class Source:
     cites: tuple[str, ...] = ()  # notes only: the primary law the note relies on
     label: str = ""  # how answers introduce a non-primary source ("AI-written, not law")
     verified: str = ""  # "official" or "secondary": what kind of text the digest was written from
+    partial: bool = False  # front matter `subdivisions: partial`: only some subdivisions digested
 
     @property
     def is_primary(self) -> bool:

@@ -51,7 +51,7 @@ def source_json(s: Source) -> dict:
     return {
         "id": s.id, "citation": s.citation, "title": s.title, "source": s.path, "url": s.url,
         "authority": s.authority, "jurisdiction": s.jurisdiction, "as_of": s.as_of, "status": s.status,
-        "verified": s.verified or None,
+        "verified": s.verified or None, "partial": s.partial,
     }
 
 
@@ -310,6 +310,7 @@ def sources_text(sources: list[Source]) -> str:
     for s in sources:
         status = "" if s.status == "in force" else f" [{s.status}]"
         verified = f", verified: {s.verified}" if s.verified else ""
+        verified += ", some subdivisions only" if s.partial else ""
         rows.append(f"{s.citation}{status}\n"
                     + _wrap(f"{s.title} — {s.authority}, as of {s.as_of}{verified} ({s.path})"))
     return "\n".join(rows) + f"\n\n{len(sources)} sources"

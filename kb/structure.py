@@ -16,8 +16,6 @@ from kb.chunking import _SUBDIVISION, split_sections
 from kb.citations import CitationRef, find_citations
 from kb.models import CorpusFile
 
-PARTIAL = ("subdivisions", "partial")  # the front matter key and value that allow gaps
-
 
 def _letters(alphabet: str) -> list[str]:
     """a … z, then aa, ab … (California's labels after (z), e.g. Gov. Code § 7282.5(a)(3)(AE))."""
@@ -148,19 +146,6 @@ def _read(doc: CorpusFile) -> str:
     return read_text(doc.abspath, doc.source.path)
 
 
-def _front_matter(doc: CorpusFile, text: str) -> dict:
-    """The front matter again, for the field Source does not keep (subdivisions): the file was
-    read and checked a moment ago, so only the YAML between the '---' lines is parsed (with the
-    same alias-refusing loader)."""
-    import yaml
-
-    from kb.frontmatter import _front_matter_loader
-
-    lines = text.split("\n")
-    meta = yaml.load("\n".join(lines[1: max(1, doc.body_line - 2)]), Loader=_front_matter_loader())  # noqa: S506
-    return meta if isinstance(meta, dict) else {}
-
-
 def _front_line(doc: CorpusFile, text: str, key: str, value: str = "") -> int:
     """The 1-based line of a front matter key (or of one of its listed values); 1 if absent."""
     lines = text.split("\n")[: doc.body_line - 1]
@@ -177,7 +162,6 @@ def _front_line(doc: CorpusFile, text: str, key: str, value: str = "") -> int:
 def check_corpus(docs: list[CorpusFile]) -> list[str]:
     """Every slip in the corpus, as "path:line: what is wrong and what to do"."""
     texts = {d.source.path: _read(d) for d in docs}
-    metas = {d.source.path: _front_matter(d, texts[d.source.path]) for d in docs}
     trees = {d.source.path: _label_tree(d) for d in docs}
     keys: dict[tuple[str, str], CorpusFile] = {}
     for doc in docs:
@@ -187,14 +171,13 @@ def check_corpus(docs: list[CorpusFile]) -> list[str]:
     paths: dict[str, set[tuple[str, ...]]] = {}
     out: list[str] = []
     for doc in docs:
-        src, text, meta = doc.source, texts[doc.source.path], metas[doc.source.path]
+        src, text = doc.source, texts[doc.source.path]
         # A value other than official or secondary is refused when the file is read (kb/corpus.py).
         if src.authority != "secondary" and not src.verified:
             line = _front_line(doc, text, "verified")
             out.append(f"{src.path}:{line}: front matter lacks 'verified' (official, or secondary when "
                        "only a secondary page could be read)")
-        partial = str(meta.get(PARTIAL[0]) or "").strip() == PARTIAL[1]
-        out += label_problems(doc, partial, trees[src.path])
+        out += label_problems(doc, src.partial, trees[src.path])
         for entry in src.cites:
             found = find_citations(entry)
             if not found:

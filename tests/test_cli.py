@@ -14,7 +14,7 @@ PASSAGE_KEYS = {"id", "citation", "title", "source", "url", "authority", "jurisd
 # Issue 16: where each answer sentence is, and what it cites.
 SENTENCE_PLACE_KEYS = {"citation", "source", "lines", "chars", "sha256", "as_of", "verified", "url"}
 SOURCE_KEYS = {"id", "citation", "title", "source", "url", "authority", "jurisdiction", "as_of", "status",
-               "verified"}
+               "verified", "partial"}
 
 
 @pytest.fixture

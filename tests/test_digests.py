@@ -178,6 +178,8 @@ def test_sources_show_each_files_verified_value(run):
     data = json.loads(run("sources", "--json").stdout)
     assert {s["id"]: s["verified"] for s in data["sources"]} == {
         "ca-veh-9999.1": "official", "us-usc-18-9721": "secondary", "faq-test": None, "note-faq-test-q1": "official"}
+    assert [s["id"] for s in data["sources"] if s["partial"]] == ["us-usc-18-9721"]  # `subdivisions: partial`
+    assert "18 U.S.C. § 9721" in out and "verified: secondary, some subdivisions only" in out
 
 
 def test_a_verified_value_other_than_official_or_secondary_is_refused(run):

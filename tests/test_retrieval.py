@@ -111,6 +111,16 @@ def test_cite_of_a_missing_subdivision_lists_those_the_section_has(built):
         _open(built).cite("VC 9999.1(z)")
 
 
+def test_a_subdivision_missing_from_a_partial_digest_is_not_reported_missing_from_the_law(built):
+    """18 U.S.C. § 9721's file says `subdivisions: partial`: the law may have (a); our digest has not."""
+    with pytest.raises(CitationNotFound) as exc:
+        _open(built).cite("18 U.S.C. § 9721(a)")
+    assert str(exc.value) == (
+        "our digest of 18 U.S.C. § 9721 holds only some of its subdivisions ((b)), not (a): its file is "
+        "marked `subdivisions: partial` and its note says what could not be read; the official text: "
+        "https://www.law.cornell.edu/uscode/text/18/9721")
+
+
 def test_names_known_law(built):
     r = _open(built)
     assert r.resolver.names_known_law(parse_query("what does VC 9999.1 say"))
