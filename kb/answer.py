@@ -69,8 +69,9 @@ class AnswerSettings:
     history_depth: for a "when" question, how deep among the passages of law a History passage
     is looked for before the best passage's own section's.
     rare_share / named_depth: a question naming a name (a word the passages write capitalised)
-    that at most this share of passages hold ("Nlets") gets, second, the sentence closest to it that names the term, from the first
-    named_depth passages, when no answer sentence names it.
+    that at most this share of passages hold ("Nlets") gets, second, the sentence closest to it
+    that names the name, from the first named_depth passages of law or our notes, when no answer
+    sentence names it.
     law_shown / shown_floor: passages of law listed under the answer, and how close to the best
     they must score. agency_floor: the best agency passage (a DOJ bulletin, a DMV page) is listed
     when it scores at least this share of the best passage of all. secondary_floor / secondary_shown: a FAQ passage is listed (apart,
@@ -287,8 +288,8 @@ def _naming_sentence(retriever: Retriever, query: Query, table: "_SentenceTable"
     """A question naming something the corpus seldom mentions ("does the DMV share with ICE
     through Nlets": a word the passages write as a name, kb/tables.py, that few passages hold)
     is answered in words that name it: when no answer sentence does, the sentence closest to the
-    question that names it, from the best passages of law, our notes or an agency (never a
-    guide's). None when the answer names it already or no passage does."""
+    question that names it, from the best passages of law or our notes (an agency's page or a
+    guide is listed, never quoted). None when the answer names it already or no passage does."""
     lexical = retriever.searcher.lexical_index()
     named = [w for w in _NAME_WORD.findall(query.text) if w.lower() in retriever.index.names()]
     rare = lexical.rare_terms(" ".join(named), settings.rare_share) if named else frozenset()
@@ -298,8 +299,8 @@ def _naming_sentence(retriever: Retriever, query: Query, table: "_SentenceTable"
         return None
     found = []
     for row, _score in everything[: settings.named_depth]:
-        if group_of(retriever.source_of(row), retriever.index.chunks[row].chunk) == "secondary":
-            continue
+        if group_of(retriever.source_of(row), retriever.index.chunks[row].chunk) not in ("law", "note"):
+            continue  # an answer's sentences are the law's and our notes' (agency and guides are listed)
         for i in table.quotable(row):
             text = table.items[i].text
             if stands_alone(text) and rare & set(lexical.tokenize(text)):
