@@ -234,7 +234,8 @@ def answer_question(
     table = _SentenceTable(retriever, query)
     found = _candidates(retriever, query, everything, table, settings)
     composer = _Composer(retriever, table, settings)
-    if _WHEN.search(query.text):  # asked for a date: a rule that states one, else the History event
+    when = bool(_WHEN.search(query.text))
+    if when:  # asked for a date: a rule that states one, else the History event
         dated = None if _ENACTED.search(query.text) else _dated_law(retriever, found.law, table, settings)
         if dated is not None:
             composer.add_law(dated)
@@ -244,7 +245,7 @@ def answer_question(
         else:
             history = _history_row(retriever, found.law, settings)
             if history is not None:
-                composer.add_history(history)
+                composer.add_history(history, dated=True)
     # A question naming a section or bill the corpus holds asks about that law: it leads.
     lead, asked = (None, False) if found.named else _answering_note(retriever, found, table, settings)
     # A question about immigration enforcement and DMV records: the rule limiting immigration
@@ -262,10 +263,13 @@ def answer_question(
     # Our Notes and History on a section give no sentences of law: they take no place here.
     # (`law` is read only as far as the first law_passages rules: it may rank every row.)
     rules = (rs for rs in law if not retriever.index.is_commentary(rs[0]))
+    # A "when" question already answered with a year: a further rule is quoted only when it
+    # states a date or bears on the question itself, not because it belongs to the same law.
+    dated = when and composer.states_year()
     top_law = None
     for row, score in itertools.islice(rules, settings.law_passages):
         top_law = score if top_law is None else top_law
-        if score >= settings.law_floor * top_law:
+        if score >= settings.law_floor * top_law and (not dated or composer.bears_on_date(row)):
             composer.add_law(row)
     if not composer.sentences:  # no rule to quote: our remark on the best section, as ours
         for row, _score in law[:1]:
@@ -524,6 +528,8 @@ def _exact_law(law: Ranked, table: "_SentenceTable", settings: AnswerSettings) -
 _ENACTED = re.compile(r"\b(?:pass(?:ed)?|sign(?:ed)?|enact(?:ed)?|adopt(?:ed)?|amend(?:ed)?|approv(?:ed|e)|"
                       r"become|became|take effect|took effect|go into effect|went into effect|"
                       r"effective|introduc(?:ed|e)|written|made)\b", re.IGNORECASE)
+# A year in our History ("Enacted in 1996 as section 642 ..."): what a "when" question asks for.
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 # A calendar date in a rule's text: "January 1, 2020", "July 1, 2027".
 _DATE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
                    r"December) \d{1,2}, (?:19|20)\d\d\b")
@@ -742,6 +748,18 @@ class _Composer:
             self.rows.append(row)
         return True
 
+    def states_year(self) -> bool:
+        """Whether a sentence of the answer names a year."""
+        return any(_YEAR.search(s.text) for s in self.sentences)
+
+    def bears_on_date(self, row: int) -> bool:
+        """Whether passage `row`'s rule (its opening sentence) answers a "when" question: it
+        states a date, or it is close to the question (cosine at least second_sentence, the bar
+        for quoting a passage's further sentence)."""
+        picked = self.table.quotable(row)[:1]
+        return bool(picked) and (bool(_DATE.search(self.table.items[picked[0]].text))
+                                 or self.table.cosines(picked)[0] >= self.settings.second_sentence)
+
     def add_note(self, note_id: str) -> None:
         """A note's conclusion: the opening sentence of its summary passage."""
         row = self.retriever.notes.first_row(note_id)
@@ -763,10 +781,13 @@ class _Composer:
         """Sentence `i` of passage `row`, chosen by the caller (a History event)."""
         self._add(row, i)
 
-    def add_history(self, row: int) -> None:
-        """The sentence of our History or Notes on a section closest to the question (for a
-        "when" question, its event), shown as our note."""
+    def add_history(self, row: int, *, dated: bool = False) -> None:
+        """The sentence of our History or Notes on a section closest to the question, shown as
+        our note; for a "when" question (`dated`), the closest of those that name a year, when
+        any does (the event, not a remark beside it)."""
         picked = [i for i in self.table.quotable(row) if stands_alone(self.table.items[i].text)]
+        if dated:
+            picked = [i for i in picked if _YEAR.search(self.table.items[i].text)] or picked
         if picked:
             self._add(row, max(zip(self.table.cosines(picked), picked))[1])
 

@@ -10,7 +10,7 @@ _ABBREVIATIONS = frozenset(
     cal veh gov civ code regs tit subd subds para paras sec secs stats stat ch chs no nos
     art div pt pts pub l u.s u.s.c c.f.r cir app supp cf e.g i.e etc v vs inc corp co dept
     jan feb mar apr jun jul aug sep sept oct nov dec st mr ms dr rev ann f.3d f.2d f.4th
-    n.y traf wash or colo ill ilcs approx al p.a
+    n.y traf wash or colo ill ilcs approx al p.a sen rep hon asm assy
     """.split()
 )
 _BOUNDARY = re.compile(r"(?<=[.?!])[\"”’)]*\s+(?=[\"“(\[]?[A-Z0-9§])")

@@ -387,3 +387,46 @@ def test_content_words_keep_section_numbers():
     from kb.answer import _content_words
 
     assert {"1808.48", "1798.24"} <= _content_words("Under § 1808.48 and Civ. Code § 1798.24, no one may.")
+
+
+HISTORY_NOTES = """\
+---
+id: ca-veh-9999.6
+title: Records of a test program
+citation: Cal. Veh. Code § 9999.6
+jurisdiction: CA
+authority: statute
+url: https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=VEH&sectionNum=9999.6.
+as_of: 2026-11-25
+---
+
+Section 9999.6 keeps the department's test program records confidential.
+
+## (a)
+
+The department must keep test program records confidential.
+
+## History
+
+Enacted in 1996 as section 42 of a test act. A parallel rule on test program records was enacted for the department's own test program section.
+"""
+
+
+def test_a_when_question_quotes_the_history_sentence_that_names_a_year(tmp_path):
+    # The remark beside the event shares more of the question's words; the year answers it.
+    r = _corpus(tmp_path, **{"ca/veh-9999.6.md": HISTORY_NOTES})
+    texts = _texts(r, "when was the test program records section enacted")
+    assert texts[0] == "Enacted in 1996 as section 42 of a test act."
+
+
+def test_a_when_question_answered_with_a_year_quotes_no_unrelated_rule_after_it(tmp_path):
+    r = _corpus(tmp_path, **{"ca/veh-9999.3.md": PHOTOS})
+    loose = answer_question(r, "when was Cal. Veh. Code § 9999.3 enacted?",
+                            settings=AnswerSettings(abstain_below=0.0, second_sentence=1.01))
+    # Only the event; the photo, employer and card rules of the same section do not answer "when"
+    # (the card rule states a date, so it may follow).
+    assert loose.sentences[0].text == "Added by a test act, effective Jan. 1, 2023"
+    assert all("2027" in s.text for s in loose.sentences[1:])
+    close = answer_question(r, "when was Cal. Veh. Code § 9999.3 enacted?",
+                            settings=AnswerSettings(abstain_below=0.0, second_sentence=-1.0))
+    assert len(close.sentences) > len(loose.sentences)  # a rule close to the question still follows

@@ -128,3 +128,11 @@ def test_a_sentence_longer_than_a_window_is_kept_whole(tmp_path):
     assert len(parts) == 2
     assert parts[0].text.endswith("except by court order.") and parts[0].text.startswith("The DMV shall not")
     assert "A second sentence follows it." in parts[1].text
+
+
+def test_a_legislators_title_does_not_end_a_sentence():
+    from kb.text import split_sentences
+
+    text = "SB 225 (Sen. Celina Villanueva) passed on May 31, 2021. Rep. Smith and Hon. Jones voted no."
+    assert split_sentences(text) == ["SB 225 (Sen. Celina Villanueva) passed on May 31, 2021.",
+                                     "Rep. Smith and Hon. Jones voted no."]
