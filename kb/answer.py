@@ -348,7 +348,7 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
     first += _enacted_rows(retriever, query, law)
     immigration_first = False
     if (not first and _ABOUT_IMMIGRATION.search(query.text) and _ABOUT_DMV_RECORDS.search(query.text)
-            and _ACCESS_ASKED.search(query.text) and not _NAMES_A_LAW.search(query.text) and not query.bills
+            and _ACCESS_ASKED.search(query.text) and not _NAMES_A_LAW.search(query.text) and not query.bills_asked
             and not (states_named(query.text) and not states_named_home(query.text))):
         # Asked whether immigration enforcement may have the DMV's records: the best-ranked rule
         # that forbids it for immigration enforcement comes before general permissions ("to a

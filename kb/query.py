@@ -14,10 +14,11 @@ from kb.glossary import expand_query, plain_terms, translate_query
 from kb.text import require_text
 
 _BILL = re.compile(r"\b(AB|SB)\s?-?(\d{1,4})\b", re.IGNORECASE)
-# "my AB 60 license", "AB 60 applicants", "licencia AB60": the bill's number used as the name of
-# a license or of the people who hold one, not a question about the bill itself.
+# "my AB 60 license", "AB 60 applicants", "my AB 60 photo", "licencia AB60": the bill's number used
+# as the name of a license, of the people who hold one or of what the DMV keeps on them, not a
+# question about the bill itself.
 _NAMED = r"(?:licen[cs]es?|licencias?|lisences?|cards?|ids?|holders?|applicants?|drivers?|" \
-         r"documents?|papers?|program|dl)"
+         r"documents?|papers?|program|dl|photos?|pictures?|records?|info\w*|data|files?|applications?|apps?)"
 _AS_NAME_AFTER = re.compile(rf"\s*{_NAMED}\b", re.IGNORECASE)
 _AS_NAME_BEFORE = re.compile(rf"\b{_NAMED}\s*(?:de\s+|del\s+)?$", re.IGNORECASE)
 

@@ -304,6 +304,10 @@ def test_a_question_whether_ice_may_get_dmv_records_leads_with_the_immigration_l
     # Using the records is asked about as getting them is: the limit forbids both.
     used = _texts(r, "does ICE run searches on confidential residence addresses the department keeps for courts")
     assert used[0].startswith("No agency or person may obtain or use information the department keeps")
+    # "AB 60 photo" names the license's photo, not the bill: the question is still about the records.
+    photo = _texts(r, "can ICE get the AB 60 photo of a license holder from the confidential residence records "
+                      "the department keeps")
+    assert photo[0].startswith("No agency or person may obtain or use information the department keeps")
     # Without the immigration words the general rule on addresses answers as before.
     assert not _texts(r, "can courts get confidential residence addresses the department keeps and releases "
                          "to courts")[0].startswith("No agency")

@@ -25,6 +25,9 @@ def test_a_question_is_parsed_once_into_every_form_search_needs():
     assert [c.format() for c in q.citations] == ["Cal. Veh. Code § 12801.9(j)"]
     assert q.bills == {"AB 60", "SB 54"}
     assert q.bills_asked == {"SB 54"}  # "licencia AB60" names the license, not the bill
+    # ... as "my AB 60 photo" and "AB 60 records" name what the DMV keeps on license holders
+    assert parse_query("can ICE get my AB 60 photo or other AB 60 records").bills_asked == frozenset()
+    assert parse_query("when did AB 60 take effect").bills_asked == {"AB 60"}
     with pytest.raises(InputError, match="empty"):
         parse_query("   ")
 
