@@ -116,7 +116,7 @@ _LEANS_ON_CONTEXT = re.compile(
     r"thus|so|instead|even so|for example|for instance|e\.g\.|"
     # "The ban applies…", "The section does not…": the thing named is the one just described.
     r"the (?:section|subdivision|paragraph|subparagraph|ban|rule|bar|list|exception|provision|"
-    r"clause|definition|duty|requirement|prohibition|limit)s?)\b",
+    r"clause|definition|duty|requirement|prohibition|limit|period)s?)\b",
     re.IGNORECASE,
 )
 
