@@ -31,6 +31,10 @@ GLOSSARY: dict[str, str] = {
     "carcel": "jail", "orden judicial": "court order warrant", "citatorio": "subpoena",
     "leyes": "law", "ley": "law", "puede": "can", "pueden": "can", "necesito": "need", "sacar": "obtain",
     "privacidad": "privacy", "protección": "protection", "proteccion": "protection",
+    "detenido": "detained", "detenida": "detained", "detenidos": "detained", "arrestado": "arrested",
+    "arrestada": "arrested", "archivo": "record", "archivos": "records", "expediente": "record",
+    "traductor": "interpreter", "intérprete": "interpreter", "interprete": "interpreter",
+    "preguntar": "ask", "preguntarle": "ask", "puedo": "can I", "tienen": "have", "sobre": "about",
     # spelling variants and shorthand
     "papers": "documents", "photo": "photograph", "photos": "photographs", "pic": "photograph",
     "picture": "photograph", "sell": "sale", "home address": "residence address",
@@ -73,6 +77,9 @@ EVERYDAY_WORDS: tuple[tuple[str, str], ...] = (
     (r"look(?:s|ed|ing)? (?:me |him |her |them |someone |it )?up|run(?:s)? (?:my |a |the )?(?:name|plates?)", "access obtain inquiry"),
     (r"sue|sued|suing|lawsuits?|take (?:them|it|him|her) to court", "civil action court case"),
     (r"challenged in court|court challenges?", "court case lawsuit"),
+    (r"translat(?:e|es|ed|ing|ion|or|ors)", "interpreter interpret"),
+    (r"(?:here|in the (?:us|u\.s\.|country)) (?:legally|illegally)|"
+     r"legal status|(?:has|have|had|got|get) (?:no )?papers|country of citizenship", "immigration status"),
     (r"fined|fines?|penalt(?:y|ies)", "civil penalty"),
 )
 # The same phrasings, reworded for the dense encoder where the statute's term reads naturally in
@@ -81,6 +88,8 @@ EVERYDAY_DENSE: tuple[tuple[str, str], ...] = (
     (rf"where {_WHO} (?:live|lives|stay|stays|sleep|sleeps)", "the home address"),
     (r"criminal records?|rap sheets?", "criminal history"),
     (r"(?:ice|immigration|federal) (?:agents?|officers?|officials?)", "immigration authorities"),
+    (r"translators?", "interpreter"),
+    (r"translat(?:e|es|ed|ing)", "interpret"),
     (r"(?:hand|turn)(s|ed|ing)? (me|him|her|them|us|someone|somebody|people|a person|inmates?|prisoners?) over",
      r"transfer\1 \2"),
 )

@@ -46,3 +46,20 @@ def test_everyday_phrasings_reach_the_statutes_terms():
     assert plain_terms("can the sheriff tell immigration agents where I live?") == (
         "can the sheriff tell immigration authorities the home address?")
     assert plain_terms("can the county jail hand someone over to ICE") == "can the county jail transfer someone to ICE"
+
+
+def test_translating_and_being_here_legally_reach_the_statutes_terms():
+    from kb.glossary import plain_terms
+
+    # Gov. Code § 7284.6(a)(3) bars using immigration authorities as "interpreters"; (a)(1)(A)
+    # bars "inquiring into an individual's immigration status".
+    assert "interpreter" in expand_query("the police brought an ICE agent to translate for me")
+    assert plain_terms("an agent to translate for me") == "an agent to interpret for me"
+    assert "immigration status" in expand_query("the jail asked if he is here legally")
+    assert "immigration status" not in expand_query("is it legal for the jail to do that")
+
+
+def test_spanish_words_for_being_detained_and_a_file_are_translated():
+    assert translate_query("estaba detenido") == "estaba detained"
+    assert translate_query("¿puedo preguntarle al DMV si tienen un archivo sobre mí?") == (
+        "can I ask to the DMV if have a record about me?")
