@@ -20,7 +20,7 @@ from kb.models import AUTHORITIES, PRIMARY_AUTHORITIES, Answer, AnswerSentence, 
 from kb.query import Query, bills_in, parse_query
 from kb.records import COMMENTARY, CORRECTED
 from kb.retrieval import Retriever
-from kb.jurisdictions import is_home, states_named
+from kb.jurisdictions import is_home, state_name, states_named
 from kb.search import Ranked, Ranking, best_first
 from kb.subject import on_subject
 
@@ -280,8 +280,17 @@ def answer_question(
     named = _naming_sentence(retriever, query, table, composer, everything, settings)
     if named is not None:
         composer.add_second(*named)
+    # A question naming a state whose law the corpus does not hold ("is my AB 60 license good in
+    # Nevada"): no passage decides it, whatever the cosines; say which law is missing.
+    missing = sorted(states_named(query.text) - set(retriever.index.jurisdictions()[0]))
+    reason = f"the corpus holds no law of {_joined([state_name(code) for code in missing])}" if missing else ""
     return Answer(query.text, False, tuple(composer.sentences),
-                  tuple(_shown(retriever, composer, found, law, k, settings)), closest=closest)
+                  tuple(_shown(retriever, composer, found, law, k, settings)), reason=reason,
+                  closest=closest or bool(missing))
+
+
+def _joined(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 _NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]{2,}")  # a word that may be a name (kb/tables.py)

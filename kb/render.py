@@ -70,7 +70,7 @@ def answer_json(a: Answer) -> dict:
         ],
         "passages": [passage_json(h) for h in a.hits],
     }
-    if a.abstained:
+    if a.abstained or a.reason:
         out["reason"] = a.reason
     _add_locations(out, a)
     if a.closest:
@@ -267,7 +267,11 @@ def _answer_with(a: Answer, hits: list[Hit], full: bool, dropped: int = 0) -> st
     number = {h.chunk.id: i + 1 for i, h in enumerate(hits)}
     out = []
     if a.sentences:
-        out.append("No passage decides this exactly; the closest the law comes:" if a.closest else "Answer:")
+        if a.closest:
+            why = f" ({a.reason})" if a.reason else ""
+            out.append(_wrap(f"No passage decides this exactly{why}; the closest the law comes:", ""))
+        else:
+            out.append("Answer:")
         for s in a.sentences:
             marks = "".join(f"[{number[c]}]" for c in s.chunk_ids if c in number)
             tag = {"note": " (our note)", "agency": " (the agency's statement, not law)"}.get(s.authority, "")
@@ -440,6 +444,9 @@ def answer_markdown(a: Answer) -> str:
     number = {h.chunk.id: i + 1 for i, h in enumerate(quoted_hits)}
     if not a.sentences:
         out += ["No single sentence answers this; the passages below are the closest.", ""]
+    elif a.closest:
+        why = f" ({_md_line(a.reason)})" if a.reason else ""
+        out += [f"No passage decides this exactly{why}; the closest the law comes:", ""]
     for s in a.sentences:
         marks = "".join(f"[^{number[c]}]" for c in s.chunk_ids if c in number)
         tag = {"note": " *(our note)*", "agency": " *(the agency's statement, not law)*"}.get(s.authority, "")

@@ -213,6 +213,21 @@ def test_another_states_law_answers_only_a_question_naming_that_state(tmp_path):
     ny = [h for h in named.hits if h.source.jurisdiction == "NY"]
     assert ny
     assert f"{ny[0].chunk.citation} · statute · New York law, not California's" in answer_text(named)
+    assert not named.closest and not plain.closest
+
+
+def test_a_question_naming_a_state_the_corpus_holds_no_law_of_gets_only_the_closest_law(tmp_path):
+    from kb.render import answer_json, answer_markdown, answer_text
+
+    r = _corpus(tmp_path, **{"ny/ny-test-1.md": NEW_YORK})
+    answer = answer_question(r, "in Nevada or Arizona must the commissioner notify the person when records are "
+                                "requested", settings=OPEN)
+    assert answer.sentences and answer.closest
+    assert answer.reason == "the corpus holds no law of Arizona or Nevada"
+    assert answer_text(answer).startswith("No passage decides this exactly (the corpus holds no law of Arizona or "
+                                          "Nevada);")
+    assert "No passage decides this exactly (the corpus holds no law of Arizona or Nevada)" in answer_markdown(answer)
+    assert answer_json(answer)["closest"] is True and "Nevada" in answer_json(answer)["reason"]
 
 
 # --- issue 13, second session: limits that travel with a rule; the immigration limit first ----
