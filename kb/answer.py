@@ -267,10 +267,13 @@ def answer_question(
     # states a date or bears on the question itself, not because it belongs to the same law.
     dated = when and composer.states_year()
     top_law = None
-    for row, score in itertools.islice(rules, settings.law_passages):
+    for n, (row, score) in enumerate(itertools.islice(rules, settings.law_passages)):
         top_law = score if top_law is None else top_law
-        if score >= settings.law_floor * top_law and (not dated or composer.bears_on_date(row)):
-            composer.add_law(row)
+        if score < settings.law_floor * top_law or (dated and not composer.bears_on_date(row)):
+            continue
+        if n >= 2 and not composer.bears_on(row):
+            continue  # a third rule is quoted for what it says to the question, not for its rank
+        composer.add_law(row)
     if not composer.sentences:  # no rule to quote: our remark on the best section, as ours
         for row, _score in law[:1]:
             if retriever.index.chunks[row].chunk.is_commentary:
@@ -760,6 +763,12 @@ class _Composer:
     def states_year(self) -> bool:
         """Whether a sentence of the answer names a year."""
         return any(_YEAR.search(s.text) for s in self.sentences)
+
+    def bears_on(self, row: int) -> bool:
+        """Whether passage `row`'s rule (its opening sentence) is close to the question: cosine
+        at least second_sentence, the bar for quoting a passage's further sentence."""
+        picked = self.table.quotable(row)[:1]
+        return bool(picked) and self.table.cosines(picked)[0] >= self.settings.second_sentence
 
     def bears_on_date(self, row: int) -> bool:
         """Whether passage `row`'s rule (its opening sentence) answers a "when" question: it

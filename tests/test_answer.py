@@ -449,3 +449,16 @@ def test_a_when_question_answered_with_a_year_quotes_no_unrelated_rule_after_it(
     close = answer_question(r, "when was Cal. Veh. Code § 9999.3 enacted?",
                             settings=AnswerSettings(abstain_below=0.0, second_sentence=-1.0))
     assert len(close.sentences) > len(loose.sentences)  # a rule close to the question still follows
+
+
+def test_a_third_rule_is_quoted_only_when_it_bears_on_the_question(tmp_path):
+    r = _corpus(tmp_path, **{"ca/veh-9999.3.md": PHOTOS})
+    question = "must the department issue identification cards, sell photographs, or let employers refuse to hire"
+
+    def passages(second_sentence):
+        settings = AnswerSettings(abstain_below=0.0, law_floor=0.0, second_sentence=second_sentence)
+        answer = answer_question(r, question, settings=settings)
+        return {s.chunk_ids[0] for s in answer.sentences if s.authority == "statute"}
+
+    assert len(passages(-1.0)) >= 3  # every rule bears on the question: three passages quoted
+    assert len(passages(1.01)) == 2  # none does: the first two, by rank, and no third
