@@ -462,3 +462,46 @@ def test_a_third_rule_is_quoted_only_when_it_bears_on_the_question(tmp_path):
 
     assert len(passages(-1.0)) >= 3  # every rule bears on the question: three passages quoted
     assert len(passages(1.01)) == 2  # none does: the first two, by rank, and no third
+
+
+LISTED = """\
+---
+id: ca-veh-9999.7
+title: Relief a court may award
+citation: Cal. Veh. Code § 9999.7
+jurisdiction: CA
+authority: statute
+url: https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=VEH&sectionNum=9999.7.
+as_of: 2026-11-25
+---
+
+Section 9999.7 lists the relief a court may award for misuse of department records.
+
+## (a)
+
+A court may award the relief listed in paragraphs (1) to (2).
+
+### (1)
+
+The court may award punitive damages for willful misuse of department records.
+
+### (2)
+
+The court may award attorney fees.
+"""
+
+
+def test_a_rule_pointing_to_its_listed_items_is_followed_by_the_item_asked_about(tmp_path):
+    r = _corpus(tmp_path, **{"ca/veh-9999.7.md": LISTED})
+    question = "may a court award the relief listed in paragraphs for punitive damages"
+    rule = "A court may award the relief listed in paragraphs (1) to (2)."
+
+    def texts(item_floor):
+        settings = AnswerSettings(abstain_below=0.0, context_floor=0.0, law_passages=1, item_floor=item_floor)
+        return _texts(r, question, settings=settings)
+
+    found = texts(-1.0)
+    assert rule in found
+    assert found[found.index(rule) + 1] == "The court may award punitive damages for willful misuse of department records."
+    alone = texts(1.01)  # no item close enough: the rule is not followed by an item it lists
+    assert alone[0] == rule and len(alone) == 1
