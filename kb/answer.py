@@ -371,15 +371,22 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
     first = [r for r in _named_rows(retriever, query, law) if retriever.source_of(r).is_primary]
     first += _enacted_rows(retriever, query, law)
     immigration_first = False
-    if (not first and _ABOUT_IMMIGRATION.search(query.text) and _ABOUT_DMV_RECORDS.search(query.text)
+    if (_ABOUT_IMMIGRATION.search(query.text) and _ABOUT_DMV_RECORDS.search(query.text)
             and _ACCESS_ASKED.search(query.text) and not _NAMES_A_LAW.search(query.text) and not query.bills_asked
             and not (states_named(query.text) and not states_named_home(query.text))):
         # Asked whether immigration enforcement may have the DMV's records: the best-ranked rule
         # that forbids it for immigration enforcement comes before general permissions ("to a
         # court, a law enforcement agency or another government agency"), which it limits.
+        # A question naming a section or network ("does CLETS let ICE see DMV data"): that law's
+        # own limit, if it states one, before its other passages.
+        named = {retriever.index.chunks[r].chunk.source_id for r in first}
         ban = next((row for row, _score in law[: settings.rerank_depth]
-                    if _states_immigration_limit(retriever, table, row)), None)
-        if ban is not None:
+                    if (not named or retriever.index.chunks[row].chunk.source_id in named)
+                    and _states_immigration_limit(retriever, table, row)), None)
+        if ban is not None and first:
+            first = [ban] + first
+            immigration_first = True
+        elif ban is not None:
             law = law.first([ban], law[0][1])
             immigration_first = True
     if first:
@@ -401,7 +408,7 @@ _ACCESS_ASKED = re.compile(r"\b(?:get|gets|getting|see|access\w*|obtain\w*|recei
                            r"use|uses|used|using|search\w*|scan\w*|run|runs|running|"
                            r"compart\w*|dar|darle|usa\w*)\b", re.IGNORECASE)
 # A question naming a law or program asks about that law, not about the immigration limits.
-_NAMES_A_LAW = re.compile(r"\b(?:federal|dppa|driver'?s privacy|safe at home|clets|nlets|real ?id|values act|trust act|"
+_NAMES_A_LAW = re.compile(r"\b(?:federal|dppa|driver'?s privacy|safe at home|real ?id|values act|trust act|"
                           r"truth act|sanctuary|green light|u\.?s\.?c|c\.?f\.?r|s2s|subpoena\w*|summons\w*)\b", re.IGNORECASE)
 # ... about the DMV's records: the DMV, a license or ID, or what its files hold.
 _ABOUT_DMV_RECORDS = re.compile(r"\b(?:dmv|licen[cs]es?|licencia|ab ?60|id cards?|driver'?s? (?:record|info\w*|data)|"
@@ -419,7 +426,9 @@ def _states_immigration_limit(retriever: Retriever, table: "_SentenceTable", row
     enforcement (its rule, not a mention)."""
     if retriever.index.is_commentary(row):
         return False
-    return any(_IMMIGRATION_LIMIT.match(table.items[i].text) for i in table.quotable(row)[:2])
+    # A section's summary is quoted by its first sentence alone (_Composer._add_rule).
+    opening = 1 if retriever.index.chunks[row].chunk.is_summary else 2
+    return any(_IMMIGRATION_LIMIT.match(table.items[i].text) for i in table.quotable(row)[:opening])
 
 
 def _named_rows(retriever: Retriever, query: Query, law: Ranking) -> list[int]:

@@ -505,3 +505,34 @@ def test_a_rule_pointing_to_its_listed_items_is_followed_by_the_item_asked_about
     assert found[found.index(rule) + 1] == "The court may award punitive damages for willful misuse of department records."
     alone = texts(1.01)  # no item close enough: the rule is not followed by an item it lists
     assert alone[0] == rule and len(alone) == 1
+
+
+NETWORK_LIMIT = """\
+---
+id: ca-gov-9999.8
+title: A test network
+citation: Cal. Gov. Code § 9999.8
+jurisdiction: CA
+authority: statute
+url: https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=GOV&sectionNum=9999.8.
+as_of: 2026-11-25
+---
+
+Section 9999.8 governs the test network through which agencies reach department data. Its subscribers may not use department data from it for immigration enforcement.
+
+## (a)
+
+The Attorney General sets the network's policies.
+
+## (b)
+
+A subscriber may not use information other than criminal history from the network for immigration enforcement.
+"""
+
+
+def test_a_question_naming_a_law_leads_with_that_laws_own_immigration_limit(tmp_path):
+    r = _corpus(tmp_path, **{"ca/gov-9999.8.md": NETWORK_LIMIT})
+    texts = _texts(r, "does Cal. Gov. Code § 9999.8 let ICE see department data")
+    # Not the summary, whose first sentence (all an answer quotes of it) only describes the network.
+    assert texts[0] == ("A subscriber may not use information other than criminal history from the network for "
+                        "immigration enforcement.")
