@@ -35,7 +35,12 @@ class AnswerSettings:
     question is answered when it names a law the corpus holds, or has a strong lexical match
     (lexical_rescue), or when both (1) its best passage's cosine reaches abstain_below, or only
     on_subject_floor if its words are on the corpus's subject (kb/subject.py), and (2) its
-    cosine with the closest file context reaches context_floor. Each floor is the middle of the
+    cosine with the closest file context reaches context_floor. Off the subject by its words,
+    a key (a question a passage answers) counts towards (1) only when its cosine reaches
+    key_floor: 0.72, the middle of the tuning half's gap between the off-subject answerable
+    questions' best keys (0.747 and up) and the off-topic ones' (0.69 at most) once the
+    fourth-session keys were added ("how do I register to vote" came within 0.64 of a key
+    on the ID card's voter-registration notice). Each floor is the middle of the
     widest gap between the tuning half's answerable and off-topic questions (README): 0.615
     (calibrated with `kb eval --calibrate` before issue 13), 0.42 (between 0.331 and 0.506) and
     0.32 (between 0.271 and 0.366). An answer on a question below abstain_below says that no
@@ -106,6 +111,7 @@ class AnswerSettings:
     secondary_shown: int = 2
     rare_share: float = 0.02
     named_depth: int = 10
+    key_floor: float = 0.72
     item_floor: float = 0.4
 
 
@@ -230,7 +236,14 @@ def answer_question(
         searcher.lexical_strength(query) >= settings.lexical_rescue
     )
     best = searcher.best_cosine(query)
-    floor = min(settings.on_subject_floor, settings.abstain_below) if on_subject(query.text) else settings.abstain_below
+    subject = on_subject(query.text)
+    floor = min(settings.on_subject_floor, settings.abstain_below) if subject else settings.abstain_below
+    if not subject:
+        # Off the subject by its words, a question close only to a key (a question a passage
+        # answers, in users' words about the same DMV and police) is not close to the law:
+        # the key counts when it is near a paraphrase (key_floor).
+        own, key = searcher.best_cosines(query)
+        best = max(own, key if key >= settings.key_floor else 0.0)
     context = searcher.best_context_cosine(query)
     if context is None:  # a corpus without contexts: the passage's cosine decides alone
         context = settings.context_floor

@@ -148,10 +148,14 @@ class Searcher:
             vectors = self.index.vector_matrix()
             qv = np.asarray(self.vector(query), dtype=np.float32)
             scores = vectors @ qv if len(vectors) else np.zeros(0, dtype=np.float32)
+            own = float(scores.max()) if len(scores) else 0.0
             rows, keys = self.key_rows()
+            key = 0.0
             if len(rows):
-                np.maximum.at(scores, rows, keys @ qv)
-            self._last_dense = (query.dense, scores)
+                key_scores = keys @ qv
+                key = float(key_scores.max())
+                np.maximum.at(scores, rows, key_scores)
+            self._last_dense = (query.dense, scores, (own, key))
         return self._last_dense[1]
 
     def key_rows(self):
@@ -185,6 +189,12 @@ class Searcher:
     def best_cosine(self, query: Query) -> float:
         scores = self.dense_scores(query)
         return float(scores.max()) if len(scores) else 0.0
+
+    def best_cosines(self, query: Query) -> tuple[float, float]:
+        """(the best passage's own cosine, the best key's): how close the question comes to
+        what the law says, and to a question some passage answers (front matter `questions:`)."""
+        self.dense_scores(query)
+        return self._last_dense[2]
 
     def lexical_index(self):
         """The BM25 index (kb/lexical.py), opened on first use."""

@@ -536,3 +536,35 @@ def test_a_question_naming_a_law_leads_with_that_laws_own_immigration_limit(tmp_
     # Not the summary, whose first sentence (all an answer quotes of it) only describes the network.
     assert texts[0] == ("A subscriber may not use information other than criminal history from the network for "
                         "immigration enforcement.")
+
+
+KEYED = """\
+---
+id: ca-veh-9999.9
+title: Test section with a question it answers
+citation: Cal. Veh. Code § 9999.9
+jurisdiction: CA
+authority: statute
+url: https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=VEH&sectionNum=9999.9.
+as_of: 2026-11-25
+questions:
+  "(a)": ["when does the bakery open on sundays"]
+---
+
+Section 9999.9 sets the department's office hours.
+
+## (a)
+
+The department's offices open at eight each weekday.
+"""
+
+
+def test_off_the_subject_a_key_counts_only_near_a_paraphrase(tmp_path):
+    # "bakery ... sundays" shares no word group with the corpus's subject (kb/subject.py); only a
+    # key is close to it (cosine 1.0 with itself), no passage is.
+    r = _corpus(tmp_path, **{"ca/veh-9999.9.md": KEYED})
+    question = "when does the bakery open on sundays"
+    near = answer_question(r, question, settings=AnswerSettings(context_floor=0.0, key_floor=0.72))
+    assert not near.abstained
+    far = answer_question(r, question, settings=AnswerSettings(context_floor=0.0, key_floor=1.01))
+    assert far.abstained and "best similarity" in far.reason
