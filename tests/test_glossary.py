@@ -63,3 +63,12 @@ def test_spanish_words_for_being_detained_and_a_file_are_translated():
     assert translate_query("estaba detenido") == "estaba detained"
     assert translate_query("¿puedo preguntarle al DMV si tienen un archivo sobre mí?") == (
         "can I ask to the DMV if have a record about me?")
+
+
+def test_being_told_reads_as_the_statutes_notify_but_a_request_to_kb_does_not():
+    from kb.glossary import plain_terms
+
+    assert plain_terms("will the DMV tell me if ICE looks me up") == "will the DMV notify me if ICE looks me up"
+    assert plain_terms("does the jail let them know when he gets out") == "does the jail notify them when he gets out"
+    assert "notify" in expand_query("will the DMV tell me if ICE looks me up")
+    assert plain_terms("can you tell me if ICE can get my address") == "can you tell me if ICE can get my address"
