@@ -24,7 +24,8 @@ from conftest import FAKE_MODEL
 from kb.cli import app
 from kb.config import REPO_ROOT, Settings
 from kb.generations import GENERATIONS, generation_ids, read_pointer
-from kb.indexing import build_index, check_index
+from kb.indexing import build_index
+from kb.staleness import check_index
 from kb.store import open_index
 
 # Every pause point of a build, in the order a build reaches them.

@@ -15,7 +15,8 @@ import pytest
 
 from conftest import FAKE_MODEL, FAQ, FEDERAL, NOTE, OPT_OUT_NOTE, STATUTE, generation, write_corpus
 from kb.config import Settings
-from kb.indexing import build_index, check_index
+from kb.indexing import build_index
+from kb.staleness import check_index
 from kb.store import open_index
 from test_cite_forms import CASE, LICENSES, SANCTUARY
 
