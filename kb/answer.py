@@ -23,6 +23,7 @@ from kb.retrieval import Retriever
 from kb.jurisdictions import is_home, states_named
 from kb.search import Ranked, Ranking, best_first
 from kb.subject import on_subject
+from kb.text import compiled_on_use
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ _CARVE_OUT = re.compile(
 )
 # A rule's parent that says the rule permits and does not require ("nothing in this subsection
 # requires a DMV to make those disclosures"): quoted after a permission it frames.
-_PERMITS_ONLY = re.compile(r"\bnothing in this (?:section|subsection|subdivision|paragraph) requires\b|"
+_PERMITS_ONLY = compiled_on_use(r"\bnothing in this (?:section|subsection|subdivision|paragraph) requires\b|"
                            r"\bdo(?:es)? not require\b", re.IGNORECASE)
 # A sentence cut by a window's edge: it does not end as a sentence ends, or begins mid-sentence.
 _ENDS = re.compile(r"[.?!:;][\"”’')\]]*\s*$")
@@ -159,11 +160,11 @@ FEDERAL_WEIGHT = 1.15
 # "Does New York …": a question naming another state (and not California) is about that state's
 # law, which then ranks first among passages of similar relevance.
 STATE_WEIGHT = 1.3
-_HOME_NAMED = re.compile(r"\b(?:california|calif\.|cal\.)(?!\w)", re.IGNORECASE)
+_HOME_NAMED = compiled_on_use(r"\b(?:california|calif\.|cal\.)(?!\w)", re.IGNORECASE)
 
 
 def states_named_home(text: str) -> bool:
-    return bool(_HOME_NAMED.search(text))
+    return bool(_HOME_NAMED().search(text))
 
 
 # "When did…", "what year…", "since when…": asked for a date, answered from History.
@@ -235,7 +236,7 @@ def answer_question(
     found = _candidates(retriever, query, everything, table, settings)
     composer = _Composer(retriever, table, settings)
     if _WHEN.search(query.text):  # asked for a date: a rule that states one, else the History event
-        dated = None if _ENACTED.search(query.text) else _dated_law(retriever, found.law, table, settings)
+        dated = None if _ENACTED().search(query.text) else _dated_law(retriever, found.law, table, settings)
         if dated is not None:
             composer.add_law(dated)
         event = _bill_event(retriever, query, table, found.law)
@@ -381,7 +382,7 @@ _ABOUT_DMV_RECORDS = re.compile(r"\b(?:dmv|licen[cs]es?|licencia|ab ?60|id cards
                                 re.IGNORECASE)
 # A rule that limits something for immigration enforcement: "may not … for the purpose of
 # immigration enforcement", "'Immigration enforcement' … does not count as an urgent … need".
-_IMMIGRATION_LIMIT = re.compile(
+_IMMIGRATION_LIMIT = compiled_on_use(
     r"(?=.*\bimmigration enforcement\b)(?=.*(?:\b(?:may not|shall not|does not count|not be used|prohibit\w*)\b|"
     r"\bno\b[^.]{0,120}?\bmay\b))", re.IGNORECASE)
 
@@ -391,7 +392,7 @@ def _states_immigration_limit(retriever: Retriever, table: "_SentenceTable", row
     enforcement (its rule, not a mention)."""
     if retriever.index.is_commentary(row):
         return False
-    return any(_IMMIGRATION_LIMIT.match(table.items[i].text) for i in table.quotable(row)[:2])
+    return any(_IMMIGRATION_LIMIT().match(table.items[i].text) for i in table.quotable(row)[:2])
 
 
 def _named_rows(retriever: Retriever, query: Query, law: Ranking) -> list[int]:
@@ -521,11 +522,11 @@ def _exact_law(law: Ranked, table: "_SentenceTable", settings: AnswerSettings) -
 
 # "When was SB 54 signed", "when did AB 1766 become law": asked when a law was made, which its
 # History answers, not a date the rule itself sets.
-_ENACTED = re.compile(r"\b(?:pass(?:ed)?|sign(?:ed)?|enact(?:ed)?|adopt(?:ed)?|amend(?:ed)?|approv(?:ed|e)|"
+_ENACTED = compiled_on_use(r"\b(?:pass(?:ed)?|sign(?:ed)?|enact(?:ed)?|adopt(?:ed)?|amend(?:ed)?|approv(?:ed|e)|"
                       r"become|became|take effect|took effect|go into effect|went into effect|"
                       r"effective|introduc(?:ed|e)|written|made)\b", re.IGNORECASE)
 # A calendar date in a rule's text: "January 1, 2020", "July 1, 2027".
-_DATE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
+_DATE = compiled_on_use(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
                    r"December) \d{1,2}, (?:19|20)\d\d\b")
 
 
@@ -534,7 +535,7 @@ def _dated_law(retriever: Retriever, law: Ranking, table: "_SentenceTable", sett
     no later than July 1, 2027"): the rule's own date answers it before any History event."""
     rules = (row for row, _score in law if not retriever.index.is_commentary(row))  # read as far as needed
     for row in itertools.islice(rules, 2):
-        if any(_DATE.search(table.items[i].text) for i in table.quotable(row)[:2]):
+        if any(_DATE().search(table.items[i].text) for i in table.quotable(row)[:2]):
             return row
     return None
 
@@ -834,7 +835,7 @@ class _Composer:
         parent = self._parent(row)
         if parent is not None:
             for i in self._passage_sentences(parent):
-                if _PERMITS_ONLY.search(items[i].text) and self._add(items[i].row, i, room=1 + added):
+                if _PERMITS_ONLY().search(items[i].text) and self._add(items[i].row, i, room=1 + added):
                     return
 
     def _parent(self, row: int) -> int | None:
