@@ -12,7 +12,8 @@ from typing import Callable
 
 from kb.chunking import chunk_file
 from kb.config import Settings
-from kb.corpus import load_corpus, scan_corpus, stamp_corpus
+from kb.corpus import load_corpus
+from kb.corpus_files import scan_corpus, stamp_corpus
 from kb.embedding import resolve_model
 from kb.errors import BuildBusy, IndexCorrupt, IndexMissing, IndexWriteError, KbError
 from kb.hashing import corpus_sha256, sha256_text

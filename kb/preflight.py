@@ -40,7 +40,7 @@ _SECONDS_PER_BYTE = 60 / 553_000
 
 def build_estimate(settings: Settings) -> str:
     """How long a full build of this corpus should take, in words, for the first-build notice."""
-    from kb.corpus import scan_corpus
+    from kb.corpus_files import scan_corpus
     from kb.embedding import resolve_model
 
     if resolve_model(settings.model).is_hashing:

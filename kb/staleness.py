@@ -11,9 +11,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.chunking import ChunkerSettings
-from kb.config import Settings
-from kb.corpus import hash_corpus
+from kb.config import ChunkerSettings, Settings
+from kb.corpus_files import hash_corpus
 from kb.embedding import Embedder, ModelSpec, load_embedder, read_max_seq_length, resolve_model
 from kb.errors import IndexCorrupt, IndexMissing, IndexOutdated
 
