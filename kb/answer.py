@@ -219,7 +219,9 @@ def answer_question(
         searcher.lexical_strength(query) >= settings.lexical_rescue
     )
     best = searcher.best_cosine(query)
-    floor = min(settings.on_subject_floor, settings.abstain_below) if on_subject(query.text) else settings.abstain_below
+    floor = settings.abstain_below
+    if not exempt and best < floor and on_subject(query.text):  # only then can the lower floor matter
+        floor = min(settings.on_subject_floor, floor)
     context = searcher.best_context_cosine(query)
     if context is None:  # a corpus without contexts: the passage's cosine decides alone
         context = settings.context_floor
