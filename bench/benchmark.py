@@ -189,7 +189,7 @@ def copy_corpus(src: Path, dest: Path, times: int) -> int:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
             # The original's mtime, as `cp -p` keeps it: a corpus at rest, not files written
-            # within kb.corpus.RACY_NS of the build (those are hashed on every question).
+            # within kb.corpus_files.RACY_NS of the build (those are hashed on every question).
             st = path.stat()
             os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
             written += 1

@@ -23,6 +23,7 @@ from kb.retrieval import Retriever
 from kb.jurisdictions import is_home, state_name, states_named
 from kb.search import Ranked, Ranking, best_first
 from kb.subject import on_subject
+from kb.text import compiled_on_use
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ _CARVE_OUT = re.compile(
 )
 # A rule's parent that says the rule permits and does not require ("nothing in this subsection
 # requires a DMV to make those disclosures"): quoted after a permission it frames.
-_PERMITS_ONLY = re.compile(r"\bnothing in this (?:section|subsection|subdivision|paragraph) requires\b|"
+_PERMITS_ONLY = compiled_on_use(r"\bnothing in this (?:section|subsection|subdivision|paragraph) requires\b|"
                            r"\bdo(?:es)? not require\b", re.IGNORECASE)
 # A rule that points to the items its paragraphs list ("any of the following", "the things listed
 # in paragraphs (1) to (6)", "the items in (A) and (B)"): alone it says nothing of what they are.
@@ -179,11 +180,11 @@ FEDERAL_WEIGHT = 1.15
 # "Does New York …": a question naming another state (and not California) is about that state's
 # law, which then ranks first among passages of similar relevance.
 STATE_WEIGHT = 1.3
-_HOME_NAMED = re.compile(r"\b(?:california|calif\.|cal\.)(?!\w)", re.IGNORECASE)
+_HOME_NAMED = compiled_on_use(r"\b(?:california|calif\.|cal\.)(?!\w)", re.IGNORECASE)
 
 
 def states_named_home(text: str) -> bool:
-    return bool(_HOME_NAMED.search(text))
+    return bool(_HOME_NAMED().search(text))
 
 
 # "When did…", "what year…", "since when…": asked for a date, answered from History.
@@ -238,14 +239,16 @@ def answer_question(
         searcher.lexical_strength(query) >= settings.lexical_rescue
     )
     best = searcher.best_cosine(query)
-    subject = on_subject(query.text)
-    floor = min(settings.on_subject_floor, settings.abstain_below) if subject else settings.abstain_below
-    if not subject:
-        # Off the subject by its words, a question close only to a key (a question a passage
-        # answers, in users' words about the same DMV and police) is not close to the law:
-        # the key counts when it is near a paraphrase (key_floor).
-        own, key = searcher.best_cosines(query)
-        best = max(own, key if key >= settings.key_floor else 0.0)
+    floor = settings.abstain_below
+    own, key = searcher.best_cosines(query)
+    if not exempt and (best < floor or own < floor):  # only then can the question's words matter
+        if on_subject(query.text):
+            floor = min(settings.on_subject_floor, floor)
+        else:
+            # Off the subject by its words, a question close only to a key (a question a passage
+            # answers, in users' words about the same DMV and police) is not close to the law:
+            # the key counts when it is near a paraphrase (key_floor).
+            best = max(own, key if key >= settings.key_floor else 0.0)
     context = searcher.best_context_cosine(query)
     if context is None:  # a corpus without contexts: the passage's cosine decides alone
         context = settings.context_floor
@@ -263,7 +266,7 @@ def answer_question(
     composer = _Composer(retriever, table, settings)
     when = bool(_WHEN.search(query.text))
     if when:  # asked for a date: a rule that states one, else the History event
-        dated = None if _ENACTED.search(query.text) else _dated_law(retriever, found.law, table, settings)
+        dated = None if _ENACTED().search(query.text) else _dated_law(retriever, found.law, table, settings)
         if dated is not None:
             composer.add_law(dated)
         event = _bill_event(retriever, query, table, found.law)
@@ -431,7 +434,7 @@ _ABOUT_DMV_RECORDS = re.compile(r"\b(?:dmv|licen[cs]es?|licencia|ab ?60|id cards
                                 re.IGNORECASE)
 # A rule that limits something for immigration enforcement: "may not … for the purpose of
 # immigration enforcement", "'Immigration enforcement' … does not count as an urgent … need".
-_IMMIGRATION_LIMIT = re.compile(
+_IMMIGRATION_LIMIT = compiled_on_use(
     r"(?=.*\bimmigration enforcement\b)(?=.*(?:\b(?:may not|shall not|does not count|not be used|prohibit\w*)\b|"
     r"\bno\b[^.]{0,120}?\bmay\b))", re.IGNORECASE)
 
@@ -443,7 +446,7 @@ def _states_immigration_limit(retriever: Retriever, table: "_SentenceTable", row
         return False
     # A section's summary is quoted by its first sentence alone (_Composer._add_rule).
     opening = 1 if retriever.index.chunks[row].chunk.is_summary else 2
-    return any(_IMMIGRATION_LIMIT.match(table.items[i].text) for i in table.quotable(row)[:opening])
+    return any(_IMMIGRATION_LIMIT().match(table.items[i].text) for i in table.quotable(row)[:opening])
 
 
 def _named_rows(retriever: Retriever, query: Query, law: Ranking) -> list[int]:
@@ -573,13 +576,13 @@ def _exact_law(law: Ranked, table: "_SentenceTable", settings: AnswerSettings) -
 
 # "When was SB 54 signed", "when did AB 1766 become law": asked when a law was made, which its
 # History answers, not a date the rule itself sets.
-_ENACTED = re.compile(r"\b(?:pass(?:ed)?|sign(?:ed)?|enact(?:ed)?|adopt(?:ed)?|amend(?:ed)?|approv(?:ed|e)|"
+_ENACTED = compiled_on_use(r"\b(?:pass(?:ed)?|sign(?:ed)?|enact(?:ed)?|adopt(?:ed)?|amend(?:ed)?|approv(?:ed|e)|"
                       r"become|became|take effect|took effect|go into effect|went into effect|"
                       r"effective|introduc(?:ed|e)|written|made)\b", re.IGNORECASE)
 # A year in our History ("Enacted in 1996 as section 642 ..."): what a "when" question asks for.
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_YEAR = compiled_on_use(r"\b(?:19|20)\d\d\b")
 # A calendar date in a rule's text: "January 1, 2020", "July 1, 2027".
-_DATE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
+_DATE = compiled_on_use(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
                    r"December) \d{1,2}, (?:19|20)\d\d\b")
 
 
@@ -588,7 +591,7 @@ def _dated_law(retriever: Retriever, law: Ranking, table: "_SentenceTable", sett
     no later than July 1, 2027"): the rule's own date answers it before any History event."""
     rules = (row for row, _score in law if not retriever.index.is_commentary(row))  # read as far as needed
     for row in itertools.islice(rules, 2):
-        if any(_DATE.search(table.items[i].text) for i in table.quotable(row)[:2]):
+        if any(_DATE().search(table.items[i].text) for i in table.quotable(row)[:2]):
             return row
     return None
 
@@ -798,7 +801,7 @@ class _Composer:
 
     def states_year(self) -> bool:
         """Whether a sentence of the answer names a year."""
-        return any(_YEAR.search(s.text) for s in self.sentences)
+        return any(_YEAR().search(s.text) for s in self.sentences)
 
     def bears_on(self, row: int) -> bool:
         """Whether passage `row`'s rule (its opening sentence) is close to the question: cosine
@@ -811,7 +814,7 @@ class _Composer:
         states a date, or it is close to the question (cosine at least second_sentence, the bar
         for quoting a passage's further sentence)."""
         picked = self.table.quotable(row)[:1]
-        return bool(picked) and (bool(_DATE.search(self.table.items[picked[0]].text))
+        return bool(picked) and (bool(_DATE().search(self.table.items[picked[0]].text))
                                  or self.table.cosines(picked)[0] >= self.settings.second_sentence)
 
     def add_note(self, note_id: str) -> None:
@@ -841,7 +844,7 @@ class _Composer:
         any does (the event, not a remark beside it)."""
         picked = [i for i in self.table.quotable(row) if stands_alone(self.table.items[i].text)]
         if dated:
-            picked = [i for i in picked if _YEAR.search(self.table.items[i].text)] or picked
+            picked = [i for i in picked if _YEAR().search(self.table.items[i].text)] or picked
         if picked:
             self._add(row, max(zip(self.table.cosines(picked), picked))[1])
 
@@ -930,7 +933,7 @@ class _Composer:
         parent = self._parent(row)
         if parent is not None:
             for i in self._passage_sentences(parent):
-                if _PERMITS_ONLY.search(items[i].text) and self._add(items[i].row, i, room=1 + added):
+                if _PERMITS_ONLY().search(items[i].text) and self._add(items[i].row, i, room=1 + added):
                     return
 
     def _parent(self, row: int) -> int | None:

@@ -11,15 +11,14 @@ from kb.citations import CitationRef
 from kb.config import Settings
 from kb.errors import BuildBusy, CorpusError
 from kb.text import clean_input, require_text  # the CLI cleans and refuses empty input first
-from kb.indexing import (
-    BuildReport, Progress, StaleReport, build_index, check_index, refuse_foreign, wait_for_build,
-)
 from kb.models import Answer, Hit, Source
 from kb.preflight import build_estimate, may_build_into, may_create, require_model
 from kb.retrieval import Retriever
+from kb.staleness import StaleReport, check_index
 from kb.store import open_index
 
 if TYPE_CHECKING:
+    from kb.indexing import BuildReport, Progress
     from kb.models import CorpusStamp
     from kb.verify import VerifyRun
 
@@ -63,9 +62,10 @@ def open_session(
     """Open the index; build it first when it is missing, or when `rebuild` and it is stale.
     `emit` receives each notice as it happens."""
     notices = Notices(emit)
-    require_model(settings)
-    report = check_index(settings)
+    report = check_index(settings, spec=require_model(settings))
     if report.missing or report.outdated:
+        from kb.indexing import build_index, refuse_foreign, wait_for_build  # a question builds rarely
+
         if report.missing:
             refuse_foreign(settings.index_dir)  # a path inside an index first: the likelier mistake
             may_build_into(settings.index_dir)  # before saying "building": one line, not two
@@ -86,6 +86,8 @@ def open_session(
             notices.extend(built.notices)
             notices.append(describe_build(built))
     elif report.stale and rebuild:
+        from kb.indexing import build_index
+
         built = build_index(settings, progress=progress)
         notices.extend(built.notices)
         notices.append(describe_build(built))
@@ -155,6 +157,8 @@ def build(settings: Settings, *, full: bool = False, progress: Progress | None =
         if problems:
             more = f" (and {len(problems) - 1} more: `kb build` without --strict lists them)" if len(problems) > 1 else ""
             raise CorpusError(problems[0] + more)
+    from kb.indexing import build_index
+
     require_model(settings)
     may_create(settings.index_dir)
     if not full:
@@ -170,6 +174,7 @@ def _unchanged(settings: Settings) -> BuildReport | None:
     import time
 
     from kb.embedding import resolve_model
+    from kb.indexing import BuildReport
     from kb.store import read_manifest
 
     started = time.perf_counter()
@@ -189,8 +194,7 @@ def _unchanged(settings: Settings) -> BuildReport | None:
 
 
 def check(settings: Settings) -> StaleReport:
-    require_model(settings)
-    return check_index(settings, verify=True)
+    return check_index(settings, verify=True, spec=require_model(settings))
 
 
 __all__ = ["clean_input", "require_text", "Session", "open_session", "ask", "search", "cite", "sources", "build", "check",

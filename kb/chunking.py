@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from kb.config import ChunkerSettings
 from kb.errors import CorpusError
 from kb.models import Chunk, CorpusFile
 from kb.text import locate_all, split_sentences
@@ -18,27 +19,6 @@ _QUESTION = re.compile(r"^(Q\d{1,3})\.\s+(.*)$")
 # A section without subdivisions digests its rule under this heading: the statute's own text,
 # cited to the section, unlike "## History" or "## Notes" (our commentary, cited "[Notes]").
 TEXT_HEADING = "Text"
-
-
-@dataclass(frozen=True)
-class ChunkerSettings:
-    """Settings that change the chunks; stored in the manifest so a change makes the index stale.
-
-    max_tokens: the model's window in word pieces (256 for all-MiniLM-L6-v2, from its
-    sentence_bert_config.json), less the two special tokens the tokenizer adds.
-    overlap_tokens: how much of a split passage's previous window the next one repeats, so a
-    sentence cut at a window edge is whole in at least one window (32 ≈ one or two sentences).
-    whole_sentence_windows: a sentence up to this many windows long keeps a window of its own,
-    whole (see _windows); stored so an index chunked the old way (sentences cut) is rebuilt.
-    """
-
-    max_tokens: int = 254
-    overlap_tokens: int = 32
-    whole_sentence_windows: int = 3
-
-    def to_json(self) -> dict:
-        return {"max_tokens": self.max_tokens, "overlap_tokens": self.overlap_tokens,
-                "whole_sentence_windows": self.whole_sentence_windows}
 
 
 TokenCounter = Callable[[str], int]

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from kb.errors import InputError, quoted
+from kb.text import compiled_on_use
 
 
 @dataclass(frozen=True)
@@ -339,11 +340,11 @@ _LABELS = r"((?:\s?\([A-Za-z0-9]{1,5}\))+)"
 _DASH = r"\s*(?:[-‐‑‒–—]|\bthrough\b|\bthru\b|\bto\b)\s*"
 _LIST_SEP = r"\s*(?:,\s*(?:and\s+|or\s+|&\s*)?|and\s+|or\s+|&\s*)"
 _NUMBER = r"(\d+(?:\.\d+)*[a-z]?)(?![\w.]*\d)"
-_RANGE_OF_LABELS = re.compile(_DASH + _LABELS)
-_SEPARATOR_ONLY = re.compile(_LIST_SEP, re.IGNORECASE)
-_LIST_OF_LABELS = re.compile(_LIST_SEP + _LABELS)
-_RANGE_OF_SECTIONS = re.compile(_DASH + r"(?:§+\s*)?" + _NUMBER)
-_LIST_OF_SECTIONS = re.compile(_LIST_SEP + r"(?:§+\s*|sec(?:tion|\.)?\s*)?" + _NUMBER + r"((?:\s?\([A-Za-z0-9]{1,5}\))*)",
+_RANGE_OF_LABELS = compiled_on_use(_DASH + _LABELS)
+_SEPARATOR_ONLY = compiled_on_use(_LIST_SEP, re.IGNORECASE)
+_LIST_OF_LABELS = compiled_on_use(_LIST_SEP + _LABELS)
+_RANGE_OF_SECTIONS = compiled_on_use(_DASH + r"(?:§+\s*)?" + _NUMBER)
+_LIST_OF_SECTIONS = compiled_on_use(_LIST_SEP + r"(?:§+\s*|sec(?:tion|\.)?\s*)?" + _NUMBER + r"((?:\s?\([A-Za-z0-9]{1,5}\))*)",
                                re.IGNORECASE)
 # A range of subdivisions longer than this is a typo or not a range ("(1)–(2000)").
 MAX_RANGE = 60
@@ -409,14 +410,14 @@ def parse_citations(text: str) -> list[CitationRef]:
     refs: list[CitationRef] = []
     for i, (ref, (_start, end)) in enumerate(found):
         stop = found[i + 1][1][0] if i + 1 < len(found) else len(cleaned)
-        if not ref.code and refs and refs[-1].code and _SEPARATOR_ONLY.fullmatch(cleaned[found[i - 1][1][1]:_start]):
+        if not ref.code and refs and refs[-1].code and _SEPARATOR_ONLY().fullmatch(cleaned[found[i - 1][1][1]:_start]):
             # "Gov. Code § 7284.6(a) and § 7284.8": the second section is in the same code
             ref = CitationRef(refs[-1].code, ref.section, ref.labels)
         refs.append(ref)
         last, pos = ref, end
         while pos < stop:
             rest = cleaned[pos:stop]
-            if m := _RANGE_OF_LABELS.match(rest):
+            if m := _RANGE_OF_LABELS().match(rest):
                 upto = _join(last.labels, _labels(m.group(1)))
                 if not last.labels or upto[:-1] != last.labels[:-1]:
                     raise InputError(f"cannot spell out the range {quoted(cleaned[_start:pos + m.end()])}: "
@@ -428,17 +429,17 @@ def parse_citations(text: str) -> list[CitationRef]:
                 for label in labels[1:]:
                     last = last.with_labels(last.labels[:-1] + (label,))
                     refs.append(last)
-            elif m := _RANGE_OF_SECTIONS.match(rest):
+            elif m := _RANGE_OF_SECTIONS().match(rest):
                 raise InputError(
                     f"{quoted(cleaned[_start:pos + m.end()])} is a range of sections: kb cites sections "
                     "one by one; list them instead (e.g. 'Veh. Code §§ 1808.45, 1808.46')"
                 )
-            elif m := _LIST_OF_LABELS.match(rest):
+            elif m := _LIST_OF_LABELS().match(rest):
                 if not last.labels:
                     break
                 last = last.with_labels(_join(last.labels, _labels(m.group(1))))
                 refs.append(last)
-            elif m := _LIST_OF_SECTIONS.match(rest):
+            elif m := _LIST_OF_SECTIONS().match(rest):
                 last = CitationRef(ref.code, m.group(1), _labels(m.group(2) or ""))
                 refs.append(last)
             else:

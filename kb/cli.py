@@ -2,9 +2,11 @@
 
 Errors: every KbError becomes one line on stderr and its exit code (1, or 2 for usage errors);
 tracebacks only with --debug. Nothing heavy is imported here (see tests/test_cli_imports.py).
-"""
 
-from __future__ import annotations
+No `from __future__ import annotations` here: Typer reads every command's parameters from its
+annotations on each run, and string annotations it must evaluate first (252 `eval` calls, which
+made building the commands about 3x slower: 27-35 against 8-9 ms in one process, busy machine).
+"""
 
 import sys
 from enum import Enum

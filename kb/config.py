@@ -1,4 +1,5 @@
-"""Settings, resolved once: command-line flag, then `KB_*` environment variable, then default."""
+"""Settings, resolved once: command-line flag, then `KB_*` environment variable, then default;
+and the chunker's settings, which the model decides (kb/staleness.py, chunker_settings_for)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,29 @@ class Settings:
     # "onnx" (default): export the model at build time and embed with onnxruntime, torch-free.
     # "sentence-transformers": the reference path, slower to start (~5 s of imports).
     encoder: str = "onnx"
+
+
+@dataclass(frozen=True)
+class ChunkerSettings:
+    """Settings that change the chunks; stored in the manifest so a change makes the index stale.
+
+    max_tokens: the model's window in word pieces (256 for all-MiniLM-L6-v2, from its
+    sentence_bert_config.json), less the two special tokens the tokenizer adds.
+    overlap_tokens: how much of a split passage's previous window the next one repeats, so a
+    sentence cut at a window edge is whole in at least one window (32 ≈ one or two sentences).
+    whole_sentence_windows: a sentence up to this many windows long keeps a window of its own,
+    whole (kb/chunking.py, _windows); stored so an index chunked the old way (sentences cut)
+    is rebuilt. Here, not in kb/chunking.py: the check before every question compares them
+    without importing the chunker.
+    """
+
+    max_tokens: int = 254
+    overlap_tokens: int = 32
+    whole_sentence_windows: int = 3
+
+    def to_json(self) -> dict:
+        return {"max_tokens": self.max_tokens, "overlap_tokens": self.overlap_tokens,
+                "whole_sentence_windows": self.whole_sentence_windows}
 
 
 def _default_dir(name: str) -> Path:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from kb.text import compiled_on_use
+
 # word or phrase as typed (lower case, accents as typed or not) -> the corpus's words
 GLOSSARY: dict[str, str] = {
     # Spanish
@@ -121,7 +123,7 @@ SPANISH_WORDS: dict[str, str] = {
     "en": "in", "al": "to the", "lo": "it", "le": "to them", "legal": "legal", "pasa": "happens",
 }
 _SPANISH_HINT = re.compile(r"[¿¡áéíóúñ]|\b(?:mi|mis|del|para|puede|qué|cómo)\b", re.IGNORECASE)
-_SPANISH_PATTERN = re.compile(r"(?<!\w)(" + "|".join(re.escape(k) for k in SPANISH_WORDS) + r")(?!\w)", re.IGNORECASE)
+_SPANISH_PATTERN = compiled_on_use(r"(?<!\w)(" + "|".join(re.escape(k) for k in SPANISH_WORDS) + r")(?!\w)", re.IGNORECASE)
 
 _PATTERN = re.compile(
     r"(?<!\w)(" + "|".join(re.escape(k) for k in sorted(GLOSSARY, key=len, reverse=True)) + r")(?!\w)",
@@ -134,7 +136,7 @@ def translate_query(text: str) -> str:
     whose English-only model embeds a half-Spanish question poorly even with terms appended."""
     text = _PATTERN.sub(lambda m: GLOSSARY[m.group(1).lower()], text)
     if _SPANISH_HINT.search(text):
-        text = _SPANISH_PATTERN.sub(lambda m: SPANISH_WORDS[m.group(1).lower()], text).replace("¿", "")
+        text = _SPANISH_PATTERN().sub(lambda m: SPANISH_WORDS[m.group(1).lower()], text).replace("¿", "")
     return text
 
 

@@ -13,12 +13,13 @@ so they go with it. Nothing outside the index folder is ever looked at.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
+
+from kb.text import compiled_on_use
 
 # ".build-<pid>-<start>", optionally followed by "." or "-" and more (export_onnx's own
 # ".onnx-<pid>-<start>.tmp-xxxx" and ".old-xxxx" folders, "-<generation>" on trash).
-_TEMP = re.compile(r"^\.(?:build|onnx|trash|pointer)-(\d+)-(\d+)(?:[.-]|$)")
+_TEMP = compiled_on_use(r"^\.(?:build|onnx|trash|pointer)-(\d+)-(\d+)(?:[.-]|$)")
 
 
 def _start_time(pid: int) -> int:
@@ -58,7 +59,7 @@ def is_alive(pid: int, start: int = 0) -> bool:
 
 def _dead(name: str) -> bool | None:
     """Whether the process a temporary name belongs to is gone (None: not a temporary name)."""
-    m = _TEMP.match(name)
+    m = _TEMP().match(name)
     if not m:
         return None
     pid, start = int(m.group(1)), int(m.group(2))

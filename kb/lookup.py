@@ -10,6 +10,7 @@ from kb.errors import CitationNotFound, InputError, quoted
 from kb.models import AUTHORITIES, Source
 from kb.query import Query, bare_sections, bills_in
 from kb.store import IndexData
+from kb.text import compiled_on_use
 
 
 @dataclass
@@ -114,7 +115,7 @@ class CitationResolver:
             if not refs:
                 if bills_in(text):
                     return self.bill_rows(bills_in(text))
-                if _CASE_NAME.match(wanted):
+                if _CASE_NAME().match(wanted):
                     return self.case_rows(wanted)
                 raise
         if len(refs) == 1:
@@ -187,7 +188,7 @@ class CitationResolver:
 
 
 # "United States v. California", "Doe vs. Smith": parties on either side of "v."
-_CASE_NAME = re.compile(r"^[A-Z][\w.,'&() -]*?\s+v(?:s)?\.?\s+[A-Z][\w.,'&() -]*$", re.IGNORECASE)
+_CASE_NAME = compiled_on_use(r"^[A-Z][\w.,'&() -]*?\s+v(?:s)?\.?\s+[A-Z][\w.,'&() -]*$", re.IGNORECASE)
 
 
 def _case_key(text: str) -> str:

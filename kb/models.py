@@ -6,9 +6,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kb.text import compiled_on_use
+
 # Headings under which a file gives our commentary on a section, not its text: its notes and
 # history, related law, background, and what news reports or secondary sources say of it.
-_COMMENTARY = re.compile(
+_COMMENTARY = compiled_on_use(
     r"^(?:notes?|history|related\b|background\b|later history|enactment|what the case does not decide)"
     r"|\((?:news reports|secondary sources)\)",
     re.IGNORECASE,
@@ -84,7 +86,7 @@ class Chunk:
         """Our commentary on a section ("§ 12801.9 [Notes]", "[History]"), not its rule. Other
         bracketed headings ("[Opening rule]", a case's "[Holding on SB 54]") hold the law."""
         return (not self.anchor and self.citation.endswith("]") and bool(self.heading_trail)
-                and bool(_COMMENTARY.search(self.heading_trail[-1])))
+                and bool(_COMMENTARY().search(self.heading_trail[-1])))
 
     @property
     def is_history(self) -> bool:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
 import stat
 from pathlib import Path
@@ -54,6 +53,8 @@ def read_regular(path: Path, limit: int) -> bytes | None:
 
 
 def new_index_id() -> str:
+    import secrets  # only a new index needs it; every reader imports this module (random, hmac…)
+
     return secrets.token_hex(16)
 
 

@@ -6,8 +6,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from kb.config import Settings, resolve_settings
 from kb.errors import EmbedderError, IndexMissing, IndexWriteError
+
+if TYPE_CHECKING:
+    from kb.embedding import ModelSpec
 
 
 def _absolute(path: Path) -> Path:
@@ -35,7 +40,7 @@ _SECONDS_PER_BYTE = 60 / 553_000
 
 def build_estimate(settings: Settings) -> str:
     """How long a full build of this corpus should take, in words, for the first-build notice."""
-    from kb.corpus import scan_corpus
+    from kb.corpus_files import scan_corpus
     from kb.embedding import resolve_model
 
     if resolve_model(settings.model).is_hashing:
@@ -46,21 +51,23 @@ def build_estimate(settings: Settings) -> str:
     return f"{span} on 2 idle cores for {size / 1000:.0f} KB of corpus"
 
 
-def require_model(settings: Settings) -> None:
-    """A model name that names nothing is an error of its own ("not found"), rather than a
-    different model than the index's ("the index is stale"). Offline, a hub name must be in the
-    Hugging Face cache; with KB_ONLINE=1 sentence-transformers may download it, so it passes."""
+def require_model(settings: Settings) -> ModelSpec:
+    """The settings' model, resolved (kb.embedding.resolve_model). A model name that names
+    nothing is an error of its own ("not found"), rather than a different model than the
+    index's ("the index is stale"). Offline, a hub name must be in the Hugging Face cache; with
+    KB_ONLINE=1 sentence-transformers may download it, so it passes."""
     from kb.embedding import ONLINE_ENV, resolve_model
 
     spec = resolve_model(settings.model)  # a missing folder path is already an error here
     if spec.path is not None or spec.is_hashing or os.environ.get(ONLINE_ENV) == "1":
-        return
+        return spec
     if not _in_hub_cache(spec.name):
         raise EmbedderError(
             f"model {spec.name!r} not found: it is neither a local folder nor in the Hugging Face "
             f"cache (check the name; kb works offline: pass a model folder with --model, "
             f"or set {ONLINE_ENV}=1 to let sentence-transformers download it)"
         )
+    return spec
 
 
 def _in_hub_cache(name: str) -> bool:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from kb.citations import CitationRef, find_citations
 from kb.glossary import expand_query, plain_terms, translate_query
-from kb.text import require_text
+from kb.text import compiled_on_use, require_text
 
 _BILL = re.compile(r"\b(AB|SB)\s?-?(\d{1,4})\b", re.IGNORECASE)
 # "my AB 60 license", "AB 60 applicants", "my AB 60 photo", "licencia AB60": the bill's number used
@@ -20,7 +20,7 @@ _BILL = re.compile(r"\b(AB|SB)\s?-?(\d{1,4})\b", re.IGNORECASE)
 _NAMED = r"(?:licen[cs]es?|licencias?|lisences?|cards?|ids?|holders?|applicants?|drivers?|" \
          r"documents?|papers?|program|dl|photos?|pictures?|records?|info\w*|data|files?|applications?|apps?)"
 _AS_NAME_AFTER = re.compile(rf"\s*{_NAMED}\b", re.IGNORECASE)
-_AS_NAME_BEFORE = re.compile(rf"\b{_NAMED}\s*(?:de\s+|del\s+)?$", re.IGNORECASE)
+_AS_NAME_BEFORE = compiled_on_use(rf"\b{_NAMED}\s*(?:de\s+|del\s+)?$", re.IGNORECASE)
 
 
 # A bare section number, as staff type it: "1798.24(o)", "12801.9", "7284.6(a)(1)(D)", a
@@ -72,6 +72,6 @@ def parse_query(text: str, what: str = "question") -> Query:
         bills=bills_in(text),
         bills_asked=frozenset(
             f"{m.group(1).upper()} {int(m.group(2))}" for m in _BILL.finditer(text)
-            if not _AS_NAME_AFTER.match(text, m.end()) and not _AS_NAME_BEFORE.search(text[: m.start()])
+            if not _AS_NAME_AFTER.match(text, m.end()) and not _AS_NAME_BEFORE().search(text[: m.start()])
         ),
     )

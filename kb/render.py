@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+from typing import TYPE_CHECKING
 
 from kb.citations import CitationRef
-from kb.indexing import BuildReport, StaleReport
 from kb.jurisdictions import is_home, state_name
 from kb.models import Answer, CorpusStamp, Hit, Source, group_of
+from kb.text import compiled_on_use
+
+if TYPE_CHECKING:  # annotations only: `kb ask` renders an answer and imports nothing of the build
+    from kb.indexing import BuildReport
+    from kb.staleness import StaleReport
 
 WIDTH = 80
 HEIGHT = 40  # an answer without --full fits an 80 × 40 terminal: the law's sources come first
@@ -356,19 +361,19 @@ DISCLAIMER = (
 )
 # A line starting with one of these opens a block ("1. ", "- ", "# ", "> ", "| "): an answer
 # sentence starting so is escaped, so that it stays one paragraph.
-_BLOCK_MARK = re.compile(r"^([-+*#>|=~`]|\d{1,9}[.)])(?=\s|$)")
+_BLOCK_MARK = compiled_on_use(r"^([-+*#>|=~`]|\d{1,9}[.)])(?=\s|$)")
 # Characters that make inline Markdown (emphasis, code, links, HTML, entities, tables).
-_MD_INLINE = re.compile(r"([\\`*_\[\]<>~|&])")
+_MD_INLINE = compiled_on_use(r"([\\`*_\[\]<>~|&])")
 
 
 def _md_plain(text: str) -> str:
     """`text` (a user's question) as literal Markdown: whatever it holds reads as typed."""
-    return _unblock(_MD_INLINE.sub(r"\\\1", " ".join(text.split())))
+    return _unblock(_MD_INLINE().sub(r"\\\1", " ".join(text.split())))
 
 
 def _unblock(text: str) -> str:
     """A line that would open a block ("1. ", "- ", "# ", "> ") escaped to stay a paragraph."""
-    m = _BLOCK_MARK.match(text)
+    m = _BLOCK_MARK().match(text)
     if m:
         mark = m.group(1)
         text = (mark[:-1] + "\\" + mark[-1] if mark[0].isdigit() else "\\" + mark) + text[m.end():]

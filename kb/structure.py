@@ -141,7 +141,7 @@ def _read(doc: CorpusFile) -> str:
     CorpusFile made without it."""
     if doc.text:
         return doc.text
-    from kb.corpus import read_text
+    from kb.corpus_files import read_text
 
     return read_text(doc.abspath, doc.source.path)
 

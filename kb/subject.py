@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from kb.glossary import translate_query
+from kb.text import compiled_on_use
 
 # Laws and programs the corpus is built around: naming one puts a question on the subject.
 NAMED_LAWS = (
@@ -52,15 +53,17 @@ GROUPS = {
     ),
 }
 
-_NAMED = re.compile(rf"(?<![\w]){NAMED_LAWS}(?![\w])", re.IGNORECASE)
-_GROUPS = {name: re.compile(rf"(?<![\w])(?:{pattern})(?![\w])", re.IGNORECASE) for name, pattern in GROUPS.items()}
+# Compiled when first used (~3 ms): a question whose best passage is close enough never asks.
+_NAMED = compiled_on_use(rf"(?<![\w]){NAMED_LAWS}(?![\w])", re.IGNORECASE)
+_GROUPS = {name: compiled_on_use(rf"(?<![\w])(?:{pattern})(?![\w])", re.IGNORECASE)
+           for name, pattern in GROUPS.items()}
 
 
 def subject_groups(question: str) -> frozenset[str]:
     """The groups of the corpus's subject a question's words fall in ("named" for a named law)."""
     text = translate_query(question)
-    found = {name for name, pattern in _GROUPS.items() if pattern.search(text)}
-    if _NAMED.search(text):
+    found = {name for name, pattern in _GROUPS.items() if pattern().search(text)}
+    if _NAMED().search(text):
         found.add("named")
     return frozenset(found)
 

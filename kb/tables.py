@@ -26,11 +26,11 @@ here too. So:
 from __future__ import annotations
 
 import itertools
-import re
 from collections import Counter
 
 from kb.models import Chunk, Source
 from kb.query import bills_in
+from kb.text import compiled_on_use
 
 LOOKUP = "lookup.json"
 
@@ -47,11 +47,12 @@ def lookup_tables(sources: list[Source], chunks: list[Chunk]) -> dict:
             "corrections": corrections, "names": proper_names(sources, chunks)}
 
 
-# A word of three or more letters or digits, starting with a letter.
-_WORD = re.compile(r"(?<![\w'’-])([A-Za-z][A-Za-z0-9]{2,})(?![\w'’-])")
+# A word of three or more letters or digits, starting with a letter. (Both patterns are for
+# builds; a question imports this module only to check the tables it reads.)
+_WORD = compiled_on_use(r"(?<![\w'’-])([A-Za-z][A-Za-z0-9]{2,})(?![\w'’-])")
 # What precedes a word that starts a sentence, a heading-like label or a quotation (the last
 # few characters before it): a capital there says nothing about the word.
-_OPENS = re.compile(r"(?:^|[.?!:;(\[\"“\n]\s*)$")
+_OPENS = compiled_on_use(r"(?:^|[.?!:;(\[\"“\n]\s*)$")
 
 
 def proper_names(sources: list[Source], chunks: list[Chunk]) -> list[str]:
@@ -60,14 +61,15 @@ def proper_names(sources: list[Source], chunks: list[Chunk]) -> list[str]:
     also uses ("Nlets", "CLETS", "HSI", "Illinois"; not "Spanish" or "Deputy", which passages
     capitalise but no file is about), lower-cased. A question naming one that few passages hold
     is answered in words that name it (kb/answer.py)."""
+    words, opens = _WORD(), _OPENS()
     about = {w.lower() for text in {s.title for s in sources} | {c.context for c in chunks}
-             for w in _WORD.findall(text)}
+             for w in words.findall(text)}
     capital: Counter[str] = Counter()
     total: Counter[str] = Counter()
     for chunk in chunks:
         text = chunk.text
-        for m in _WORD.finditer(text):
-            if _OPENS.search(text[max(0, m.start() - 3):m.start()]):
+        for m in words.finditer(text):
+            if opens.search(text[max(0, m.start() - 3):m.start()]):
                 continue
             word = m.group(1)
             total[word.lower()] += 1

@@ -1,8 +1,11 @@
-"""Plain-text helpers shared by chunking and answering: sentence splitting."""
+"""Plain-text helpers shared by chunking and answering: sentence splitting, and regular
+expressions compiled when first used."""
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import Callable
 
 # Abbreviations that end in a period without ending a sentence, common in legal writing.
 _ABBREVIATIONS = frozenset(
@@ -13,9 +16,19 @@ _ABBREVIATIONS = frozenset(
     n.y traf wash or colo ill ilcs approx al p.a sen rep hon asm assy
     """.split()
 )
-_BOUNDARY = re.compile(r"(?<=[.?!])[\"”’)]*\s+(?=[\"“(\[]?[A-Z0-9§])")
-_MARKER = re.compile(r"^(?:[-*+]|\d+\.|#+)\s+")
-_LIST_ITEM = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*+]|\d+\.)\s)")
+
+
+def compiled_on_use(pattern: str, flags: int = 0) -> Callable[[], re.Pattern[str]]:
+    """A function returning `pattern` compiled, compiled on its first call only: for patterns
+    that only builds, or only some questions, need. Python's `re` compiles at ~0.1-1 ms a
+    pattern, and compiling all ~80 of kb's on import was ~20 ms of a cold `kb ask` (issue 15)."""
+    return functools.cache(lambda: re.compile(pattern, flags))
+
+
+# Sentence splitting (builds; a question splits none).
+_BOUNDARY = compiled_on_use(r"(?<=[.?!])[\"”’)]*\s+(?=[\"“(\[]?[A-Z0-9§])")
+_MARKER = compiled_on_use(r"^(?:[-*+]|\d+\.|#+)\s+")
+_LIST_ITEM = compiled_on_use(r"\n\s*\n|\n(?=\s*(?:[-*+]|\d+\.)\s)")
 
 
 def clean_input(text: str) -> str:
@@ -56,12 +69,12 @@ def require_text(text: str, what: str = "question") -> str:
 def split_sentences(text: str) -> list[str]:
     """Sentences of a passage; blank lines and list items always end a sentence."""
     out: list[str] = []
-    for block in _LIST_ITEM.split(text):
-        block = _MARKER.sub("", " ".join(block.split()))
+    for block in _LIST_ITEM().split(text):
+        block = _MARKER().sub("", " ".join(block.split()))
         if not block:
             continue
         start = 0
-        for m in _BOUNDARY.finditer(block):
+        for m in _BOUNDARY().finditer(block):
             before = block[start : m.start()].rstrip("\"”’)")
             word = before.rsplit(" ", 1)[-1].rstrip(".?!").lower().lstrip("(")
             if word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", word):
@@ -80,7 +93,7 @@ def normalize_space(text: str) -> str:
     return " ".join(text.split())
 
 
-_WORD = re.compile(r"\S+")
+_WORD = compiled_on_use(r"\S+")
 
 
 class _Words:
@@ -90,7 +103,7 @@ class _Words:
     def __init__(self, text: str, start: int, end: int):
         from itertools import accumulate
 
-        found = list(_WORD.finditer(text, start, end))
+        found = list(_WORD().finditer(text, start, end))
         words = [m.group() for m in found]
         self.at = [m.start() for m in found]  # where each word starts in the text
         self.joined_at = [0, *accumulate(len(w) + 1 for w in words)][:-1]  # and in `joined`

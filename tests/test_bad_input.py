@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from conftest import FAKE_MODEL, FAQ, NOTE, STATUTE, write_corpus
 from kb.chunking import ChunkerSettings, chunk_file
 from kb.cli import app
-from kb.corpus import MAX_FILE_BYTES, MAX_LINE_CHARS, load_corpus, read_corpus_file
+from kb.corpus import load_corpus, read_corpus_file
+from kb.corpus_files import MAX_FILE_BYTES, MAX_LINE_CHARS
 from kb.errors import CorpusError, EmbedderError
 
 # A message quotes at most ~80 characters of a value; with the file name and the advice, a line

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from conftest import FAKE_MODEL
 from kb.cli import app
 from kb.errors import IndexCorrupt
-from kb.indexing import check_index
+from kb.staleness import check_index
 from kb.store import open_index
 
 FAKE_ONNX = {"model.onnx": b"\x08\x07" + b"\x01" * 4000, "model.safetensors": b"\x00" * 64,

@@ -20,7 +20,8 @@ from kb.cli import app
 from kb.config import Settings
 from kb.errors import IndexWriteError
 from kb.generations import GENERATIONS, POINTER, read_pointer
-from kb.indexing import build_index, check_index
+from kb.indexing import build_index
+from kb.staleness import check_index
 from kb.store import open_index
 
 QUESTION = "Can I opt out? Cal. Veh. Code § 9999.1(a)(1)"

@@ -10,7 +10,8 @@ import pytest
 
 from conftest import FEDERAL
 from kb.generations import GENERATIONS, POINTER, generation_ids, read_pointer
-from kb.indexing import build_index, check_index
+from kb.indexing import build_index
+from kb.staleness import check_index
 from kb.leftovers import process_token
 from kb.store import open_index
 

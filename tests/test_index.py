@@ -4,7 +4,8 @@ import pytest
 
 from conftest import FAKE_MODEL, FEDERAL, STATUTE, generation
 from kb.errors import IndexCorrupt, IndexMissing
-from kb.indexing import build_index, check_index
+from kb.indexing import build_index
+from kb.staleness import check_index
 from kb.store import open_index
 
 

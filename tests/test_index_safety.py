@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from conftest import FAKE_MODEL
 from kb.cli import app
 from kb.errors import IndexForeign
-from kb.indexing import build_index, check_index
+from kb.indexing import build_index
+from kb.staleness import check_index
 from kb.store import open_index
 
 

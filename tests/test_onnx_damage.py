@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 
 from kb.cli import app
 from kb.config import Settings
-from kb.indexing import build_index, check_index
+from kb.indexing import build_index
+from kb.staleness import check_index
 from kb.store import open_index
 from tiny_model import make_tiny_model
 

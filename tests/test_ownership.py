@@ -18,7 +18,8 @@ from kb.cli import app
 from kb.config import Settings
 from kb.errors import IndexForeign
 from kb.generations import GENERATIONS, generation_ids, read_pointer
-from kb.indexing import build_index, check_index
+from kb.indexing import build_index
+from kb.staleness import check_index
 from kb.leftovers import process_token
 from kb.store import open_index
 

@@ -15,7 +15,8 @@ import pytest
 
 from conftest import FAKE_MODEL, FAQ, FEDERAL, NOTE, OPT_OUT_NOTE, STATUTE, generation, write_corpus
 from kb.config import Settings
-from kb.indexing import build_index, check_index
+from kb.indexing import build_index
+from kb.staleness import check_index
 from kb.store import open_index
 from test_cite_forms import CASE, LICENSES, SANCTUARY
 
@@ -24,7 +25,7 @@ HOUR_AGO_NS = 3_600 * 10**9
 
 def _age(corpus: Path) -> None:
     """Give every corpus file an mtime an hour back: files written this instant are 'racy' and
-    always hashed (kb.corpus.RACY_NS), as a real corpus's files are not."""
+    always hashed (kb.corpus_files.RACY_NS), as a real corpus's files are not."""
     for path in corpus.rglob("*.md"):
         st = path.stat()
         os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - HOUR_AGO_NS))
@@ -52,17 +53,17 @@ def aged(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def reads(monkeypatch) -> list[str]:
-    """The corpus files the staleness check reads (kb.corpus.read_text), by path shown."""
-    import kb.corpus
+    """The corpus files the staleness check reads (kb.corpus_files.read_text), by path shown."""
+    import kb.corpus_files
 
     seen: list[str] = []
-    real = kb.corpus.read_text
+    real = kb.corpus_files.read_text
 
     def counting(path, shown):
         seen.append(shown)
         return real(path, shown)
 
-    monkeypatch.setattr(kb.corpus, "read_text", counting)
+    monkeypatch.setattr(kb.corpus_files, "read_text", counting)
     return seen
 
 
@@ -118,9 +119,9 @@ def test_a_file_written_just_before_the_build_is_always_hashed(settings, reads, 
     """A file modified within RACY_NS of the build could be edited again within the same mtime
     tick, keeping size and mtime: it gets no recorded stat and is read on every check. (The
     window is widened to an hour here, so the test does not depend on how fast the build runs.)"""
-    import kb.corpus
+    import kb.corpus_files
 
-    monkeypatch.setattr(kb.corpus, "RACY_NS", HOUR_AGO_NS)
+    monkeypatch.setattr(kb.corpus_files, "RACY_NS", HOUR_AGO_NS)
     build_index(settings)
     manifest = open_index(settings.index_dir).manifest
     assert manifest["sources"] and all("stamp" not in e for e in manifest["sources"].values())

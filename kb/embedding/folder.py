@@ -22,7 +22,6 @@ import json
 import os
 import shutil
 import struct
-import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -382,6 +381,8 @@ def export_onnx(model_dir: Path, out_dir: Path) -> OnnxModelInfo:
     from kb.embedding.onnx_graph import ONNX_OPSET, assemble_graph
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # only writing a model folder (builds) needs it; a question reads one
+
     tmp_dir = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     # mkdtemp makes the folder private (0700); the export is read by whoever reads the index.
     tmp_dir.chmod(0o755)
@@ -425,6 +426,8 @@ def export_onnx(model_dir: Path, out_dir: Path) -> OnnxModelInfo:
 
 
 def _swap_into_place(new_dir: Path, out_dir: Path) -> None:
+    import tempfile  # as in export_onnx
+
     # os.replace cannot overwrite a non-empty folder: move the old one aside first, then drop it.
     old_dir = None
     if out_dir.exists():
