@@ -335,7 +335,8 @@ def build_text(r: BuildReport) -> str:
     ) or "no source changes"
     return (
         f"Index {r.path}: {r.sources} sources, {r.chunks} chunks ({changes}).\n"
-        f"Embedded {r.embedded} chunks, reused {r.reused}, with {r.encoder} in {r.seconds:.1f} s."
+        f"Embedded {r.embedded} chunks, reused {r.reused}; embedded {r.embedded_texts - r.embedded} "
+        f"answer sentences and questions new since the last build; with {r.encoder} in {r.seconds:.1f} s."
     )
 
 

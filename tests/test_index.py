@@ -66,6 +66,23 @@ def test_editing_one_file_re_embeds_only_its_changed_chunks(built):
     assert report.reused == report.chunks - 1
 
 
+def test_a_new_key_alone_is_embedded_searched_and_reported(built):
+    """Only a `questions:` key added: no chunk's text changes, yet the key is embedded and
+    stored, and the build says so (it read "Embedded 0 chunks" and nothing more)."""
+    from kb.render import build_text
+
+    path = built.corpus_dir / "ca/veh-9999.1.md"
+    path.write_text(path.read_text().replace(
+        "verified: official\n", 'verified: official\nquestions:\n  "(a)": ["who may see my residence address?"]\n'))
+    report = build_index(built)
+    assert report.changed == ("ca/veh-9999.1.md",) and report.embedded == 0
+    items, _vectors = open_index(built.index_dir).sentences()
+    assert "who may see my residence address?" in {item.text for item in items}
+    assert report.embedded_texts == 1
+    assert "Embedded 0 chunks, reused" in build_text(report)
+    assert "embedded 1 answer sentences and questions new since the last build" in build_text(report)
+
+
 def test_check_reports_added_changed_and_removed_files(built):
     (built.corpus_dir / "us/usc-18-9721.md").unlink()
     (built.corpus_dir / "ca/veh-9999.1.md").write_text(STATUTE.replace("summary sentence", "summary line"))
