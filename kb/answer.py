@@ -238,9 +238,9 @@ def answer_question(
     exempt = retriever.resolver.names_known_law(query) or (
         searcher.lexical_strength(query) >= settings.lexical_rescue
     )
-    best = searcher.best_cosine(query)
-    floor = settings.abstain_below
     own, key = searcher.best_cosines(query)
+    best = max(own, key)  # a key counts as its passage (Searcher.dense_scores)
+    floor = settings.abstain_below
     if not exempt and (best < floor or own < floor):  # only then can the question's words matter
         if on_subject(query.text):
             floor = min(settings.on_subject_floor, floor)
@@ -401,12 +401,12 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
         ban = next((row for row, _score in law[: settings.rerank_depth]
                     if (not named or retriever.index.chunks[row].chunk.source_id in named)
                     and _states_immigration_limit(retriever, table, row)), None)
-        if ban is not None and first:
-            first = [ban] + first
+        if ban is not None:
             immigration_first = True
-        elif ban is not None:
-            law = law.first([ban], law[0][1])
-            immigration_first = True
+            if first:
+                first = [ban] + first
+            else:
+                law = law.first([ban], law[0][1])
     if first:
         top = max(law[0][1] if law else 1.0, 1.0)
         law = law.first(list(dict.fromkeys(first)), top)
@@ -814,8 +814,7 @@ class _Composer:
         states a date, or it is close to the question (cosine at least second_sentence, the bar
         for quoting a passage's further sentence)."""
         picked = self.table.quotable(row)[:1]
-        return bool(picked) and (bool(_DATE().search(self.table.items[picked[0]].text))
-                                 or self.table.cosines(picked)[0] >= self.settings.second_sentence)
+        return bool(picked) and (bool(_DATE().search(self.table.items[picked[0]].text)) or self.bears_on(row))
 
     def add_note(self, note_id: str) -> None:
         """A note's conclusion: the opening sentence of its summary passage."""

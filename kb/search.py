@@ -150,7 +150,7 @@ class Searcher:
             scores = vectors @ qv if len(vectors) else np.zeros(0, dtype=np.float32)
             own = float(scores.max()) if len(scores) else 0.0
             rows, keys = self.key_rows()
-            key = 0.0
+            key = float("-inf")  # no keys: the passages decide
             if len(rows):
                 key_scores = keys @ qv
                 key = float(key_scores.max())
@@ -187,8 +187,8 @@ class Searcher:
         return _best(self.dense_scores(query), n)
 
     def best_cosine(self, query: Query) -> float:
-        scores = self.dense_scores(query)
-        return float(scores.max()) if len(scores) else 0.0
+        """The best row's cosine, a key counting as its passage."""
+        return max(self.best_cosines(query))
 
     def best_cosines(self, query: Query) -> tuple[float, float]:
         """(the best passage's own cosine, the best key's): how close the question comes to
