@@ -408,17 +408,15 @@ def test_content_words_keep_section_numbers():
     assert {"1808.48", "1798.24"} <= _content_words("Under § 1808.48 and Civ. Code § 1798.24, no one may.")
 
 
-HISTORY_NOTES = """\
----
-id: ca-veh-9999.6
-title: Records of a test program
-citation: Cal. Veh. Code § 9999.6
-jurisdiction: CA
-authority: statute
-url: https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=VEH&sectionNum=9999.6.
-as_of: 2026-11-25
----
+def _statute(number: str, title: str, body: str, code: str = "VEH", extra: str = "") -> str:
+    """A California statute file for a test corpus: front matter (`extra`, more fields) and body."""
+    law = {"VEH": "Veh.", "GOV": "Gov."}[code]
+    return (f"---\nid: ca-{code.lower()}-{number}\ntitle: {title}\ncitation: Cal. {law} Code § {number}\n"
+            f"jurisdiction: CA\nauthority: statute\nurl: https://leginfo.legislature.ca.gov/faces/"
+            f"codes_displaySection.xhtml?lawCode={code}&sectionNum={number}.\nas_of: 2026-11-25\n{extra}---\n\n{body}")
 
+
+HISTORY_NOTES = _statute("9999.6", "Records of a test program", """\
 Section 9999.6 keeps the department's test program records confidential.
 
 ## (a)
@@ -428,7 +426,7 @@ The department must keep test program records confidential.
 ## History
 
 Enacted in 1996 as section 42 of a test act. A parallel rule on test program records was enacted for the department's own test program section.
-"""
+""")
 
 
 def test_a_when_question_quotes_the_history_sentence_that_names_a_year(tmp_path):
@@ -464,17 +462,7 @@ def test_a_third_rule_is_quoted_only_when_it_bears_on_the_question(tmp_path):
     assert len(passages(1.01)) == 2  # none does: the first two, by rank, and no third
 
 
-LISTED = """\
----
-id: ca-veh-9999.7
-title: Relief a court may award
-citation: Cal. Veh. Code § 9999.7
-jurisdiction: CA
-authority: statute
-url: https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=VEH&sectionNum=9999.7.
-as_of: 2026-11-25
----
-
+LISTED = _statute("9999.7", "Relief a court may award", """\
 Section 9999.7 lists the relief a court may award for misuse of department records.
 
 ## (a)
@@ -488,7 +476,7 @@ The court may award punitive damages for willful misuse of department records.
 ### (2)
 
 The court may award attorney fees.
-"""
+""")
 
 
 def test_a_rule_pointing_to_its_listed_items_is_followed_by_the_item_asked_about(tmp_path):
@@ -507,17 +495,7 @@ def test_a_rule_pointing_to_its_listed_items_is_followed_by_the_item_asked_about
     assert alone[0] == rule and len(alone) == 1
 
 
-NETWORK_LIMIT = """\
----
-id: ca-gov-9999.8
-title: A test network
-citation: Cal. Gov. Code § 9999.8
-jurisdiction: CA
-authority: statute
-url: https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=GOV&sectionNum=9999.8.
-as_of: 2026-11-25
----
-
+NETWORK_LIMIT = _statute("9999.8", "A test network", """\
 Section 9999.8 governs the test network through which agencies reach department data. Its subscribers may not use department data from it for immigration enforcement.
 
 ## (a)
@@ -527,7 +505,7 @@ The Attorney General sets the network's policies.
 ## (b)
 
 A subscriber may not use information other than criminal history from the network for immigration enforcement.
-"""
+""", code="GOV")
 
 
 def test_a_question_naming_a_law_leads_with_that_laws_own_immigration_limit(tmp_path):
@@ -538,25 +516,13 @@ def test_a_question_naming_a_law_leads_with_that_laws_own_immigration_limit(tmp_
                         "immigration enforcement.")
 
 
-KEYED = """\
----
-id: ca-veh-9999.9
-title: Test section with a question it answers
-citation: Cal. Veh. Code § 9999.9
-jurisdiction: CA
-authority: statute
-url: https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=VEH&sectionNum=9999.9.
-as_of: 2026-11-25
-questions:
-  "(a)": ["when does the bakery open on sundays"]
----
-
+KEYED = _statute("9999.9", "Test section with a question it answers", """\
 Section 9999.9 sets the department's office hours.
 
 ## (a)
 
 The department's offices open at eight each weekday.
-"""
+""", extra='questions:\n  "(a)": ["when does the bakery open on sundays"]\n')
 
 
 def test_off_the_subject_a_key_counts_only_near_a_paraphrase(tmp_path):
