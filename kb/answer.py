@@ -22,7 +22,7 @@ from kb.records import COMMENTARY, CORRECTED
 from kb.retrieval import Retriever
 from kb.jurisdictions import is_home, state_name, states_named
 from kb.search import Ranked, Ranking, best_first
-from kb.subject import on_subject
+from kb.subject import holders_named, on_subject, outside_holders
 from kb.text import compiled_on_use
 
 
@@ -315,11 +315,18 @@ def answer_question(
         composer.add_second(*named)
     # A question naming a state whose law the corpus does not hold ("is my AB 60 license good in
     # Nevada"): no passage decides it, whatever the cosines; say which law is missing.
+    # Likewise a question about a bill whose law the corpus does not hold ("under AB 450 …"), or
+    # about records of a body no law here governs ("does USCIS share my DACA file").
     missing = sorted(states_named(query.text) - set(retriever.index.jurisdictions()[0]))
-    reason = f"the corpus holds no law of {_joined([state_name(code) for code in missing])}" if missing else ""
+    gaps = [f"no law of {_joined([state_name(code) for code in missing])}"] if missing else []
+    bills = retriever.resolver.bills_not_held(query.bills_asked)
+    gaps += [f"no text of {_joined(bills)}"] if bills else []
+    outside = outside_holders(query.text)
+    gaps += [f"no law on the records of {_joined(outside)}"] if outside else []
+    reason = f"the corpus holds {'; '.join(gaps)}" if gaps else ""
     return Answer(query.text, False, tuple(composer.sentences),
                   tuple(_shown(retriever, composer, found, law, k, settings)), reason=reason,
-                  closest=closest or bool(missing))
+                  closest=closest or bool(gaps))
 
 
 def _joined(names: list[str]) -> str:
@@ -389,18 +396,24 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
     first = [r for r in _named_rows(retriever, query, law) if retriever.source_of(r).is_primary]
     first += _enacted_rows(retriever, query, law)
     immigration_first = False
-    if (_ABOUT_IMMIGRATION.search(query.text) and _ABOUT_DMV_RECORDS.search(query.text)
-            and _ACCESS_ASKED.search(query.text) and not _NAMES_A_LAW.search(query.text) and not query.bills_asked
+    words = f"{query.text} {query.dense}"  # as typed, and in the corpus's English (a Spanish question)
+    if (_ABOUT_IMMIGRATION.search(words) and _ABOUT_DMV_RECORDS.search(words)
+            and _ACCESS_ASKED.search(words) and not _NAMES_A_LAW.search(query.text) and not query.bills_asked
             and not (states_named(query.text) and not states_named_home(query.text))):
         # Asked whether immigration enforcement may have the DMV's records: the best-ranked rule
         # that forbids it for immigration enforcement comes before general permissions ("to a
         # court, a law enforcement agency or another government agency"), which it limits.
         # A question naming a section or network ("does CLETS let ICE see DMV data"): that law's
         # own limit, if it states one, before its other passages.
+        # Among such rules, one binding whoever the question says holds the records (the DMV,
+        # the police) comes first: "is it legal for the DMV to give ICE my address" is decided by
+        # the DMV's limit, not by the police's, though both forbid it.
         named = {retriever.index.chunks[r].chunk.source_id for r in first}
-        ban = next((row for row, _score in law[: settings.rerank_depth]
-                    if (not named or retriever.index.chunks[row].chunk.source_id in named)
-                    and _states_immigration_limit(retriever, table, row)), None)
+        bans = [row for row, _score in law[: settings.rerank_depth]
+                if (not named or retriever.index.chunks[row].chunk.source_id in named)
+                and _states_immigration_limit(retriever, table, row)]
+        holders = holders_named(query.text)
+        ban = next((row for row in bans if holders & _binds(table, row)), bans[0] if bans else None)
         if ban is not None:
             immigration_first = True
             if first:
@@ -447,6 +460,11 @@ def _states_immigration_limit(retriever: Retriever, table: "_SentenceTable", row
     # A section's summary is quoted by its first sentence alone (_Composer._add_rule).
     opening = 1 if retriever.index.chunks[row].chunk.is_summary else 2
     return any(_IMMIGRATION_LIMIT().match(table.items[i].text) for i in table.quotable(row)[:opening])
+
+
+def _binds(table: "_SentenceTable", row: int) -> frozenset[str]:
+    """The holders of records (kb/subject.py) a passage's opening sentences name: whom it binds."""
+    return holders_named(" ".join(table.items[i].text for i in table.quotable(row)[:2]))
 
 
 def _named_rows(retriever: Retriever, query: Query, law: Ranking) -> list[int]:

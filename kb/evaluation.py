@@ -160,6 +160,9 @@ def evaluate(
 
 def _abstention(retriever, answerable, unanswerable, settings) -> dict:
     wrong, right, wrong_ids, missed_ids = 0, 0, [], []
+    # An answer marked closest says no passage decides the question: right for a near miss,
+    # a cost on an answerable question (it reads as "the law does not decide this").
+    closest_right, closest_wrong = 0, 0
     best_answerable, best_unanswerable = [], []
     quality = _AnswerQuality()
     topics = _TopicTally()
@@ -180,7 +183,9 @@ def _abstention(retriever, answerable, unanswerable, settings) -> dict:
             if abstained:
                 wrong += 1
                 wrong_ids.append(q.id)
+            closest_wrong += answer.closest
         else:
+            closest_right += abstained or answer.closest
             if not exempt:
                 best_unanswerable.append(best)
             if abstained:
@@ -191,6 +196,8 @@ def _abstention(retriever, answerable, unanswerable, settings) -> dict:
         "threshold": settings.abstain_below,
         "unanswerable_abstained": _ratio(right, len(unanswerable)),
         "answerable_wrongly_abstained": _ratio(wrong, len(answerable)),
+        "unanswerable_declined_or_closest": _ratio(closest_right, len(unanswerable)),
+        "answerable_marked_closest": _ratio(closest_wrong, len(answerable)),
         "wrongly_abstained": wrong_ids,
         "not_abstained": missed_ids,
         "answerable_count": len(answerable),
@@ -352,6 +359,8 @@ def format_report(report: dict, split: str) -> str:
         "",
         f"abstention (kb ask, threshold {a['threshold']}): unanswerable abstained "
         f"{a['unanswerable_abstained']:.1%}; answerable wrongly abstained {a['answerable_wrongly_abstained']:.1%}",
+        f"closest (answered, saying no passage decides it): unanswerable abstained or marked closest "
+        f"{a['unanswerable_declined_or_closest']:.1%}; answerable marked closest {a['answerable_marked_closest']:.1%}",
         f"answers ({a['answered']} answerable questions answered): all sentences from primary law or "
         f"notes {a['answers_from_law_or_notes']:.1%}; any from a secondary source "
         f"{a['answers_with_secondary']:.1%}; cites an expected passage {a['answer_cites_expected']:.1%}; "

@@ -37,6 +37,10 @@ GLOSSARY: dict[str, str] = {
     "arrestada": "arrested", "archivo": "record", "archivos": "records", "expediente": "record",
     "traductor": "interpreter", "intérprete": "interpreter", "interprete": "interpreter",
     "preguntar": "ask", "preguntarle": "ask", "puedo": "can I", "tienen": "have", "sobre": "about",
+    "reconocimiento facial": "facial recognition", "sacaron": "obtained", "sacan": "obtain",
+    "saca": "obtains", "entregar": "give", "entrega": "gives", "entregan": "give", "entregó": "gave",
+    "entregaron": "gave", "usar": "use", "usan": "use", "usaron": "used", "multa": "fine", "demandar": "sue",
+    "avisar": "notify", "avisan": "notify", "aviso": "notice",
     # spelling variants and shorthand
     "papers": "documents", "photo": "photograph", "photos": "photographs", "pic": "photograph",
     "picture": "photograph", "sell": "sale", "home address": "residence address",

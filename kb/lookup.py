@@ -173,6 +173,16 @@ class CitationResolver:
         wanted = {self.index.source_number(source_id) for bill in bills for source_id in table.get(bill, ())}
         return [self.index.sources[n] for n in sorted(wanted - {None})]  # in corpus order
 
+    def bills_not_held(self, bills: frozenset[str]) -> list[str]:
+        """Of `bills`, those whose law the corpus does not hold: no section's history names the
+        bill and no source is about it (its title or citation names it). Our notes and the
+        cases may still mention it ("the United States sued over SB 54, AB 450 and AB 103")."""
+        rest = set(bills) - set(self.index.bills()["history"])
+        if rest:  # rare: a question naming a bill no section's history names
+            for source in self.index.sources:
+                rest -= bills_in(f"{source.title} {source.citation}")
+        return sorted(rest)
+
     def names_known_law(self, query: Query) -> bool:
         """Whether the question names a bill the corpus records or a section it holds: such a
         question is about the corpus even when its wording embeds poorly ("what did AB 1660 do")."""

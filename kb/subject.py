@@ -59,6 +59,49 @@ _GROUPS = {name: compiled_on_use(rf"(?<![\w])(?:{pattern})(?![\w])", re.IGNORECA
            for name, pattern in GROUPS.items()}
 
 
+# Who holds the records or must keep them from immigration enforcement: a question about the
+# DMV's records is decided first by a rule binding the DMV, one about the police by a rule binding
+# them (both are limits on immigration enforcement; which binds depends on who holds the data).
+HOLDERS = {
+    "dmv": r"dmv|department of motor vehicles|motor vehicles?|driver'?s? licen[cs]es?|licen[cs]es?|"
+           r"id cards?|identification cards?",
+    "police": r"police|sheriffs?|deput(?:y|ies)|officers?|cops?|jails?|law enforcement|lapd|probation|parole",
+}
+_HOLDERS = {name: compiled_on_use(rf"(?<![\w])(?:{pattern})(?![\w])", re.IGNORECASE)
+            for name, pattern in HOLDERS.items()}
+
+
+# Holders of records on a person that the corpus holds no law on, though immigrants ask whether
+# they share with ICE (federal immigration and tax agencies, public-benefit programs, immigration
+# courts): a question about them alone gets the closest law, labelled as such, never a DMV rule
+# presented as its answer. tests/test_subject.py checks that no source of law is about any of them.
+OUTSIDE_HOLDERS = {
+    "USCIS": r"uscis|citizenship and immigration services",
+    "the IRS": r"irs|internal revenue service",
+    "the Social Security Administration": r"social security administration|ssa",
+    "immigration courts": r"immigration courts?|immigration judges?|eoir",
+    "E-Verify": r"e-?verify",
+    "public-benefit programs (Medi-Cal, CalFresh and the like)":
+        r"medi-?cal|medicaid|calfresh|snap benefits|food stamps|calworks|wic|section 8 housing",
+}
+_OUTSIDE = {name: compiled_on_use(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.IGNORECASE)
+            for name, pattern in OUTSIDE_HOLDERS.items()}
+
+
+def outside_holders(text: str) -> list[str]:
+    """The holders of records the corpus holds no law on (OUTSIDE_HOLDERS) that `text` names,
+    when it names none the corpus's law binds (HOLDERS: the DMV, the police)."""
+    if holders_named(text):
+        return []
+    return [name for name, pattern in _OUTSIDE.items() if pattern().search(text)]
+
+
+def holders_named(text: str) -> frozenset[str]:
+    """The holders of records (HOLDERS) that `text` names, read through the glossary."""
+    text = translate_query(text)
+    return frozenset(name for name, pattern in _HOLDERS.items() if pattern().search(text))
+
+
 def subject_groups(question: str) -> frozenset[str]:
     """The groups of the corpus's subject a question's words fall in ("named" for a named law)."""
     text = translate_query(question)

@@ -534,3 +534,57 @@ def test_off_the_subject_a_key_counts_only_near_a_paraphrase(tmp_path):
     assert not near.abstained
     far = answer_question(r, question, settings=AnswerSettings(context_floor=0.0, key_floor=1.01))
     assert far.abstained and "best similarity" in far.reason
+
+
+# --- issue 13, fifth session: whom a limit binds; laws and bodies the corpus does not hold -----
+
+TWO_LIMITS = _statute("9999.10", "Two limits on immigration enforcement", """\
+Section 9999.10 sets two limits on sharing a person's home address for immigration enforcement.
+
+## (a)
+
+A law enforcement agency may not give a person's home address, from any database, to anyone for immigration enforcement.
+
+## (b)
+
+No one may obtain information the DMV keeps for the purpose of immigration enforcement.
+""", code="GOV")
+
+
+def test_the_immigration_limit_that_leads_binds_whoever_the_question_says_holds_the_records(tmp_path):
+    r = _corpus(tmp_path, **{"ca/gov-9999.10.md": TWO_LIMITS})
+    police = "A law enforcement agency may not give a person's home address"
+    dmv = "No one may obtain information the DMV keeps"
+    # (a) shares more of this question's words ("home address", "give"); (b) binds the DMV it names.
+    assert _texts(r, "is it legal for the DMV to give ICE my home address from its database")[0].startswith(dmv)
+    assert _texts(r, "is it legal for the police to give ICE my home address from a database")[0].startswith(police)
+    # In Spanish too: "la migra", "sacaron" (obtained) and "licencia" read through the glossary.
+    assert _texts(r, "la migra sacaron mi domicilio de mi licencia del DMV?")[0].startswith(dmv)
+
+
+MENTIONS_A_BILL = _statute("9999.11", "A section that mentions another bill", """\
+Section 9999.11 keeps the department's records of employers confidential.
+
+## (a)
+
+The department must keep records of employers confidential; AB 9450 of another year made no change to this rule.
+""", extra='history: ["Added by AB 9411, effective Jan. 1, 2020"]\n')
+
+
+def test_a_question_about_a_bill_the_corpus_only_mentions_gets_the_closest_law_saying_so(tmp_path):
+    r = _corpus(tmp_path, **{"ca/veh-9999.11.md": MENTIONS_A_BILL})
+    mentioned = answer_question(r, "under AB 9450 can my employer see the department's records", settings=OPEN)
+    assert mentioned.sentences and mentioned.closest
+    assert mentioned.reason == "the corpus holds no text of AB 9450"
+    held = answer_question(r, "under AB 9411 can my employer see the department's records", settings=OPEN)
+    assert not held.closest and held.reason == ""  # its history names the bill: the corpus holds it
+
+
+def test_a_question_about_records_no_law_here_governs_gets_the_closest_law_saying_so(tmp_path):
+    r = _corpus(tmp_path)
+    outside = answer_question(r, "does USCIS give my application file to ICE", settings=OPEN)
+    assert outside.sentences and outside.closest
+    assert outside.reason == "the corpus holds no law on the records of USCIS"
+    # Naming the DMV as well, the question is about records the corpus's law governs.
+    both = answer_question(r, "does the DMV give my USCIS application file to ICE", settings=OPEN)
+    assert "USCIS" not in both.reason and not both.closest

@@ -110,3 +110,22 @@ def test_shipped_question_set_is_well_formed():
     assert kinds["answerable"] >= 100 and kinds["unanswerable"] >= 15 and kinds["lookup"] >= 20
     for split in ("tune", "heldout"):
         assert sum(q.split == split for q in questions) >= 0.4 * len(questions)
+
+
+def test_a_near_miss_answered_as_closest_is_reported_apart_from_abstention(built, tmp_path):
+    # "USCIS" names records no law in the corpus governs: kb answers, marked closest (kb/subject.py).
+    items = [
+        {"id": "n1", "split": "tune", "kind": "unanswerable", "question": "can USCIS give a government agency personal information"},
+        {"id": "a1", "split": "tune", "kind": "answerable", "question": "government agency personal information",
+         "expect": ["18 U.S.C. § 9721"]},
+    ]
+    path = tmp_path / "q.json"
+    path.write_text(json.dumps({"questions": items}))
+    r = Retriever(open_index(built.index_dir), built)
+    from kb.answer import AnswerSettings
+
+    # Hashing vectors: no abstention by cosine, so only the closest marking can decline it.
+    open_settings = AnswerSettings(abstain_below=0.0, context_floor=0.0)
+    a = evaluate(r, load_questions(path), answer_settings=open_settings)["abstention"]
+    assert a["unanswerable_abstained"] == 0.0 and a["unanswerable_declined_or_closest"] == 1.0
+    assert a["answerable_marked_closest"] == 0.0

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kb.subject import on_subject, subject_groups
+from kb.subject import holders_named, on_subject, outside_holders, subject_groups
 
 
 @pytest.mark.parametrize("question", [
@@ -25,3 +25,28 @@ def test_questions_on_the_corpus_subject(question):
 ])
 def test_questions_off_the_corpus_subject(question):
     assert not on_subject(question), subject_groups(question)
+
+
+@pytest.mark.parametrize(("question", "named"), [
+    ("does USCIS share the info from my DACA application with ICE", ["USCIS"]),
+    ("can ICE see my Medi-Cal or CalFresh records", ["public-benefit programs (Medi-Cal, CalFresh and the like)"]),
+    ("will the immigration judge see my tax returns from the IRS", ["the IRS", "immigration courts"]),
+    ("can the DMV send my records to the IRS", []),  # the DMV named: records the corpus governs
+    ("can the first officer on scene ask about my status", []),  # "first" is not the IRS
+])
+def test_holders_of_records_the_corpus_holds_no_law_on(question, named):
+    assert sorted(outside_holders(question)) == sorted(named)
+
+
+def test_no_source_of_law_in_the_corpus_is_about_an_outside_holder():
+    # If a law on one of them is added, the list (kb/subject.py) must drop it, or questions about
+    # it would be told the corpus holds no such law.
+    from pathlib import Path
+
+    from kb.corpus import load_corpus
+
+    corpus = Path(__file__).resolve().parent.parent / "corpus"
+    for file in load_corpus(corpus):
+        source = file.source
+        about = f"{source.title} {source.citation} {file.body[:600]}"  # title and summary
+        assert not outside_holders(about) or holders_named(about), (source.path, outside_holders(about))
