@@ -319,8 +319,9 @@ def answer_question(
     # about records of a body no law here governs ("does USCIS share my DACA file").
     missing = sorted(states_named(query.text) - set(retriever.index.jurisdictions()[0]))
     gaps = [f"no law of {_joined([state_name(code) for code in missing])}"] if missing else []
-    bills = retriever.resolver.bills_not_held(query.bills_asked)
-    gaps += [f"no text of {_joined(bills)}"] if bills else []
+    unheld, reported = retriever.resolver.bills_not_held(query.bills_asked)
+    gaps += [f"no text of {_joined(unheld)}"] if unheld else []
+    gaps += [f"only reports of {_joined(reported)}, listed below, not its text"] if reported else []
     outside = outside_holders(query.text)
     gaps += [f"no law on the records of {_joined(outside)}"] if outside else []
     reason = f"the corpus holds {'; '.join(gaps)}" if gaps else ""

@@ -173,15 +173,22 @@ class CitationResolver:
         wanted = {self.index.source_number(source_id) for bill in bills for source_id in table.get(bill, ())}
         return [self.index.sources[n] for n in sorted(wanted - {None})]  # in corpus order
 
-    def bills_not_held(self, bills: frozenset[str]) -> list[str]:
-        """Of `bills`, those whose law the corpus does not hold: no section's history names the
-        bill and no source is about it (its title or citation names it). Our notes and the
-        cases may still mention it ("the United States sued over SB 54, AB 450 and AB 103")."""
+    def bills_not_held(self, bills: frozenset[str]) -> tuple[list[str], list[str]]:
+        """Of `bills`, those whose law the corpus does not hold (no section's history names the
+        bill), split in two: those no source is about, and those only a report is about (a
+        development file whose title or citation names the bill, such as a pending bill's). Our
+        notes and the cases may still mention either ("the United States sued over SB 54, AB 450
+        and AB 103")."""
         rest = set(bills) - set(self.index.bills()["history"])
+        reported: set[str] = set()
         if rest:  # rare: a question naming a bill no section's history names
             for source in self.index.sources:
-                rest -= bills_in(f"{source.title} {source.citation}")
-        return sorted(rest)
+                named = rest & bills_in(f"{source.title} {source.citation}")
+                if named and source.is_primary:
+                    rest -= named
+                elif named:
+                    reported |= named
+        return sorted(rest - reported), sorted(reported)
 
     def names_known_law(self, query: Query) -> bool:
         """Whether the question names a bill the corpus records or a section it holds: such a

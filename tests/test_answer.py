@@ -580,6 +580,30 @@ def test_a_question_about_a_bill_the_corpus_only_mentions_gets_the_closest_law_s
     assert not held.closest and held.reason == ""  # its history names the bill: the corpus holds it
 
 
+REPORT = """\
+---
+id: ca-dev-ab9477
+title: "AB 9477 (2026), a pending bill on employers' records"
+citation: "AB 9477 (Cal. 2025–2026 Reg. Sess.)"
+jurisdiction: CA
+authority: secondary
+label: "a pending bill known from summaries; not law as read"
+url: https://leginfo.legislature.ca.gov/faces/billNavClient.xhtml?bill_id=202520260AB9477
+as_of: 2026-07-10
+status: pending
+---
+
+AB 9477 would let employers see the department's records of employers.
+"""
+
+
+def test_a_question_about_a_bill_known_only_from_a_report_says_so(tmp_path):
+    r = _corpus(tmp_path, **{"ca/veh-9999.11.md": MENTIONS_A_BILL, "developments/ca-dev-ab9477.md": REPORT})
+    answer = answer_question(r, "what would AB 9477 change for employers and the department's records", settings=OPEN)
+    assert answer.closest and answer.reason == "the corpus holds only reports of AB 9477, listed below, not its text"
+    assert all(s.authority != "secondary" for s in answer.sentences)  # a report is listed, never quoted
+
+
 def test_a_question_about_records_no_law_here_governs_gets_the_closest_law_saying_so(tmp_path):
     r = _corpus(tmp_path)
     outside = answer_question(r, "does USCIS give my application file to ICE", settings=OPEN)

@@ -72,3 +72,18 @@ def test_being_told_reads_as_the_statutes_notify_but_a_request_to_kb_does_not():
     assert plain_terms("does the jail let them know when he gets out") == "does the jail notify them when he gets out"
     assert "notify" in expand_query("will the DMV tell me if ICE looks me up")
     assert plain_terms("can you tell me if ICE can get my address") == "can you tell me if ICE can get my address"
+
+
+def test_asking_for_ones_own_file_reads_as_the_ipas_individual_inspecting_a_record():
+    # Civ. Code §§ 1798.32 and 1798.34: an "individual" may "inspect" a "record" about them.
+    assert "individual inspect own record" in expand_query("can I look at my own DMV file")
+    assert "individual inspect own record" in expand_query("I asked for my records and they said no")
+    assert "individual inspect own record" in expand_query("does the DMV have a file on me")
+    assert "individual inspect own record" in expand_query("how do I get a copy of my DMV records")
+    # Someone else's record is a requester's question, not the IPA's individual.
+    assert "individual inspect own record" not in expand_query("can my landlord see my DMV file")
+
+
+def test_spanish_verbs_of_getting_and_using_records_are_translated():
+    assert translate_query("la migra sacaron mi domicilio") == "the immigration enforcement ICE obtained my residence address"
+    assert "facial recognition" in translate_query("usar la foto para reconocimiento facial")
