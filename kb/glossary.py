@@ -84,7 +84,7 @@ EVERYDAY_WORDS: tuple[tuple[str, str], ...] = (
     (r"sue|sued|suing|lawsuits?|take (?:them|it|him|her) to court", "civil action court case"),
     (r"challenged in court|court challenges?", "court case lawsuit"),
     (r"translat(?:e|es|ed|ing|ion|or|ors)", "interpreter interpret"),
-    (r"(?<!can you )(?<!could you )(?:tell|let|warn)s? (?:me|him|her|them|us)(?: know)? (?:if|when|whether|who|before)",
+    (r"(?<!can you )(?<!could you )(?:tell|let|warn)s? (?:me|you|him|her|them|us)(?: know)? (?:if|when|whether|who|before)",
      "notify notice"),
     (r"(?:here|in the (?:us|u\.s\.|country)) (?:legally|illegally)|"
      r"legal status|(?:has|have|had|got|get) (?:no )?papers|country of citizenship", "immigration status"),
@@ -104,7 +104,7 @@ EVERYDAY_DENSE: tuple[tuple[str, str], ...] = (
     (r"(?:ice|immigration|federal) (?:agents?|officers?|officials?)", "immigration authorities"),
     (r"translators?", "interpreter"),
     # "will the DMV tell me if ICE looks me up": the statutes "notify" the person.
-    (r"(?<!can you )(?<!could you )(?:tell|let|warn)(s?) (me|him|her|them|us)(?: know)? (if|when|whether|who|before)",
+    (r"(?<!can you )(?<!could you )(?:tell|let|warn)(s?) (me|you|him|her|them|us)(?: know)? (if|when|whether|who|before)",
      r"notify\1 \2 \3"),
     (r"translat(?:e|es|ed|ing)", "interpret"),
     (r"(?:hand|turn)(s|ed|ing)? (me|him|her|them|us|someone|somebody|people|a person|inmates?|prisoners?) over",

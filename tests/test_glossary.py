@@ -71,6 +71,8 @@ def test_being_told_reads_as_the_statutes_notify_but_a_request_to_kb_does_not():
     assert plain_terms("will the DMV tell me if ICE looks me up") == "will the DMV notify me if ICE looks me up"
     assert plain_terms("does the jail let them know when he gets out") == "does the jail notify them when he gets out"
     assert "notify" in expand_query("will the DMV tell me if ICE looks me up")
+    # "you" as people say "one": does the DMV let you know.
+    assert plain_terms("does the DMV let you know when police ask") == "does the DMV notify you when police ask"
     assert plain_terms("can you tell me if ICE can get my address") == "can you tell me if ICE can get my address"
 
 
