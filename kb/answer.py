@@ -398,8 +398,9 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
     first += _enacted_rows(retriever, query, law)
     immigration_first = False
     words = f"{query.text} {query.dense}"  # as typed, and in the corpus's English (a Spanish question)
-    if (_ABOUT_IMMIGRATION.search(words) and _ABOUT_DMV_RECORDS.search(words)
-            and _ACCESS_ASKED.search(words) and not _NAMES_A_LAW.search(query.text) and not query.bills_asked
+    records = bool(_ABOUT_DMV_RECORDS.search(words) and _ACCESS_ASKED.search(words))
+    if (_ABOUT_IMMIGRATION.search(words) and (records or _HELD_FOR_ICE.search(words) and _ASKS_IF_ALLOWED.search(words))
+            and not _NAMES_A_LAW.search(query.text) and not query.bills_asked
             and not (states_named(query.text) and not states_named_home(query.text))):
         # Asked whether immigration enforcement may have the DMV's records: the best-ranked rule
         # that forbids it for immigration enforcement comes before general permissions ("to a
@@ -416,7 +417,9 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
         holders = holders_named(query.text)
         ban = next((row for row in bans if holders & _binds(table, row)), bans[0] if bans else None)
         if ban is not None:
-            immigration_first = True
+            # Whether a person may be held or handed over: the ban leads, unless a subdivision
+            # answers the question exactly (an exception, a definition), which then comes first.
+            immigration_first = records
             if first:
                 first = [ban] + first
             else:
@@ -439,6 +442,13 @@ _ACCESS_ASKED = re.compile(r"\b(?:get|gets|getting|see|access\w*|obtain\w*|recei
                            r"send\w*|hand\w*|disclos\w*|releas\w*|sell\w*|pass\w*|turn\w* over|find\w*|"
                            r"use|uses|used|using|search\w*|scan\w*|run|runs|running|"
                            r"compart\w*|dar|darle|usa\w*)\b", re.IGNORECASE)
+# ... or whether the police or a jail may hold or hand a person over for it.
+_HELD_FOR_ICE = re.compile(r"\b(?:hold\w*|held|keep\w*|kept|detain\w*|detention|hand\w* (?:\w+ )?over|"
+                           r"transfer(?:s|red|ring)? (?:me|him|her|them|us|someone|somebody|people|a person|my \w+)|"
+                           r"turn\w* (?:\w+ )?over|pick\w* (?:\w+ )?up)\b", re.IGNORECASE)
+# ... asked as whether it is allowed ("can they", "is it legal", "isn't he eligible"), not what a word means.
+_ASKS_IF_ALLOWED = re.compile(r"\b(?:can|could|may|might|are|is|isn'?t|aren'?t|do|does|did|should|allowed|legal|"
+                              r"supposed|have to|puede\w*)\b", re.IGNORECASE)
 # A question naming a law or program asks about that law, not about the immigration limits.
 _NAMES_A_LAW = re.compile(r"\b(?:federal|dppa|driver'?s privacy|safe at home|real ?id|values act|trust act|"
                           r"truth act|sanctuary|green light|u\.?s\.?c|c\.?f\.?r|s2s|subpoena\w*|summons\w*)\b", re.IGNORECASE)

@@ -612,3 +612,29 @@ def test_a_question_about_records_no_law_here_governs_gets_the_closest_law_sayin
     # Naming the DMV as well, the question is about records the corpus's law governs.
     both = answer_question(r, "does the DMV give my USCIS application file to ICE", settings=OPEN)
     assert "USCIS" not in both.reason and not both.closest
+
+
+HOLDS = _statute("9999.12", "Holds for immigration enforcement", """\
+Section 9999.12 governs holding people in jail for immigration enforcement.
+
+## (a)
+
+A person in jail is eligible for release once a judge releases the person on their own recognizance or bail is posted.
+
+## (b)
+
+A law enforcement agency may not detain a person on the basis of a hold request, for immigration enforcement.
+""", code="GOV")
+
+
+def test_whether_a_jail_may_keep_someone_for_ice_leads_with_the_ban_on_holding(tmp_path):
+    r = _corpus(tmp_path, **{"ca/gov-9999.12.md": HOLDS})
+    ban = "A law enforcement agency may not detain a person on the basis of a hold request"
+    # (a) shares more of the question's words; the ban on holding for ICE decides it.
+    texts = _texts(r, "the judge released my brother on his own recognizance but the jail is keeping him for ICE, "
+                      "is he eligible for release")
+    assert texts[0].startswith(ban)
+    # Reporting numbers of transfers is not holding anyone: the ban does not jump ahead there.
+    report = _texts(r, "is a person in jail eligible for release once a judge releases the person, do they report "
+                       "transfers to ICE")
+    assert not report[0].startswith(ban)
