@@ -399,7 +399,8 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
     immigration_first = False
     words = f"{query.text} {query.dense}"  # as typed, and in the corpus's English (a Spanish question)
     records = bool(_ABOUT_DMV_RECORDS.search(words) and _ACCESS_ASKED.search(words))
-    if (_ABOUT_IMMIGRATION.search(words) and (records or _HELD_FOR_ICE.search(words) and _ASKS_IF_ALLOWED.search(words))
+    acts = _HELD_FOR_ICE.search(words) or (_WORKS_WITH_ICE.search(words) and _LOCAL_GOVERNMENT.search(words))
+    if (_ABOUT_IMMIGRATION.search(words) and (records or acts and _ASKS_IF_ALLOWED.search(words))
             and not _NAMES_A_LAW.search(query.text) and not query.bills_asked
             and not (states_named(query.text) and not states_named_home(query.text))):
         # Asked whether immigration enforcement may have the DMV's records: the best-ranked rule
@@ -433,7 +434,7 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
 
 
 # A question about immigration enforcement: the agencies, or the word.
-_ABOUT_IMMIGRATION = re.compile(r"\b(?:ice|immigration|inmigraci[oó]n|la migra|migra|deport\w*|dhs|hsi|cbp|"
+_ABOUT_IMMIGRATION = re.compile(r"\b(?:ice|immigration|287\s?\(?g\)?|inmigraci[oó]n|la migra|migra|deport\w*|dhs|hsi|cbp|"
                                 r"border patrol|homeland security)\b", re.IGNORECASE)
 # ... whether someone may have them or use them: get, see, share, give, use, search, run
 # (the immigration limits forbid obtaining, accessing, using and disclosing alike; "tell me when
@@ -446,6 +447,13 @@ _ACCESS_ASKED = re.compile(r"\b(?:get|gets|getting|see|access\w*|obtain\w*|recei
 _HELD_FOR_ICE = re.compile(r"\b(?:hold\w*|held|keep\w*|kept|detain\w*|detention|hand\w* (?:\w+ )?over|"
                            r"transfer(?:s|red|ring)? (?:me|him|her|them|us|someone|somebody|people|a person|my \w+)|"
                            r"turn\w* (?:\w+ )?over|pick\w* (?:\w+ )?up)\b", re.IGNORECASE)
+# ... or whether they may work with it: a 287(g) agreement, deputizing officers, helping ICE.
+_WORKS_WITH_ICE = re.compile(r"\b(?:287\s?\(?g\)?|deputiz\w*|(?:work\w*|cooperat\w*|partner\w*|help\w*|assist\w*|"
+                             r"team\w* up|sign\w*) (?:\w+ ){0,2}(?:with )?(?:ice|dhs|immigration|feds|federal immigration))\b",
+                             re.IGNORECASE)
+# ... by the police or a local government, whom the Values Act binds (not a school or hospital).
+_LOCAL_GOVERNMENT = re.compile(r"\b(?:police|sheriff\w*|deput\w*|officers?|cops?|jails?|law enforcement|lapd|probation|"
+                               r"county|counties|city|cities|local)\b", re.IGNORECASE)
 # ... asked as whether it is allowed ("can they", "is it legal", "isn't he eligible"), not what a word means.
 _ASKS_IF_ALLOWED = re.compile(r"\b(?:can|could|may|might|are|is|isn'?t|aren'?t|do|does|did|should|allowed|legal|"
                               r"supposed|have to|puede\w*)\b", re.IGNORECASE)

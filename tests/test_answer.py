@@ -638,3 +638,24 @@ def test_whether_a_jail_may_keep_someone_for_ice_leads_with_the_ban_on_holding(t
     report = _texts(r, "is a person in jail eligible for release once a judge releases the person, do they report "
                        "transfers to ICE")
     assert not report[0].startswith(ban)
+
+
+AGREEMENTS = _statute("9999.13", "Agreements with immigration authorities", """\
+Section 9999.13 governs agreements between counties and immigration authorities.
+
+## (a)
+
+Nothing in this section requires a county to sign an agreement with immigration authorities, and a county may ask about one.
+
+## (b)
+
+A law enforcement agency may not perform the functions of an immigration officer under a 287(g) agreement, for immigration enforcement.
+""", code="GOV")
+
+
+def test_whether_a_county_may_work_with_ice_leads_with_the_limit_on_doing_so(tmp_path):
+    r = _corpus(tmp_path, **{"ca/gov-9999.13.md": AGREEMENTS})
+    ban = "A law enforcement agency may not perform the functions of an immigration officer"
+    # (a) shares more of the question's words; the limit on local agencies decides it.
+    question = "is my county required to sign an agreement with immigration authorities to work with ICE, can it ask"
+    assert _texts(r, question)[0].startswith(ban)
