@@ -320,7 +320,8 @@ def answer_question(
     missing = sorted(states_named(query.text) - set(retriever.index.jurisdictions()[0]))
     gaps = [f"no law of {_joined([state_name(code) for code in missing])}"] if missing else []
     unheld, reported = retriever.resolver.bills_not_held(query.bills_asked)
-    gaps += [f"no text of {_joined(unheld)}"] if unheld else []
+    mentioned = [bill for bill in unheld if bill in retriever.resolver.known_bills()]
+    gaps += [f"no text of {_joined(unheld)}" + (", which it only mentions" if mentioned == unheld else "")] if unheld else []
     gaps += [f"only reports of {_joined(reported)}, listed below, not its text"] if reported else []
     outside = outside_holders(query.text)
     gaps += [f"no law on the records of {_joined(outside)}"] if outside else []

@@ -575,7 +575,9 @@ def test_a_question_about_a_bill_the_corpus_only_mentions_gets_the_closest_law_s
     r = _corpus(tmp_path, **{"ca/veh-9999.11.md": MENTIONS_A_BILL})
     mentioned = answer_question(r, "under AB 9450 can my employer see the department's records", settings=OPEN)
     assert mentioned.sentences and mentioned.closest
-    assert mentioned.reason == "the corpus holds no text of AB 9450"
+    assert mentioned.reason == "the corpus holds no text of AB 9450, which it only mentions"
+    unknown = answer_question(r, "under AB 9452 can my employer see the department's records", settings=OPEN)
+    assert unknown.closest and unknown.reason == "the corpus holds no text of AB 9452"
     held = answer_question(r, "under AB 9411 can my employer see the department's records", settings=OPEN)
     assert not held.closest and held.reason == ""  # its history names the bill: the corpus holds it
 
