@@ -12,22 +12,28 @@ from kb.config import REPO_ROOT, resolve_settings
 
 pytestmark = pytest.mark.slow
 
-# Regression gate: the held-out figures measured on 2026-12-06 on the final code of the fourth
+# Regression gate: the held-out figures measured on 2026-12-06 on the final code of the fifth
 # session (README, "Retrieval quality and answers"), less a margin of a few questions. The everyday
 # held-out half is the f-block (129 on topic, 17 off topic), the g-block (70 and 10), the h-block
-# (70 and 10) and the j-block (68 and 11, added in the fourth session), each written by someone who
-# never saw kb's answers; the held-out split holds 448 answerable questions, 60 unanswerable and
-# 19 lookups.
-HELDOUT_HYBRID_RECALL_AT_5_FLOOR = 0.86  # measured 0.891
-HELDOUT_ABSTENTION_FLOOR = 0.62  # unanswerable questions abstained on (40 of 60 measured, 0.667)
-HELDOUT_WRONG_ABSTENTION_CEILING = 0.03  # measured 0.016 (7 of 448)
-HELDOUT_FIRST_SENTENCE_FLOOR = 0.62  # measured 0.651: the first answer sentence from an expected passage
-HELDOUT_CITES_EXPECTED_FLOOR = 0.74  # measured 0.773: some answer sentence from an expected passage
-# The everyday questions of issue 13 (the f-, g-, h- and j-blocks).
-EVERYDAY_LEAD_ON_POINT_FLOOR = 0.67  # measured 0.706 (238 of 337)
-EVERYDAY_EXPECTED_SHOWN_FLOOR = 0.83  # measured 0.864 (291 of 337)
-EVERYDAY_WRONGLY_ABSTAINED_CEILING = 0.04  # measured 0.021 (7 of 337)
-OFF_TOPIC_ABSTAINED_FLOOR = 0.63  # measured 0.682 (30 of 44)
+# (70 and 10) and the k-block (85 and 15, added in the fifth session, when the j-block moved to the
+# tuning half), each written by someone who never saw kb's answers; the held-out split holds 465
+# answerable questions, 64 unanswerable and 19 lookups. Swapping the j-block for the k-block
+# lowered two figures on the fourth session's code as much as on this one's (main, b51da45: 39 of
+# 64 unanswerable and 28 of 47 off-topic questions abstained on, the same as now), so those two
+# floors were lowered with the set, not for a change in kb.
+HELDOUT_HYBRID_RECALL_AT_5_FLOOR = 0.86  # measured 0.901
+HELDOUT_ABSTENTION_FLOOR = 0.56  # unanswerable questions abstained on (39 of 64 measured, 0.609)
+# ... or answered with the closest law, saying no passage decides them (a state, bill or body
+# of records the corpus holds no law on): measured 0.719 (46 of 64).
+HELDOUT_DECLINED_OR_CLOSEST_FLOOR = 0.66
+HELDOUT_WRONG_ABSTENTION_CEILING = 0.03  # measured 0.013 (6 of 465)
+HELDOUT_FIRST_SENTENCE_FLOOR = 0.62  # measured 0.654: the first answer sentence from an expected passage
+HELDOUT_CITES_EXPECTED_FLOOR = 0.74  # measured 0.780: some answer sentence from an expected passage
+# The everyday questions of issue 13 (the f-, g-, h- and k-blocks).
+EVERYDAY_LEAD_ON_POINT_FLOOR = 0.67  # measured 0.715 (253 of 354)
+EVERYDAY_EXPECTED_SHOWN_FLOOR = 0.83  # measured 0.867 (307 of 354)
+EVERYDAY_WRONGLY_ABSTAINED_CEILING = 0.04  # measured 0.017 (6 of 354)
+OFF_TOPIC_ABSTAINED_FLOOR = 0.55  # measured 0.596 (28 of 47)
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +127,7 @@ def test_heldout_regression_gate(real):
     report = evaluate(real.retriever, questions, modes=("hybrid",))
     assert report["modes"][0]["recall@5"] >= HELDOUT_HYBRID_RECALL_AT_5_FLOOR
     assert report["abstention"]["unanswerable_abstained"] >= HELDOUT_ABSTENTION_FLOOR
+    assert report["abstention"]["unanswerable_declined_or_closest"] >= HELDOUT_DECLINED_OR_CLOSEST_FLOOR
     assert report["abstention"]["answerable_wrongly_abstained"] <= HELDOUT_WRONG_ABSTENTION_CEILING
     assert report["lookups"]["exact"] == 1.0
     assert report["abstention"]["answers_from_law_or_notes"] == 1.0  # never the FAQ
