@@ -319,7 +319,8 @@ def answer_question(
     # about records of a body no law here governs ("does USCIS share my DACA file").
     missing = sorted(states_named(query.text) - set(retriever.index.jurisdictions()[0]))
     gaps = [f"no law of {_joined([state_name(code) for code in missing])}"] if missing else []
-    unheld, reported = retriever.resolver.bills_not_held(query.bills_asked)
+    # (When one of our notes leads, it answers the question about the bill: nothing is missing.)
+    unheld, reported = retriever.resolver.bills_not_held(query.bills_asked if lead is None else frozenset())
     mentioned = [bill for bill in unheld if bill in retriever.resolver.known_bills()]
     gaps += [f"no text of {_joined(unheld)}" + (", which it only mentions" if mentioned == unheld else "")] if unheld else []
     gaps += [f"only reports of {_joined(reported)}, listed below, not its text"] if reported else []
