@@ -401,8 +401,7 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
     immigration_first = False
     words = f"{query.text} {query.dense}"  # as typed, and in the corpus's English (a Spanish question)
     records = bool(_ABOUT_DMV_RECORDS.search(words) and _ACCESS_ASKED.search(words))
-    acts = _HELD_FOR_ICE.search(words) or (_WORKS_WITH_ICE.search(words) and _LOCAL_GOVERNMENT.search(words))
-    if (_ABOUT_IMMIGRATION.search(words) and (records or acts and _ASKS_IF_ALLOWED.search(words))
+    if (_ABOUT_IMMIGRATION.search(words) and (records or _asks_to_hold_or_help(words))
             and not _NAMES_A_LAW.search(query.text) and not query.bills_asked
             and not (states_named(query.text) and not states_named_home(query.text))):
         # Asked whether immigration enforcement may have the DMV's records: the best-ranked rule
@@ -446,19 +445,28 @@ _ACCESS_ASKED = re.compile(r"\b(?:get|gets|getting|see|access\w*|obtain\w*|recei
                            r"use|uses|used|using|search\w*|scan\w*|run|runs|running|"
                            r"compart\w*|dar|darle|usa\w*)\b", re.IGNORECASE)
 # ... or whether the police or a jail may hold or hand a person over for it.
-_HELD_FOR_ICE = re.compile(r"\b(?:hold\w*|held|keep\w*|kept|detain\w*|detention|hand\w* (?:\w+ )?over|"
+_HELD_FOR_ICE = compiled_on_use(r"\b(?:hold\w*|held|keep\w*|kept|detain\w*|detention|hand\w* (?:\w+ )?over|"
                            r"transfer(?:s|red|ring)? (?:me|him|her|them|us|someone|somebody|people|a person|my \w+)|"
                            r"turn\w* (?:\w+ )?over|pick\w* (?:\w+ )?up)\b", re.IGNORECASE)
 # ... or whether they may work with it: a 287(g) agreement, deputizing officers, helping ICE.
-_WORKS_WITH_ICE = re.compile(r"\b(?:287\s?\(?g\)?|deputiz\w*|(?:work\w*|cooperat\w*|partner\w*|help\w*|assist\w*|"
+_WORKS_WITH_ICE = compiled_on_use(r"\b(?:287\s?\(?g\)?|deputiz\w*|(?:work\w*|cooperat\w*|partner\w*|help\w*|assist\w*|"
                              r"team\w* up|sign\w*) (?:\w+ ){0,2}(?:with )?(?:ice|dhs|immigration|feds|federal immigration))\b",
                              re.IGNORECASE)
 # ... by the police or a local government, whom the Values Act binds (not a school or hospital).
-_LOCAL_GOVERNMENT = re.compile(r"\b(?:police|sheriff\w*|deput\w*|officers?|cops?|jails?|law enforcement|lapd|probation|"
+_LOCAL_GOVERNMENT = compiled_on_use(r"\b(?:police|sheriff\w*|deput\w*|officers?|cops?|jails?|law enforcement|lapd|probation|"
                                r"county|counties|city|cities|local)\b", re.IGNORECASE)
 # ... asked as whether it is allowed ("can they", "is it legal", "isn't he eligible"), not what a word means.
-_ASKS_IF_ALLOWED = re.compile(r"\b(?:can|could|may|might|are|is|isn'?t|aren'?t|do|does|did|should|allowed|legal|"
+_ASKS_IF_ALLOWED = compiled_on_use(r"\b(?:can|could|may|might|are|is|isn'?t|aren'?t|do|does|did|should|allowed|legal|"
                               r"supposed|have to|puede\w*)\b", re.IGNORECASE)
+
+
+def _asks_to_hold_or_help(words: str) -> bool:
+    """Whether a question asks if someone may hold a person for immigration enforcement, or if
+    the police or a local government may work with it (patterns compiled only when asked)."""
+    acts = _HELD_FOR_ICE().search(words) or (_WORKS_WITH_ICE().search(words) and _LOCAL_GOVERNMENT().search(words))
+    return bool(acts and _ASKS_IF_ALLOWED().search(words))
+
+
 # A question naming a law or program asks about that law, not about the immigration limits.
 _NAMES_A_LAW = re.compile(r"\b(?:federal|dppa|driver'?s privacy|safe at home|real ?id|values act|trust act|"
                           r"truth act|sanctuary|green light|u\.?s\.?c|c\.?f\.?r|s2s|subpoena\w*|summons\w*)\b", re.IGNORECASE)
