@@ -321,8 +321,9 @@ def answer_question(
     gaps = [f"no law of {_joined([state_name(code) for code in missing])}"] if missing else []
     # (When one of our notes leads, it answers the question about the bill: nothing is missing.)
     unheld, reported = retriever.resolver.bills_not_held(query.bills_asked if lead is None else frozenset())
-    mentioned = [bill for bill in unheld if bill in retriever.resolver.known_bills()]
-    gaps += [f"no text of {_joined(unheld)}" + (", which it only mentions" if mentioned == unheld else "")] if unheld else []
+    if unheld:
+        mentioned = all(bill in retriever.resolver.known_bills() for bill in unheld)
+        gaps.append(f"no text of {_joined(unheld)}" + (", which it only mentions" if mentioned else ""))
     gaps += [f"only reports of {_joined(reported)}, listed below, not its text"] if reported else []
     outside = outside_holders(query.text)
     gaps += [f"no law on the records of {_joined(outside)}"] if outside else []
@@ -452,9 +453,9 @@ _HELD_FOR_ICE = compiled_on_use(r"\b(?:hold\w*|held|keep\w*|kept|detain\w*|deten
 _WORKS_WITH_ICE = compiled_on_use(r"\b(?:287\s?\(?g\)?|deputiz\w*|(?:work\w*|cooperat\w*|partner\w*|help\w*|assist\w*|"
                              r"team\w* up|sign\w*) (?:\w+ ){0,2}(?:with )?(?:ice|dhs|immigration|feds|federal immigration))\b",
                              re.IGNORECASE)
-# ... by the police or a local government, whom the Values Act binds (not a school or hospital).
-_LOCAL_GOVERNMENT = compiled_on_use(r"\b(?:police|sheriff\w*|deput\w*|officers?|cops?|jails?|law enforcement|lapd|probation|"
-                               r"county|counties|city|cities|local)\b", re.IGNORECASE)
+# ... by the police (kb/subject.py's holder) or a local government, whom the Values Act binds
+# (not a school or hospital).
+_LOCAL_GOVERNMENT = compiled_on_use(r"\b(?:county|counties|city|cities|local|deput\w*)\b", re.IGNORECASE)
 # ... asked as whether it is allowed ("can they", "is it legal", "isn't he eligible"), not what a word means.
 _ASKS_IF_ALLOWED = compiled_on_use(r"\b(?:can|could|may|might|are|is|isn'?t|aren'?t|do|does|did|should|allowed|legal|"
                               r"supposed|have to|puede\w*)\b", re.IGNORECASE)
@@ -463,7 +464,8 @@ _ASKS_IF_ALLOWED = compiled_on_use(r"\b(?:can|could|may|might|are|is|isn'?t|aren
 def _asks_to_hold_or_help(words: str) -> bool:
     """Whether a question asks if someone may hold a person for immigration enforcement, or if
     the police or a local government may work with it (patterns compiled only when asked)."""
-    acts = _HELD_FOR_ICE().search(words) or (_WORKS_WITH_ICE().search(words) and _LOCAL_GOVERNMENT().search(words))
+    acts = _HELD_FOR_ICE().search(words) or (
+        _WORKS_WITH_ICE().search(words) and (_LOCAL_GOVERNMENT().search(words) or "police" in holders_named(words)))
     return bool(acts and _ASKS_IF_ALLOWED().search(words))
 
 

@@ -53,10 +53,21 @@ GROUPS = {
     ),
 }
 
-# Compiled when first used (~3 ms): a question whose best passage is close enough never asks.
+
+def _whole_words(patterns: dict[str, str], word: str = r"\w") -> dict:
+    """Each pattern matched as whole words only (no `word` character on either side), compiled
+    when first used (~3 ms for GROUPS): a question whose best passage is close enough never asks."""
+    return {name: compiled_on_use(rf"(?<![{word}])(?:{pattern})(?![{word}])", re.IGNORECASE)
+            for name, pattern in patterns.items()}
+
+
+def _names_found(patterns: dict, text: str) -> list[str]:
+    """The names of the patterns (from _whole_words) that `text` holds, in their order."""
+    return [name for name, pattern in patterns.items() if pattern().search(text)]
+
+
 _NAMED = compiled_on_use(rf"(?<![\w]){NAMED_LAWS}(?![\w])", re.IGNORECASE)
-_GROUPS = {name: compiled_on_use(rf"(?<![\w])(?:{pattern})(?![\w])", re.IGNORECASE)
-           for name, pattern in GROUPS.items()}
+_GROUPS = _whole_words(GROUPS)
 
 
 # Who holds the records or must keep them from immigration enforcement: a question about the
@@ -67,8 +78,7 @@ HOLDERS = {
            r"id cards?|identification cards?",
     "police": r"police|sheriffs?|deput(?:y|ies)|officers?|cops?|jails?|law enforcement|lapd|probation|parole",
 }
-_HOLDERS = {name: compiled_on_use(rf"(?<![\w])(?:{pattern})(?![\w])", re.IGNORECASE)
-            for name, pattern in HOLDERS.items()}
+_HOLDERS = _whole_words(HOLDERS)
 
 
 # Holders of records on a person that the corpus holds no law on, though immigrants ask whether
@@ -84,8 +94,7 @@ OUTSIDE_HOLDERS = {
     "public-benefit programs (Medi-Cal, CalFresh and the like)":
         r"medi-?cal|medicaid|calfresh|snap benefits|food stamps|calworks|wic|section 8 housing",
 }
-_OUTSIDE = {name: compiled_on_use(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.IGNORECASE)
-            for name, pattern in OUTSIDE_HOLDERS.items()}
+_OUTSIDE = _whole_words(OUTSIDE_HOLDERS, word=r"\w-")  # "Medi-Cal" whole, "e-verify" too
 
 
 def outside_holders(text: str) -> list[str]:
@@ -93,19 +102,18 @@ def outside_holders(text: str) -> list[str]:
     when it names none the corpus's law binds (HOLDERS: the DMV, the police)."""
     if holders_named(text):
         return []
-    return [name for name, pattern in _OUTSIDE.items() if pattern().search(text)]
+    return _names_found(_OUTSIDE, text)
 
 
 def holders_named(text: str) -> frozenset[str]:
     """The holders of records (HOLDERS) that `text` names, read through the glossary."""
-    text = translate_query(text)
-    return frozenset(name for name, pattern in _HOLDERS.items() if pattern().search(text))
+    return frozenset(_names_found(_HOLDERS, translate_query(text)))
 
 
 def subject_groups(question: str) -> frozenset[str]:
     """The groups of the corpus's subject a question's words fall in ("named" for a named law)."""
     text = translate_query(question)
-    found = {name for name, pattern in _GROUPS.items() if pattern().search(text)}
+    found = set(_names_found(_GROUPS, text))
     if _NAMED().search(text):
         found.add("named")
     return frozenset(found)
