@@ -66,7 +66,7 @@ def _names_found(patterns: dict, text: str) -> list[str]:
     return [name for name, pattern in patterns.items() if pattern().search(text)]
 
 
-_NAMED = compiled_on_use(rf"(?<![\w]){NAMED_LAWS}(?![\w])", re.IGNORECASE)
+_NAMED = _whole_words({"named": NAMED_LAWS})["named"]
 _GROUPS = _whole_words(GROUPS)
 
 
