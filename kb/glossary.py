@@ -70,6 +70,10 @@ ACCESS_WORDS: dict[str, str] = {
 # "criminal history" and "transfer". Appended to the lexical query only, like ACCESS_WORDS (the
 # embedding already reads them as near-synonyms). Keys are patterns, so a pronoun may vary.
 _WHO = r"(?:i|we|you|he|she|they|someone|somebody|people|my \w+|a person)"
+# "asked if I'm legal", "am I here legally": a person's immigration status, in a client's words
+# (the statutes: "immigration status", Gov. Code § 7284.6(a)(1)(A)). Not "is it legal".
+BEING_LEGAL = (r"(?:i'?m|i am|am i|is (?:he|she)|are (?:you|they|we)|he'?s|she'?s|they'?re|we'?re|you'?re)"
+               r" (?:here )?(?:il)?legal(?:ly)?(?! to\b)")
 EVERYDAY_WORDS: tuple[tuple[str, str], ...] = (
     (rf"where {_WHO} (?:live|lives|stay|stays|sleep|sleeps)", "home address residence"),
     (rf"where {_WHO} (?:work|works)", "work address employer"),
@@ -87,7 +91,7 @@ EVERYDAY_WORDS: tuple[tuple[str, str], ...] = (
     (r"(?<!can you )(?<!could you )(?:tell|let|warn)s? (?:me|you|him|her|them|us)(?: know)? (?:if|when|whether|who|before)",
      "notify notice"),
     (r"(?:here|in the (?:us|u\.s\.|country)) (?:legally|illegally)|"
-     r"legal status|(?:has|have|had|got|get) (?:no )?papers|country of citizenship", "immigration status"),
+     r"legal status|(?:has|have|had|got|get) (?:no )?papers|country of citizenship|" + BEING_LEGAL, "immigration status"),
     (r"fined|fines?|penalt(?:y|ies)", "civil penalty"),
     # A person asking for their own file: the IPA's "individual" who may "inspect" a "record"
     # about them (Civ. Code §§ 1798.32, 1798.34), not a requester of someone else's.
@@ -103,6 +107,8 @@ EVERYDAY_DENSE: tuple[tuple[str, str], ...] = (
     (r"criminal records?|rap sheets?", "criminal history"),
     (r"(?:ice|immigration|federal) (?:agents?|officers?|officials?)", "immigration authorities"),
     (r"translators?", "interpreter"),
+    (r"(?:if|whether) " + BEING_LEGAL, "about my immigration status"),
+    (BEING_LEGAL, "my immigration status"),
     # "will the DMV tell me if ICE looks me up": the statutes "notify" the person.
     (r"(?<!can you )(?<!could you )(?:tell|let|warn)(s?) (me|you|him|her|them|us)(?: know)? (if|when|whether|who|before)",
      r"notify\1 \2 \3"),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from kb.glossary import translate_query
+from kb.glossary import BEING_LEGAL, translate_query
 from kb.text import compiled_on_use
 
 # Laws and programs the corpus is built around: naming one puts a question on the subject.
@@ -32,7 +32,7 @@ GROUPS = {
     "immigration": (
         r"immigra\w*|ice|dhs|cbp|border patrol|homeland security|deport\w*|undocumented|"
         r"without papers|detainers?|hold requests?|notification requests?|transfer requests?|287\s?\(?g\)?|"
-        r"citizenship|lawful presence|legal (?:status|presence)|status|visas?|removal"
+        r"citizenship|lawful presence|legal (?:status|presence)|status|visas?|removal|" + BEING_LEGAL
     ),
     # personal records and their release
     "records": (

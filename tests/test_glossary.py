@@ -57,6 +57,10 @@ def test_translating_and_being_here_legally_reach_the_statutes_terms():
     assert plain_terms("an agent to translate for me") == "an agent to interpret for me"
     assert "immigration status" in expand_query("the jail asked if he is here legally")
     assert "immigration status" not in expand_query("is it legal for the jail to do that")
+    # "asked if I'm legal": the person's status, for BM25 and, reworded, for the embedding.
+    assert "immigration status" in expand_query("cops pulled me over and asked if im legal")
+    assert plain_terms("they asked if im legal, can they") == "they asked about my immigration status, can they"
+    assert plain_terms("is he legal to drive") == "is he legal to drive"
 
 
 def test_spanish_words_for_being_detained_and_a_file_are_translated():

@@ -11,6 +11,7 @@ from kb.subject import holders_named, on_subject, outside_holders, subject_group
     "what does 'federal limits apply' on my license mean",  # the AB 60 card's notice, named
     "la policía puede darle mi dirección a la migra?",  # Spanish, through the glossary
     "can my employer share my license information",
+    "cops pulled me over and asked if im legal, can they do that",  # police, and status in a client's words
 ])
 def test_questions_on_the_corpus_subject(question):
     assert on_subject(question)
