@@ -22,7 +22,7 @@ from kb.records import COMMENTARY, CORRECTED
 from kb.retrieval import Retriever
 from kb.jurisdictions import is_home, state_name, states_named
 from kb.search import Ranked, Ranking, best_first
-from kb.subject import holders_named, on_subject, outside_holders
+from kb.subject import asks_errand, holders_named, on_subject, outside_holders, parties_named
 from kb.text import compiled_on_use
 
 
@@ -235,6 +235,11 @@ def answer_question(
     query = question if isinstance(question, Query) else parse_query(question)
     searcher = retriever.searcher
     everything = searcher.ranked(query)
+    if asks_errand(query.text) and not query.citations:  # "can I renew my AB 60 license online"
+        return _refused(retriever, query, everything,
+                        "the question asks how to run an errand (a renewal, an appointment, a towed car, "
+                        "points), on which the corpus holds no law: it covers who may obtain DMV and police "
+                        "records and how far agencies help immigration enforcement")
     exempt = retriever.resolver.names_known_law(query) or (
         searcher.lexical_strength(query) >= settings.lexical_rescue
     )
@@ -255,11 +260,8 @@ def answer_question(
     if not exempt and (best < floor or context < settings.context_floor):
         why = (f"best similarity {best:.3f}, needed {floor:.3f}" if best < floor else
                f"closest section topic {context:.3f}, needed {settings.context_floor:.3f}")
-        return Answer(
-            question=query.text, abstained=True, sentences=(),
-            hits=tuple(retriever.hit(r, s) for r, s in _distinct(retriever, everything)[:3]),
-            reason=f"the question does not seem to be about what the corpus covers ({why})",
-        )
+        return _refused(retriever, query, everything,
+                        f"the question does not seem to be about what the corpus covers ({why})")
     closest = not exempt and best < settings.abstain_below
     table = _SentenceTable(retriever, query)
     found = _candidates(retriever, query, everything, table, settings)
@@ -331,6 +333,12 @@ def answer_question(
     return Answer(query.text, False, tuple(composer.sentences),
                   tuple(_shown(retriever, composer, found, law, k, settings)), reason=reason,
                   closest=closest or bool(gaps))
+
+
+def _refused(retriever: Retriever, query: Query, everything: Ranked, reason: str) -> Answer:
+    """No answer, with why and the closest passages (listed, never quoted)."""
+    return Answer(question=query.text, abstained=True, sentences=(),
+                  hits=tuple(retriever.hit(r, s) for r, s in _distinct(retriever, everything)[:3]), reason=reason)
 
 
 def _joined(names: list[str]) -> str:
@@ -427,6 +435,13 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
                 first = [ban] + first
             else:
                 law = law.first([ban], law[0][1])
+    elif law and not query.citations:  # asked about a party, not a cited subdivision
+        bound = _sibling_binding(retriever, table, first[0] if first else law[0][0], law,
+                                 parties_named(query.text), settings)
+        if bound is not None and first:
+            first[0] = bound
+        elif bound is not None:
+            law = law.first([bound], law[0][1])
     if first:
         top = max(law[0][1] if law else 1.0, 1.0)
         law = law.first(list(dict.fromkeys(first)), top)
@@ -493,9 +508,33 @@ def _states_immigration_limit(retriever: Retriever, table: "_SentenceTable", row
     return any(_IMMIGRATION_LIMIT().match(table.items[i].text) for i in table.quotable(row)[:opening])
 
 
+def _opening(table: "_SentenceTable", row: int) -> str:
+    """A passage's first two sentences, which say whom its rule binds."""
+    return " ".join(table.items[i].text for i in table.quotable(row)[:2])
+
+
 def _binds(table: "_SentenceTable", row: int) -> frozenset[str]:
     """The holders of records (kb/subject.py) a passage's opening sentences name: whom it binds."""
-    return holders_named(" ".join(table.items[i].text for i in table.quotable(row)[:2]))
+    return holders_named(_opening(table, row))
+
+
+def _sibling_binding(retriever: Retriever, table: "_SentenceTable", top: int, law: Ranking,
+                     parties: frozenset[str], settings: AnswerSettings) -> int | None:
+    """When the passage of law that would lead (`top`) binds a party other than the one the
+    question names (the employer rule, asked about a gym), the best-ranked passage of the same
+    section binding the named party (the business rule); None when there is none or `top`
+    already binds it."""
+    if not parties:
+        return None
+    bound = parties_named(_opening(table, top))
+    if not bound or bound & parties:
+        return None
+    source = retriever.index.chunks[top].chunk.source_id
+    for row, _score in law[: settings.rerank_depth]:
+        chunk = retriever.index.chunks[row].chunk
+        if row != top and chunk.source_id == source and not chunk.is_commentary and parties & parties_named(_opening(table, row)):
+            return row
+    return None
 
 
 def _named_rows(retriever: Retriever, query: Query, law: Ranking) -> list[int]:

@@ -81,6 +81,28 @@ HOLDERS = {
 _HOLDERS = _whole_words(HOLDERS)
 
 
+# Who may not discriminate against a holder of an AB 60 license (Veh. Code § 12801.9(g)): a
+# business (the Unruh Act, (g)(1)), an employer (FEHA, (g)(2)) or a government office or program
+# it funds (Gov. Code § 11135, (g)(3)). Sibling rules bind different parties: the one binding the
+# party the question names decides it ("the gym refused my AB 60 license" is (g)(1), whatever
+# the employer rule's words share with it). A landlord is in none: which of them covers housing
+# is not stated in the passages.
+PARTIES = {
+    "business": r"business(?:es)?(?: establishments?)?|stores?|shops?|gyms?|restaurants?|bars?|clubs?|hotels?|"
+                r"banks?|insurers?|insurance compan(?:y|ies)|car insurance|companies|company",
+    "employer": r"employers?|boss(?:es)?|jobs?|hiring|hire[ds]?|staffing agenc(?:y|ies)|temp agenc(?:y|ies)|"
+                r"hr|human resources|workplace",
+    "government": r"government(?:al)?(?: authorit(?:y|ies)| offices?| agenc(?:y|ies))?|city|cities|county|counties|"
+                  r"state agenc(?:y|ies)|public agenc(?:y|ies)|public offices?|clinics?",
+}
+_PARTIES = _whole_words(PARTIES)
+
+
+def parties_named(text: str) -> frozenset[str]:
+    """The parties bound not to discriminate (PARTIES) that `text` names, read through the glossary."""
+    return frozenset(_names_found(_PARTIES, translate_query(text)))
+
+
 # Holders of records on a person that the corpus holds no law on, though immigrants ask whether
 # they share with ICE (federal immigration and tax agencies, public-benefit programs, immigration
 # courts): a question about them alone gets the closest law, labelled as such, never a DMV rule
@@ -103,6 +125,30 @@ def outside_holders(text: str) -> list[str]:
     if holders_named(text):
         return []
     return _names_found(_OUTSIDE, text)
+
+
+# Errands at the DMV or elsewhere: renewing, replacing or reinstating a license, appointments,
+# retaking a photo, getting a towed car back, points and tickets. The corpus holds no law on how to
+# run them, and a question about one names the DMV and a license, so its words (and a named bill:
+# "AB 60 renewal") would put it on the subject. It is an errand only when it says nothing of
+# immigration, of records or their use, or of the police: "tow yard impounded my car, can they get
+# my license photo" asks about the photo; "renewing my license and the DMV wants more papers" about
+# the documents.
+ERRANDS = (
+    r"renew\w*|renovar|renuev\w*|se vence|expir\w*|vencid[oa]s?|reinstat\w*|suspend\w*|revok\w*|"
+    r"replac\w* (?:a |my |the |his |her )?(?:lost|stolen)|lost (?:my|his|her) (?:license|id)|"
+    r"appointments?|retak\w*|re-tak\w*|tow(?:ed|ing)?|impound\w*|"
+    r"points? on (?:my|his|her|the) (?:license|record)|how many points|speeding|traffic tickets?"
+)
+_ERRAND = _whole_words({"errand": ERRANDS})["errand"]
+_SUBJECT_WORDS = _whole_words({"subject": "|".join((GROUPS["immigration"], GROUPS["records"], HOLDERS["police"]))})[
+    "subject"]
+
+
+def asks_errand(question: str) -> bool:
+    """Whether a question asks how to run an errand (ERRANDS) and nothing the corpus is about."""
+    text = translate_query(question)
+    return bool(_ERRAND().search(text)) and not _SUBJECT_WORDS().search(text)
 
 
 def holders_named(text: str) -> frozenset[str]:

@@ -661,3 +661,49 @@ def test_whether_a_county_may_work_with_ice_leads_with_the_limit_on_doing_so(tmp
     # (a) shares more of the question's words; the limit on local agencies decides it.
     question = "is my county required to sign an agreement with immigration authorities to work with ICE, can it ask"
     assert _texts(r, question)[0].startswith(ban)
+
+
+THREE_PARTIES = _statute("9999.12", "Discrimination against holders of a card", """\
+Section 9999.12 forbids discrimination against a person who holds or presents the department's card.
+
+## (g)
+
+Discriminating against a person because the person holds or presents the card is unlawful.
+
+### (1)
+
+A business establishment violates the civil rights act if it discriminates against a person because the person presents the card.
+
+### (2)
+
+An employer violates the employment act if it discriminates against a person because the person holds or presents the card, or turns the person away for presenting it.
+
+### (3)
+
+A state or local governmental authority violates the funding act if it discriminates against a person because the person presents the card.
+""")
+
+
+def test_of_sibling_rules_the_one_binding_the_party_the_question_names_leads(tmp_path):
+    r = _corpus(tmp_path, **{"ca/veh-9999.12.md": THREE_PARTIES})
+    employer, business = "An employer violates", "A business establishment violates"
+    government = "A state or local governmental authority violates"
+    # (2) shares the most words with each question ("turns the person away", "holds or presents").
+    asked = "they turned me away because I hold and present the card, a person who holds or presents it"
+    assert _texts(r, f"my boss: {asked}")[0].startswith(employer)
+    assert _texts(r, f"the gym: {asked}")[0].startswith(business)
+    assert _texts(r, f"the county clinic: {asked}")[0].startswith(government)
+    # A cited subdivision is answered as cited, whoever the question names.
+    assert _texts(r, f"Cal. Veh. Code § 9999.12(g)(2) at the gym: {asked}")[0].startswith(employer)
+
+
+def test_an_errand_is_refused_even_when_it_names_a_law_the_corpus_holds(tmp_path):
+    r = _corpus(tmp_path)
+    for errand in ("can I renew my AB 60 license online", "my car got towed, how do I get it out of impound",
+                   "mi licencia se vence, ¿puedo renovar en línea?"):
+        answer = answer_question(r, errand, settings=OPEN)
+        assert answer.abstained and "errand" in answer.reason, errand
+    # The same errand asking about records or immigration is about the corpus's subject.
+    for about in ("when I renew my license can the DMV share my address with ICE",
+                  "the tow yard impounded my car, can they get my license photo from the DMV"):
+        assert not answer_question(r, about, settings=OPEN).abstained, about

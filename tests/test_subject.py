@@ -2,7 +2,7 @@
 
 import pytest
 
-from kb.subject import holders_named, on_subject, outside_holders, subject_groups
+from kb.subject import asks_errand, holders_named, on_subject, outside_holders, parties_named, subject_groups
 
 
 @pytest.mark.parametrize("question", [
@@ -55,3 +55,19 @@ def test_no_source_of_law_in_the_corpus_is_about_an_outside_holder():
         source = file.source
         about = f"{source.title} {source.citation} {file.body[:600]}"  # title and summary
         assert not outside_holders(about) or holders_named(about), (source.path, outside_holders(about))
+
+
+def test_an_errand_is_one_only_while_it_asks_nothing_the_corpus_is_about():
+    assert asks_errand("how do I make a DMV appointment online")
+    assert asks_errand("how many points is a speeding ticket")
+    assert asks_errand("mi licencia AB 60 se vence, puedo renovarla en línea")
+    assert not asks_errand("renewing my license, can the DMV share my address with ICE")
+    assert not asks_errand("the DMV wants more papers when I renew, can they ask for that")  # documents
+    assert not asks_errand("how do I get my DMV record")  # no errand word
+
+
+def test_the_parties_bound_not_to_discriminate_are_read_from_the_question():
+    assert parties_named("the gym would not take my AB 60 license") == {"business"}
+    assert parties_named("my boss asked for my license") == {"employer"}
+    assert parties_named("the county clinic called the police") == {"government"}
+    assert parties_named("my landlord saw my license") == frozenset()  # no passage says which rule binds one
