@@ -3,7 +3,8 @@
 Nothing is generated: every answer sentence is a sentence of a passage, followed by the passage
 it came from. Answer sentences come from primary law (statutes, regulations, cases) and from
 our notes that cite it; a secondary source (the FAQ) never supplies one, and agency material
-only when nothing else answers, labelled as the agency's statement. When one of our notes
+only when nothing else answers or the question names the agency's document ("bulletin
+18-10-CJIS"), labelled as the agency's statement. When one of our notes
 answers the question, its conclusion leads ("there is no opt-out"), followed by the law it
 relies on.
 """
@@ -266,6 +267,10 @@ def answer_question(
     table = _SentenceTable(retriever, query)
     found = _candidates(retriever, query, everything, table, settings)
     composer = _Composer(retriever, table, settings)
+    for row in _named_document(retriever, query, found.agency):
+        composer.add_law(row)  # "what is bulletin 18-10-CJIS": the agency's statement, labelled, leads
+        if composer.sentences:
+            break
     when = bool(_WHEN.search(query.text))
     if when:  # asked for a date: a rule that states one, else the History event
         dated = None if _ENACTED().search(query.text) else _dated_law(retriever, found.law, table, settings)
@@ -339,6 +344,27 @@ def _refused(retriever: Retriever, query: Query, everything: Ranked, reason: str
     """No answer, with why and the closest passages (listed, never quoted)."""
     return Answer(question=query.text, abstained=True, sentences=(),
                   hits=tuple(retriever.hit(r, s) for r, s in _distinct(retriever, everything)[:3]), reason=reason)
+
+
+# A document's number as its citation writes it ("18-10-CJIS", "DLE-2018-01"), and the kinds of
+# agency document a question may name by kind alone ("the AG's bulletin").
+_DOCUMENT_NUMBER = re.compile(r"(?<![\w-])(?=[\w-]*\d)[a-z0-9]+(?:-[a-z0-9]+)+(?![\w-])", re.IGNORECASE)
+_DOCUMENT_KIND = compiled_on_use(r"\b(bulletins?)\b", re.IGNORECASE)
+
+
+def _named_document(retriever: Retriever, query: Query, agency: Ranked) -> list[int]:
+    """The passages, best first, of an agency document the question names by its number, or by
+    its kind when the best-ranked agency passage is of that kind ("what did DOJ's 2018 bulletin
+    say"): the question asks what the document says, which no law answers. Empty otherwise."""
+    asked = query.text.lower()
+    kinds = {m.lower().rstrip("s") for m in _DOCUMENT_KIND().findall(asked)}
+    for n, (row, _score) in enumerate(agency):
+        source = retriever.source_of(row)
+        citation = source.citation.lower()
+        numbers = {m.lower() for m in _DOCUMENT_NUMBER.findall(citation)}
+        if any(number in asked for number in numbers) or (n == 0 and any(kind in citation for kind in kinds)):
+            return [r for r, _s in agency if retriever.source_of(r).id == source.id]
+    return []
 
 
 def _joined(names: list[str]) -> str:

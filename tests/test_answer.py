@@ -707,3 +707,33 @@ def test_an_errand_is_refused_even_when_it_names_a_law_the_corpus_holds(tmp_path
     for about in ("when I renew my license can the DMV share my address with ICE",
                   "the tow yard impounded my car, can they get my license photo from the DMV"):
         assert not answer_question(r, about, settings=OPEN).abstained, about
+
+
+BULLETIN = """\
+---
+id: ca-agency-test-bulletin
+title: A test department bulletin on record keeping
+citation: "Test Dep't, Information Bulletin No. 77-12-TEST (Jan. 2, 2020)"
+jurisdiction: CA
+authority: agency
+url: https://example.gov/bulletins
+as_of: 2020-01-02
+---
+
+Information Bulletin 77-12-TEST asks agencies to review how they keep department records private.
+
+## What it asks
+
+The bulletin asks each agency to review its record keeping policy once a year.
+"""
+
+
+def test_a_question_naming_an_agency_document_is_answered_first_by_its_statement_labelled(tmp_path):
+    r = _corpus(tmp_path, **{"agency/test-bulletin.md": BULLETIN})
+    for question in ("what does bulletin 77-12-TEST ask about keeping department records private",
+                     "what did the department's bulletin ask about keeping department records private"):
+        first = answer_question(r, question, settings=OPEN).sentences[0]
+        assert first.authority == "agency", question
+    # Not named: the law answers, and the agency's statement is at most listed.
+    unnamed = answer_question(r, "must the department keep records private", settings=OPEN)
+    assert unnamed.sentences[0].authority != "agency"
