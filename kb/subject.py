@@ -121,8 +121,9 @@ _OUTSIDE = _whole_words(OUTSIDE_HOLDERS, word=r"\w-")  # "Medi-Cal" whole, "e-ve
 
 def outside_holders(text: str) -> list[str]:
     """The holders of records the corpus holds no law on (OUTSIDE_HOLDERS) that `text` names,
-    when it names none the corpus's law binds (HOLDERS: the DMV, the police)."""
-    if holders_named(text):
+    when it names none the corpus's law binds (HOLDERS: the DMV, the police) and no law the corpus
+    is built around ("must the state check my SSN with SSA for a REAL ID": the REAL ID Act decides)."""
+    if holders_named(text) or _NAMED().search(translate_query(text)):
         return []
     return _names_found(_OUTSIDE, text)
 

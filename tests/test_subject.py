@@ -38,6 +38,7 @@ def test_questions_off_the_corpus_subject(question):
     ("will the immigration judge see my tax returns from the IRS", ["the IRS", "immigration courts"]),
     ("can the DMV send my records to the IRS", []),  # the DMV named: records the corpus governs
     ("can the first officer on scene ask about my status", []),  # "first" is not the IRS
+    ("REAL ID: must the state check my social security number with the SSA", []),  # a law the corpus holds
 ])
 def test_holders_of_records_the_corpus_holds_no_law_on(question, named):
     assert sorted(outside_holders(question)) == sorted(named)
