@@ -95,9 +95,11 @@ EVERYDAY_WORDS: tuple[tuple[str, str], ...] = (
     (r"fined|fines?|penalt(?:y|ies)", "civil penalty"),
     # A person asking for their own file: the IPA's "individual" who may "inspect" a "record"
     # about them (Civ. Code §§ 1798.32, 1798.34), not a requester of someone else's.
-    (r"(?:i|me)(?:\s+\w+){0,6}?\s+(?:see|look at|check|read|get|copy|request|ask for|asked for|find)\s+"
+    (r"(?:i|me)(?:\s+\w+){0,6}?\s+(?:see|look at|check|read|get|copy|request|ask for|asked for|find|"
+     r"(?:ask|asked|requested)(?: the)? (?:dmv|agency|department) for)\s+"
      r"(?:a copy of\s+|all\s+)?my (?:own\s+)?"
-     r"(?:dmv\s+)?(?:files?|records?|info\w*|data)|(?:a|any) (?:file|record)s? (?:on|about) (?:me|myself)",
+     r"(?:dmv\s+)?(?:files?|records?|info\w*|data)|(?:a|any) (?:file|record)s? (?:on|about) (?:me|myself)|"
+     r"(?:can'?t|cannot|couldn'?t|could not) (?:find|locate) my (?:file|record)s?",
      "individual inspect own record"),
 )
 # The same phrasings, reworded for the dense encoder where the statute's term reads naturally in

@@ -86,6 +86,8 @@ def test_asking_for_ones_own_file_reads_as_the_ipas_individual_inspecting_a_reco
     assert "individual inspect own record" in expand_query("I asked for my records and they said no")
     assert "individual inspect own record" in expand_query("does the DMV have a file on me")
     assert "individual inspect own record" in expand_query("how do I get a copy of my DMV records")
+    assert "individual inspect own record" in expand_query("I asked the DMV for my records last month")
+    assert "individual inspect own record" in expand_query("they say they can't find my record by name")
     # Someone else's record is a requester's question, not the IPA's individual.
     assert "individual inspect own record" not in expand_query("can my landlord see my DMV file")
 
