@@ -163,3 +163,22 @@ def test_spanish_questions_are_on_the_corpus_subject():
     assert on_subject("¿la tienda puede vender mis datos personales?")
     assert on_subject("¿la corte puede ver mi récord criminal?")
     assert not on_subject("¿cómo saco una cita en el consulado?")
+
+
+def test_glossary_keys_are_lower_case_words_spaces_and_hyphens():
+    # kb/glossary.py's _Words finds a phrase by its first word and its word count (words split
+    # at spaces and hyphens), and compares what is typed in lower case.
+    import re
+
+    from kb.glossary import ACCESS_WORDS, GLOSSARY, SPANISH_WORDS
+
+    for table in (GLOSSARY, SPANISH_WORDS, ACCESS_WORDS):
+        for key in table:
+            assert key == key.lower() and re.fullmatch(r"\w+(?:[ -]\w+)*", key), key
+
+
+def test_a_phrase_is_found_only_as_typed_between_its_words():
+    assert expand_query("opt-out") == "opt-out (opt-out consent)"
+    assert expand_query("Opt Out") == "Opt Out (opt-out consent)"
+    assert translate_query("licencia de  manejo") == "license de  manejo"  # two spaces: not the phrase
+    assert translate_query("LICENCIA DE MANEJO") == "driver's license"
