@@ -89,6 +89,7 @@ GLOSSARY: dict[str, str] = {
     "detienen": "detain", "detuvieron": "detained", "detuvo": "detained",
     "arrestar": "arrest", "arrestan": "arrest", "arrestaron": "arrested", "arresto": "arrest",
     "liberar": "release", "liberaron": "released", "soltar": "release", "soltaron": "released",
+    "suelta": "releases", "sueltan": "release", "suelten": "release",
     "cuando salga": "when released", "salir de la cárcel": "release from jail",
     "retención": "hold", "orden de retención": "hold request detainer", "solicitud de retención": "hold request",
     "transferir": "transfer", "transfieren": "transfer", "transfirieron": "transferred", "transferencia": "transfer",
@@ -107,6 +108,9 @@ GLOSSARY: dict[str, str] = {
     "permiso de trabajo": "work authorization", "santuario": "sanctuary California Values Act SB 54",
     "estado santuario": "sanctuary state California Values Act SB 54",
     "ley santuario": "sanctuary law California Values Act SB 54",
+    # (Not family words, "hermano", "hijos": the corpus has no concept for them, and "a mi
+    # hermano lo condenaron ..." read as "brother" lost its lead, Gov. Code § 7282.5(a)(3)(AE).)
+    "gente": "people", "personas": "people",
     # Records, files, photos, fingerprints, addresses, numbers, identity documents.
     "registro": "record", "registros": "records", "historial": "record history",
     "historial criminal": "criminal history", "antecedentes penales": "criminal history",
@@ -153,7 +157,8 @@ GLOSSARY: dict[str, str] = {
     "agresión sexual": "sexual assault", "trata de personas": "human trafficking",
     # What is done with records: sell, share, disclose, request, see, correct, consent, notice.
     "vender": "sell", "vende": "sells", "venden": "sell", "vendió": "sold", "vendieron": "sold",
-    "venta": "sale", "ventas": "sales", "compartió": "shared disclosed", "compartieron": "shared disclosed",
+    "venta": "sale", "ventas": "sales", "comprar": "buy", "compra": "buys", "compran": "buy",
+    "compró": "bought", "compraron": "bought", "compartió": "shared disclosed", "compartieron": "shared disclosed",
     "comparta": "share disclose", "compartan": "share disclose", "compartido": "shared disclosed",
     "divulgar": "disclose", "divulgó": "disclosed", "revelar": "disclose", "reveló": "disclosed",
     "revelaron": "disclosed", "filtrar": "leak", "filtraron": "leaked",
@@ -175,6 +180,8 @@ GLOSSARY: dict[str, str] = {
     "avisa": "notifies", "avisó": "notified", "avisaron": "notified", "avise": "notify", "avisarle": "notify",
     "notificar": "notify", "notifica": "notifies", "notifican": "notify", "notificaron": "notified",
     "notificación": "notice notification", "notificaciones": "notices notifications",
+    "negar": "deny refuse", "niegan": "deny refuse", "negó": "denied refused", "ayudar": "help",
+    "ayudan": "help", "ayudaron": "helped", "cooperar": "cooperate", "cooperan": "cooperate",
     "aceptar": "accept", "acepta": "accepts", "aceptan": "accept", "aceptaron": "accepted",
     "rechazar": "refuse reject", "rechazó": "refused rejected", "rechazaron": "refused rejected", "negaron": "denied refused",
     "discriminar": "discriminate", "discriminan": "discriminate", "discriminaron": "discriminated",
