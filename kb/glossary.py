@@ -9,9 +9,9 @@ Spanish words and shorthand in advocates' questions, mapped to the corpus's own 
 
 from __future__ import annotations
 
+import functools
 import re
 
-from kb.text import compiled_on_use
 
 # word or phrase as typed (lower case, accents as typed or not) -> the corpus's words
 GLOSSARY: dict[str, str] = {
@@ -36,11 +36,174 @@ GLOSSARY: dict[str, str] = {
     "detenido": "detained", "detenida": "detained", "detenidos": "detained", "arrestado": "arrested",
     "arrestada": "arrested", "archivo": "record", "archivos": "records", "expediente": "record",
     "traductor": "interpreter", "intérprete": "interpreter", "interprete": "interpreter",
-    "preguntar": "ask", "preguntarle": "ask", "puedo": "can I", "tienen": "have", "sobre": "about",
+    "preguntar": "ask", "preguntarle": "ask", "preguntarle al": "ask the", "puedo": "can I", "tienen": "they have", "sobre": "about",
     "reconocimiento facial": "facial recognition", "sacaron": "obtained", "sacan": "obtain",
     "saca": "obtains", "entregar": "give", "entrega": "gives", "entregan": "give", "entregó": "gave",
     "entregaron": "gave", "usar": "use", "usan": "use", "usaron": "used", "multa": "fine", "demandar": "sue",
     "avisar": "notify", "avisan": "notify", "aviso": "notice",
+    # Spanish (Mexican and Central American usage) for the corpus's concepts, written from its
+    # contexts, headings and subdivision texts. Only words that are not also English words: this
+    # table applies to every question. Unaccented spellings are added below (_plain_spellings).
+    # Who holds or seeks records: businesses, insurers, collectors, employers, landlords, offices.
+    "negocio": "business", "negocios": "businesses", "establecimiento": "establishment",
+    "empresa": "company business", "empresas": "companies businesses", "compañía": "company",
+    "compañías": "companies", "tienda": "store business", "tiendas": "stores businesses",
+    "gimnasio": "gym business", "restaurante": "restaurant business", "farmacia": "pharmacy business",
+    "banco": "bank financial institution", "bancos": "banks financial institutions",
+    "cuenta de banco": "bank account", "cuenta bancaria": "bank account",
+    "aseguranza": "insurance company", "aseguranzas": "insurance companies", "aseguradora": "insurance company",
+    "aseguradoras": "insurance companies", "compañía de seguros": "insurance company",
+    "seguro de carro": "car insurance", "seguro del carro": "car insurance", "seguro de auto": "car insurance",
+    "agencia de cobranza": "collection agency", "agencias de cobranza": "collection agencies",
+    "agencia de cobros": "collection agency", "cobranza": "debt collection", "cobranzas": "debt collection",
+    "cobrador": "debt collector", "cobradores": "debt collectors", "deuda": "debt", "deudas": "debts",
+    "agencia": "agency", "agencias": "agencies", "gobierno": "government", "gobierno federal": "federal government",
+    "condado": "county", "ciudad": "city", "oficina": "office", "oficinas": "offices",
+    "empleador": "employer", "empleadores": "employers", "patrona": "employer", "patrones": "employers",
+    "jefe": "employer boss", "jefa": "employer boss", "jefes": "employers bosses", "empleo": "employment",
+    "chamba": "employment job", "jale": "employment job", "trabajar": "work", "trabajador": "worker",
+    "trabajadores": "workers", "contratar": "hire", "contrataron": "hired", "me corrieron": "fired me",
+    "despedir": "fire", "despidieron": "fired",
+    "casero": "landlord", "casera": "landlord", "arrendador": "landlord", "dueño de la casa": "landlord",
+    "renta": "rent housing", "alquilar": "housing rent", "alquiler": "housing rent", "vivienda": "housing",
+    "programa": "program", "programas": "programs", "clínica": "clinic health facility",
+    "clínicas": "clinics health facilities", "hospitales": "hospitals", "escuela": "school", "escuelas": "schools",
+    "consulado": "consulate", "consulado mexicano": "Mexican consulate", "mexicano": "Mexican",
+    "mexicana": "Mexican", "abogado": "attorney lawyer", "abogada": "attorney lawyer",
+    "abogados": "attorneys lawyers", "honorarios de abogado": "attorney's fees",
+    "departamento de vehículos motorizados": "Department of Motor Vehicles",
+    # Courts, judges, warrants, subpoenas.
+    "corte": "court", "cortes": "courts", "juzgado": "court", "juez": "judge", "jueza": "judge",
+    "jueces": "judges", "orden de la corte": "court order", "orden de un juez": "judicial warrant court order",
+    "orden firmada por un juez": "judicial warrant signed by a judge", "orden de arresto": "arrest warrant",
+    "orden de aprehensión": "arrest warrant", "orden de cateo": "search warrant",
+    "citación": "subpoena", "citaciones": "subpoenas", "administrativo": "administrative",
+    "administrativa": "administrative",
+    # Police, jails, holds, detention, release, deportation.
+    "policías": "police law enforcement", "alguacil": "sheriff", "oficina del sheriff": "sheriff's department",
+    "departamento de policía": "police department", "oficial de policía": "police officer",
+    "agente": "agent", "agentes": "agents", "agentes de inmigración": "immigration authorities",
+    "oficiales de inmigración": "immigration authorities", "agentes de ice": "immigration authorities",
+    "prisión": "prison", "cárcel del condado": "county jail", "bote": "jail",
+    "detención": "detention", "centro de detención": "detention center", "detener": "detain",
+    "detienen": "detain", "detuvieron": "detained", "detuvo": "detained",
+    "arrestar": "arrest", "arrestan": "arrest", "arrestaron": "arrested", "arresto": "arrest",
+    "liberar": "release", "liberaron": "released", "soltar": "release", "soltaron": "released",
+    "suelta": "releases", "sueltan": "release", "suelten": "release",
+    "cuando salga": "when released", "salir de la cárcel": "release from jail",
+    "retención": "hold", "orden de retención": "hold request detainer", "solicitud de retención": "hold request",
+    "transferir": "transfer", "transfieren": "transfer", "transfirieron": "transferred", "transferencia": "transfer",
+    "deportar": "deport", "deportan": "deport", "deporten": "deport", "deportaron": "deported",
+    "deportado": "deported", "deportada": "deported", "deportación": "deportation",
+    # Immigration status. "sin papeles" stays "without papers" (the subject check's words), not
+    # "undocumented": a key "¿puedo sacar licencia de manejar en California sin papeles?" read as
+    # "... undocumented?" came within 0.747 of "can I drive in Mexico with my California license"
+    # (0.602 as "without papers"), over the 0.72 at which a key alone answers an off-subject question.
+    "inmigrante": "immigrant", "inmigrantes": "immigrants", "sin papeles": "without papers",
+    "estatus": "status", "estatus legal": "immigration status", "situación migratoria": "immigration status",
+    "estado migratorio": "immigration status", "ciudadano": "citizen", "ciudadana": "citizen",
+    "ciudadanos": "citizens", "ciudadanía": "citizenship", "residente": "resident",
+    "residencia": "residence residency", "residencia legal": "lawful permanent residence",
+    "tarjeta verde": "green card", "presencia legal": "lawful presence", "asilo": "asylum",
+    "permiso de trabajo": "work authorization", "santuario": "sanctuary California Values Act SB 54",
+    "estado santuario": "sanctuary state California Values Act SB 54",
+    "ley santuario": "sanctuary law California Values Act SB 54",
+    # (Not family words, "hermano", "hijos": the corpus has no concept for them, and "a mi
+    # hermano lo condenaron ..." read as "brother" lost its lead, Gov. Code § 7282.5(a)(3)(AE).)
+    "gente": "people", "personas": "people",
+    # Records, files, photos, fingerprints, addresses, numbers, identity documents.
+    "registro": "record", "registros": "records", "historial": "record history",
+    "historial criminal": "criminal history", "antecedentes penales": "criminal history",
+    "antecedentes criminales": "criminal history", "antecedentes": "criminal history record",
+    "récord": "record", "récord criminal": "criminal history", "récord de manejo": "driving record",
+    "base de datos": "database", "bases de datos": "databases", "fotos": "photographs",
+    "huellas": "fingerprints", "huellas digitales": "fingerprints", "huellas dactilares": "fingerprints",
+    "dirección de mi casa": "my home address", "dirección de la casa": "home address",
+    "dirección de casa": "home address", "dirección postal": "mailing address",
+    "dirección del trabajo": "work address", "dónde vivo": "home address", "dónde vive": "home address",
+    "dónde vivimos": "home address", "dónde viven": "home address", "dónde trabajo": "work address employer",
+    "placas": "license plates", "lectores de placas": "license plate readers",
+    "reconocimiento de cara": "facial recognition", "cámaras": "cameras",
+    "número de itin": "ITIN taxpayer identification number",
+    "identificación consular": "consular identification", "credencial": "card",
+    "credencial de elector": "foreign federal electoral photo card voter ID",
+    "credencial para votar": "foreign federal electoral photo card voter ID",
+    "credencial del ine": "foreign federal electoral photo card voter ID INE",
+    "credencial del ife": "foreign federal electoral photo card voter ID IFE",
+    "ine": "INE foreign federal electoral photo card voter ID",
+    "ife": "IFE foreign federal electoral photo card voter ID",
+    "tarjeta de identificación": "identification card", "tarjeta de identidad": "identification card",
+    "identificación de california": "California identification card",
+    # "ID" said alone in Spanish is the card ("mi ID de California", "la ID del estado").
+    "id de california": "California ID card", "id del estado": "state ID card",
+    "licencias de manejo": "driver's licenses", "licencia de manejar": "driver's license",
+    "licencia para manejar": "driver's license", "datos personales": "personal information",
+    "información personal": "personal information", "prueba": "proof proves", "gerente": "manager", "licencia de mi país": "foreign driver's license",
+    "licencia extranjera": "foreign driver's license", "extranjero": "foreign", "extranjera": "foreign",
+    "pasaportes": "passports", "actas de nacimiento": "birth certificates",
+    "certificado de nacimiento": "birth certificate", "partida de nacimiento": "birth certificate",
+    "acta de matrimonio": "marriage certificate", "acta de divorcio": "divorce certificate",
+    "documento": "document", "documentos de identidad": "identity documents",
+    "válida": "valid", "válido": "valid", "inválida": "invalid",
+    # Keeping records private: confidential, public, suppressed, Safe at Home.
+    "confidencial": "confidential", "confidenciales": "confidential", "confidencialidad": "confidentiality",
+    "privado": "private", "privada": "private", "privados": "private", "privadas": "private",
+    "público": "public", "pública": "public", "públicos": "public", "registro público": "public record",
+    "registros públicos": "public records", "proteger": "protect", "protegido": "protected",
+    "protegida": "protected", "protegen": "protect", "acosando": "stalking harassing", "suprimir": "suppress", "suprimió": "suppressed",
+    "suprimieron": "suppressed", "suprimido": "suppressed", "suprimida": "suppressed", "supresión": "suppression",
+    "bloquear": "block suppress", "ocultar": "keep confidential", "víctima": "victim", "víctimas": "victims",
+    "violencia doméstica": "domestic violence", "acoso": "stalking harassment", "acosador": "stalker",
+    "agresión sexual": "sexual assault", "trata de personas": "human trafficking",
+    # What is done with records: sell, share, disclose, request, see, correct, consent, notice.
+    "vender": "sell", "vende": "sells", "venden": "sell", "vendió": "sold", "vendieron": "sold",
+    "venta": "sale", "ventas": "sales", "comprar": "buy", "compra": "buys", "compran": "buy",
+    "compró": "bought", "compraron": "bought", "compartió": "shared disclosed", "compartieron": "shared disclosed",
+    "comparta": "share disclose", "compartan": "share disclose", "compartido": "shared disclosed",
+    "divulgar": "disclose", "divulgó": "disclosed", "revelar": "disclose", "reveló": "disclosed",
+    "revelaron": "disclosed", "filtrar": "leak", "filtraron": "leaked",
+    "pedir": "request", "pide": "requests", "piden": "request", "pidió": "requested", "pidieron": "requested",
+    "solicitar": "request", "solicita": "requests", "solicitan": "request", "solicitó": "requested",
+    "solicitud": "request application", "solicitudes": "requests applications",
+    "pregunta": "asks", "preguntan": "ask", "preguntó": "asked", "preguntaron": "asked",
+    "revisar": "check inspect", "revisan": "check inspect", "revisaron": "checked inspected",
+    "inspeccionar": "inspect", "consultar": "look up", "consultan": "look up", "consultaron": "looked up",
+    "checar": "check look up", "checan": "check look up", "checaron": "checked looked up",
+    "buscar": "look up search", "buscan": "look up search", "buscaron": "looked up searched",
+    "acceso": "access", "acceder": "access", "obtener": "obtain", "obtienen": "obtain",
+    "obtuvo": "obtained", "obtuvieron": "obtained", "conseguir": "obtain", "consiguieron": "obtained",
+    "copia": "copy", "copias": "copies", "corregir": "correct amend", "corrección": "correction amendment",
+    "equivocado": "incorrect", "equivocada": "incorrect", "incorrecto": "incorrect", "incorrecta": "incorrect",
+    "borrar": "delete", "eliminar": "delete remove", "consentimiento": "consent", "permiso": "permission consent",
+    "sin mi permiso": "without my consent", "sin permiso": "without consent", "autorización": "authorization",
+    "autorizar": "authorize", "firmar": "sign", "firmé": "signed", "formulario": "form",
+    "avisa": "notifies", "avisó": "notified", "avisaron": "notified", "avise": "notify", "avisarle": "notify",
+    "notificar": "notify", "notifica": "notifies", "notifican": "notify", "notificaron": "notified",
+    "notificación": "notice notification", "notificaciones": "notices notifications",
+    "negar": "deny refuse", "niegan": "deny refuse", "negó": "denied refused", "ayudar": "help",
+    "ayudan": "help", "ayudaron": "helped", "cooperar": "cooperate", "cooperan": "cooperate",
+    "aceptar": "accept", "acepta": "accepts", "aceptan": "accept", "aceptaron": "accepted",
+    "rechazar": "refuse reject", "rechazó": "refused rejected", "rechazaron": "refused rejected", "negaron": "denied refused",
+    "discriminar": "discriminate", "discriminan": "discriminate", "discriminaron": "discriminated",
+    # Lawsuits, penalties, crimes, convictions, driving.
+    "demanda": "lawsuit civil action", "demandas": "lawsuits", "demandarlos": "sue them",
+    "demandarlo": "sue", "poner una demanda": "sue file a lawsuit", "daños": "damages",
+    "daños y perjuicios": "damages", "indemnización": "damages compensation", "compensación": "compensation damages",
+    "multas": "fines", "sanción": "penalty", "sanciones": "penalties",
+    "derecho": "right", "derechos": "rights", "crimen": "crime", "crímenes": "crimes", "delito": "crime offense",
+    "delitos": "crimes offenses", "delito grave": "felony", "delitos graves": "felonies",
+    "delito menor": "misdemeanor", "delitos menores": "misdemeanors", "felonía": "felony", "felonías": "felonies",
+    "condena": "conviction", "condenas": "convictions", "condenado": "convicted", "condenada": "convicted",
+    "condenaron": "convicted", "convicto": "convicted", "convicta": "convicted",
+    "cargos": "charges", "acusado": "charged", "acusada": "charged",
+    "huir": "flee", "huyó": "fled", "escena": "scene", "lugar del accidente": "scene of the accident",
+    "accidente": "accident", "choque": "collision accident", "chocó": "collided",
+    "manejar sin licencia": "driving without a license", "manejando sin licencia": "driving without a license",
+    "conducir sin licencia": "driving without a license", "manejar": "drive", "manejando": "driving",
+    "conducir": "drive", "carro": "car vehicle", "vehículo": "vehicle", "vehículos": "vehicles",
+    # When a law took effect.
+    "entró en vigor": "took effect", "entra en vigor": "takes effect", "en vigor": "in effect",
+    "vigente": "in effect", "aprobaron": "passed enacted", "aprobó": "passed enacted",
     # spelling variants and shorthand
     "papers": "documents", "photo": "photograph", "photos": "photographs", "pic": "photograph",
     "picture": "photograph", "sell": "sale", "home address": "residence address",
@@ -132,44 +295,156 @@ _EVERYDAY = [(re.compile(rf"(?<!\w)(?:{key})(?!\w)", re.IGNORECASE), term) for k
 
 # Spanish grammar words: translated for the dense encoder only when the question reads as Spanish
 # (they mean nothing to BM25, whose English stop-word list drops their translations anyway).
+# "le" and "les" are dropped: Spanish doubles the person a verb is done to ("le puede pedir mi
+# foto al DMV"), and "to them" in the English read as a party the question does not have.
 SPANISH_WORDS: dict[str, str] = {
     "mi": "my", "mis": "my", "el": "the", "la": "the", "los": "the", "las": "the", "del": "of the",
     "de": "of", "para": "to", "por": "for", "con": "with", "sin": "without", "que": "that",
     "qué": "what", "cómo": "how", "como": "how", "dónde": "where", "cuándo": "when", "es": "is",
     "son": "are", "ver": "see", "dar": "give", "darle": "give", "tengo": "I have", "tiene": "has",
     "si": "if", "sí": "yes", "mí": "me", "a": "to", "un": "a", "una": "a", "y": "and", "o": "or",
-    "en": "in", "al": "to the", "lo": "it", "le": "to them", "legal": "legal", "pasa": "happens",
+    "en": "in", "al": "to the", "lo": "it", "le": "", "legal": "legal", "pasa": "happens",
+    # Question words and time: "cuándo", "desde 2023", "hace 8 años", "todavía puede".
+    "quién": "who", "quiénes": "who", "cuál": "which", "cuáles": "which", "cuánto": "how much",
+    "cuánta": "how much", "cuántos": "how many", "cuántas": "how many", "por qué": "why", "porque": "because",
+    "cuando": "when", "donde": "where", "hasta": "until", "desde": "since", "después": "after",
+    "antes": "before", "antes de": "before", "todavía": "still", "también": "also", "pero": "but",
+    "aunque": "even if", "ya": "already", "aquí": "here", "ahora": "now", "año": "year",
+    "años": "years", "mes": "month", "meses": "months", "día": "day", "días": "days", "semana": "week",
+    "ayer": "yesterday", "hoy": "today", "nunca": "never", "siempre": "always",
+    # Pronouns and everyday verbs.
+    "yo": "I", "me": "me", "nos": "us", "les": "", "su": "their", "sus": "their", "tu": "your",
+    "tú": "you", "usted": "you", "ustedes": "you", "él": "he", "ella": "she", "ellos": "they",
+    "nosotros": "we", "alguien": "someone", "nadie": "nobody", "nada": "nothing", "algo": "something",
+    "este": "this", "esta": "this", "estos": "these", "estas": "these", "eso": "that", "esa": "that",
+    "ese": "that", "otro": "other", "otra": "other", "otros": "other", "todo": "all", "todos": "all",
+    "más": "more", "menos": "less", "solo": "only", "sólo": "only", "no": "not", "hay": "there is",
+    "estoy": "I am", "soy": "I am", "está": "is", "están": "are", "fue": "was", "fui": "I was",
+    "tiene que": "must", "tienen que": "must", "tengo que": "I have to",
+    "debe": "must", "deben": "must", "podría": "could", "quiero": "I want",
+    "saber": "know", "hacer": "do", "hago": "do I", "hacen": "do", "dice": "says", "dicen": "they say",
+    "dijo": "said", "dijeron": "said", "da": "gives", "dan": "give", "dio": "gave", "dieron": "gave",
+    "dejar": "let", "dejan": "let", "dejaron": "let", "salga": "is released", "salió": "was released",
+    "de california": "California", "del estado": "state", "del condado": "county", "otras": "other",
+    "no tengo": "I do not have", "no tiene": "does not have", "no tienen": "do not have", "entrar": "enter",
 }
-_SPANISH_HINT = re.compile(r"[¿¡áéíóúñ]|\b(?:mi|mis|del|para|puede|qué|cómo)\b", re.IGNORECASE)
-_SPANISH_PATTERN = compiled_on_use(r"(?<!\w)(" + "|".join(re.escape(k) for k in SPANISH_WORDS) + r")(?!\w)", re.IGNORECASE)
+# Spanish grammar words left after the glossary's words are translated: the question reads as
+# Spanish. Not "el", "la", "los", "las", "se", "no" or "es": English questions name "El Salvador",
+# "LA", "Los Angeles" and "Las Vegas".
+_SPANISH_HINT = re.compile(
+    r"[¿¡áéíóúñ]|\b(?:mi|mis|del|para|puede|qué|cómo|que|una|tengo|tiene|estoy|porque|cuando|donde|pero|esta|por|hay)\b",
+    re.IGNORECASE)
 
-_PATTERN = re.compile(
-    r"(?<!\w)(" + "|".join(re.escape(k) for k in sorted(GLOSSARY, key=len, reverse=True)) + r")(?!\w)",
-    re.IGNORECASE,
-)
+
+def _plain_spellings(table: dict[str, str], english: frozenset[str]) -> dict[str, str]:
+    """`table` with each accented key also spelled without accents, as many type on a phone or an
+    English keyboard ("detención" -> "detencion"), unless that spelling is already a key or an
+    English word (`english`: "patrón" is not "patron")."""
+    import unicodedata
+
+    out = dict(table)
+    for key, term in table.items():
+        if key.isascii():
+            continue
+        plain = "".join(c for c in unicodedata.normalize("NFD", key) if not unicodedata.combining(c))
+        if plain != key and plain not in out and plain not in english:
+            out[plain] = term
+    return out
+
+
+# Accent-free spellings that are English words with another meaning ("patrón", the boss, is not
+# a "patron") or the same word, which the glossary would rewrite in every English question.
+_ENGLISH_SPELLINGS = frozenset({"patron", "record"})
+GLOSSARY = _plain_spellings(GLOSSARY, _ENGLISH_SPELLINGS)
+SPANISH_WORDS = _plain_spellings(SPANISH_WORDS, _ENGLISH_SPELLINGS)
+_WORD = re.compile(r"\w+")
+
+
+class _Words:
+    """A table of words and phrases, found in a text as whole words, the longest phrase at each
+    word first: what one regex alternation of the keys (longest first, case-insensitive) finds,
+    without compiling one. One regex of the ~620 glossary keys took ~12 ms to compile at import
+    (~2 ms for the ~120 keys before), which a cold `kb ask` pays (issue 15); this needs none, and
+    its look-ups (one a word, more only from a word a phrase starts with) cost ~0.2 M instructions
+    a question more than the old 120-key regex (callgrind, the 591 tuning questions)."""
+
+    def __init__(self, table: dict[str, str]):
+        self.table = table
+        # The most words of any phrase starting with each word (keys hold only words, spaces
+        # and hyphens: checked in tests/test_glossary.py), so most words are looked up once.
+        self.span: dict[str, int] = {}
+        for key in table:
+            if " " in key or "-" in key:
+                words = key.replace("-", " ").split()
+                self.span[words[0]] = max(self.span.get(words[0], 1), len(words))
+
+    def found(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, term) of each key in `text`, left to right, not overlapping. A phrase's
+        words are compared with what is typed between them ("opt out" is not "opt-out")."""
+        words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+        out, i = [], 0
+        while i < len(words):
+            first = text[words[i][0]:words[i][1]].lower()
+            for n in range(min(self.span.get(first, 1), len(words) - i), 0, -1):
+                start, end = words[i][0], words[i + n - 1][1]
+                term = self.table.get(text[start:end].lower())
+                if term is not None:
+                    out.append((start, end, term))
+                    i += n
+                    break
+            else:
+                i += 1
+        return out
+
+    def sub(self, text: str) -> str:
+        """`text` with each key replaced by its term."""
+        parts, last = [], 0
+        for start, end, term in self.found(text):
+            parts += [text[last:start], term]
+            last = end
+        return "".join(parts) + text[last:]
+
+
+_GLOSSARY = _Words(GLOSSARY)
+_ACCESS = _Words(ACCESS_WORDS)
+
+
+@functools.cache
+def _spanish() -> _Words:
+    """Both tables, for a question that reads as Spanish (the glossary's term wins on a shared
+    key); built on first use, as most questions are not."""
+    return _Words({**SPANISH_WORDS, **GLOSSARY})
+
+
+def reads_as_spanish(text: str) -> bool:
+    """Whether `text` still holds Spanish grammar words once the glossary's words are translated."""
+    return bool(_SPANISH_HINT.search(_GLOSSARY.sub(text)))
 
 
 def translate_query(text: str) -> str:
     """`text` with each glossary word replaced by the corpus's term: for the dense encoder,
     whose English-only model embeds a half-Spanish question poorly even with terms appended."""
-    text = _PATTERN.sub(lambda m: GLOSSARY[m.group(1).lower()], text)
-    if _SPANISH_HINT.search(text):
-        text = _SPANISH_PATTERN().sub(lambda m: SPANISH_WORDS[m.group(1).lower()], text).replace("¿", "")
-    return text
-
-
-_ACCESS_PATTERN = re.compile(
-    r"(?<!\w)(" + "|".join(re.escape(k) for k in sorted(ACCESS_WORDS, key=len, reverse=True)) + r")(?!\w)",
-    re.IGNORECASE,
-)
+    english = _GLOSSARY.sub(text)
+    if not _SPANISH_HINT.search(english):
+        return english
+    # One pass over both tables, longest first, so that a glossary term's English words ("a",
+    # "no") are never read again as Spanish and a phrase ("tiene que") wins over its words.
+    english = _spanish().sub(text).replace("¿", "").replace("¡", "")
+    return re.sub(r"(?<=\S)  +(?=\S)", " ", english)  # where a dropped word ("le") was
 
 
 def expand_query(text: str) -> str:
     """`text` with the corpus's terms for any glossary words appended (each once)."""
     extra: list[str] = []
-    found = [(m.start(), GLOSSARY[m.group(1).lower()]) for m in _PATTERN.finditer(text)]
-    found += [(m.start(), ACCESS_WORDS[m.group(1).lower()]) for m in _ACCESS_PATTERN.finditer(text)]
+    found = [(start, term) for start, _end, term in _GLOSSARY.found(text)]
+    found += [(start, term) for start, _end, term in _ACCESS.found(text)]
     found += [(m.start(), term) for pattern, term in _EVERYDAY for m in pattern.finditer(text)]
+    if reads_as_spanish(text):
+        # The everyday phrasings and words of access, read in the question's English form ("si
+        # tienen un archivo sobre mí" -> "a record about me"), after the words typed.
+        english = translate_query(text)
+        found += [(len(text) + start, term) for start, _end, term in _ACCESS.found(english)]
+        found += [(len(text) + m.start(), term) for pattern, term in _EVERYDAY for m in pattern.finditer(english)]
     for _start, term in sorted(found):
         if term not in extra and term.lower() not in text.lower():
             extra.append(term)

@@ -2,8 +2,9 @@ from kb.glossary import expand_query, translate_query
 
 
 def test_spanish_and_shorthand_terms_are_appended_for_lexical_search():
+    # "ver" reads as "see", whose statutory word ("access") follows the words typed.
     assert expand_query("¿puede ICE ver mi dirección del DMV?") == (
-        "¿puede ICE ver mi dirección del DMV? (can; ICE immigration enforcement; address)")
+        "¿puede ICE ver mi dirección del DMV? (can; ICE immigration enforcement; address; access)")
     assert expand_query("my licence adress") == "my licence adress (license; address)"
 
 
@@ -66,7 +67,7 @@ def test_translating_and_being_here_legally_reach_the_statutes_terms():
 def test_spanish_words_for_being_detained_and_a_file_are_translated():
     assert translate_query("estaba detenido") == "estaba detained"
     assert translate_query("¿puedo preguntarle al DMV si tienen un archivo sobre mí?") == (
-        "can I ask to the DMV if have a record about me?")
+        "can I ask the DMV if they have a record about me?")
 
 
 def test_being_told_reads_as_the_statutes_notify_but_a_request_to_kb_does_not():
@@ -95,3 +96,91 @@ def test_asking_for_ones_own_file_reads_as_the_ipas_individual_inspecting_a_reco
 def test_spanish_verbs_of_getting_and_using_records_are_translated():
     assert translate_query("la migra sacaron mi domicilio") == "the immigration enforcement ICE obtained my residence address"
     assert "facial recognition" in translate_query("usar la foto para reconocimiento facial")
+
+
+def test_spanish_names_for_who_holds_or_seeks_records_reach_the_corpus_terms():
+    assert "collection agency" in translate_query("una agencia de cobranza puede pedir mi foto al DMV")
+    assert "collection agency" in expand_query("una agencia de cobranza puede pedir mi foto al DMV")
+    assert "insurance company" in translate_query("la aseguranza")
+    assert translate_query("mi jefe y el casero") == "my employer boss and the landlord"
+    # Vehicle Code § 12801.9(c)(4)(B): the Mexican INE/IFE voter card is a "foreign federal
+    # electoral photo card".
+    assert "foreign federal electoral photo card" in translate_query("¿sirve la credencial para votar?")
+    assert "foreign federal electoral photo card" in expand_query("credencial del INE")
+    # "ID" alone is the card in Spanish: "ID de California" is the state's identification card.
+    assert "California ID card" in translate_query("tengo ID de california")
+
+
+def test_spanish_words_for_crimes_custody_and_suppression_reach_the_statutes_terms():
+    assert translate_query("lo condenaron por un delito grave") == "it convicted for a felony"
+    assert "misdemeanor" in translate_query("un delito menor")
+    assert "driving without a license" in translate_query("me arrestaron por manejar sin licencia")
+    assert "when released" in translate_query("la cárcel puede avisar a ICE cuando salga")
+    assert "suppressed" in expand_query("el DMV suprimió mi record")
+    assert "criminal history" in translate_query("si tiene antecedentes penales")
+    assert "judicial warrant" in translate_query("sin una orden de un juez")
+
+
+def test_spanish_is_read_typed_with_or_without_accents():
+    assert translate_query("detencion") == translate_query("detención") == "detention"
+    assert "suppressed" in translate_query("suprimio")
+    # An accent-free spelling that is an English word keeps its English meaning.
+    assert translate_query("a patron of the store") == "a patron of the store"
+
+
+def test_spanish_grammar_words_are_read_in_one_pass_longest_first():
+    # "tiene que" is "must", not "has that"; the glossary's English ("a license") is not read
+    # again as Spanish ("a" -> "to"); the doubled "le" is dropped.
+    assert translate_query("¿el DMV la tiene que aceptar?") == "the DMV the must accept?"
+    assert translate_query("¿puedo manejar sin licencia?") == "can I driving without a license?"
+    assert translate_query("una agencia le puede pedir mi foto") == "a agency can request my photograph"
+    assert translate_query("cuándo entró en vigor la ley") == "when took effect the law"
+
+
+def test_english_questions_naming_spanish_places_are_not_read_as_spanish():
+    from kb.glossary import reads_as_spanish
+
+    for question in ("can LA County jail hold someone from El Salvador for ICE",
+                     "do Los Angeles police share addresses with ICE",
+                     "is a patron's address in Las Vegas confidential"):
+        assert not reads_as_spanish(question)
+        assert translate_query(question) == question.replace("ICE", "ICE immigration enforcement")
+    assert reads_as_spanish("tengo que ir a la corte")
+
+
+def test_a_spanish_questions_everyday_phrasing_reaches_bm25_through_its_english_form():
+    # "si tienen un archivo sobre mí": the IPA's individual asking about their own record
+    # (Civ. Code § 1798.32), as "does the DMV have a file on me" is read in English.
+    assert "individual inspect own record" in expand_query("¿el DMV tiene un archivo sobre mí?")
+    assert "individual inspect own record" not in expand_query("¿el DMV tiene un archivo sobre mi hermano?")
+
+
+def test_spanish_questions_are_on_the_corpus_subject():
+    from kb.subject import on_subject
+
+    # Each of these was off the subject by its words before the glossary named its holder or
+    # record in English (an insurer, a landlord, a store, a court; a driving or criminal record).
+    assert on_subject("¿la aseguranza puede ver mi récord de manejo?")
+    assert on_subject("¿el casero puede pedir mi número de seguro social?")
+    assert on_subject("¿la tienda puede vender mis datos personales?")
+    assert on_subject("¿la corte puede ver mi récord criminal?")
+    assert not on_subject("¿cómo saco una cita en el consulado?")
+
+
+def test_glossary_keys_are_lower_case_words_spaces_and_hyphens():
+    # kb/glossary.py's _Words finds a phrase by its first word and its word count (words split
+    # at spaces and hyphens), and compares what is typed in lower case.
+    import re
+
+    from kb.glossary import ACCESS_WORDS, GLOSSARY, SPANISH_WORDS
+
+    for table in (GLOSSARY, SPANISH_WORDS, ACCESS_WORDS):
+        for key in table:
+            assert key == key.lower() and re.fullmatch(r"\w+(?:[ -]\w+)*", key), key
+
+
+def test_a_phrase_is_found_only_as_typed_between_its_words():
+    assert expand_query("opt-out") == "opt-out (opt-out consent)"
+    assert expand_query("Opt Out") == "Opt Out (opt-out consent)"
+    assert translate_query("licencia de  manejo") == "license de  manejo"  # two spaces: not the phrase
+    assert translate_query("LICENCIA DE MANEJO") == "driver's license"
