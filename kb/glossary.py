@@ -449,3 +449,14 @@ def expand_query(text: str) -> str:
         if term not in extra and term.lower() not in text.lower():
             extra.append(term)
     return f"{text} ({'; '.join(extra)})" if extra else text
+
+
+@functools.cache
+def fingerprint() -> str:
+    """The sha256 of this module's source: corpus keys and guide questions are embedded through
+    translate_query (kb/indexing.py), so an index built under another glossary is stale
+    (kb/staleness.py). Any edit counts; a rebuild after one re-embeds only the texts it changed."""
+    import hashlib
+    from pathlib import Path
+
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()

@@ -16,6 +16,7 @@ from kb.corpus import load_corpus
 from kb.corpus_files import scan_corpus, stamp_corpus
 from kb.embedding import resolve_model
 from kb.errors import BuildBusy, IndexCorrupt, IndexMissing, IndexWriteError, KbError
+from kb.glossary import fingerprint as glossary_fingerprint
 from kb.hashing import corpus_sha256, sha256_text
 from kb.staleness import chunker_settings_for
 from kb.store import Sentence, StoredChunk, open_index, read_manifest, write_index
@@ -326,6 +327,7 @@ def _build(settings: Settings, shown: Path, *, full: bool, progress: Progress, n
                 "max_seq_length": encoder.embedder.max_seq_length,
             },
             "chunker": chunker.to_json(),
+            "glossary": glossary_fingerprint(),  # keys are embedded through it (kb/staleness.py)
             "sources": new_sources,
             # What `kb ask --json` reports as the corpus's identity (kb.hashing), once here.
             "corpus_sha256": corpus_sha256({path: meta["sha256"] for path, meta in new_sources.items()}),

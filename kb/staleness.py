@@ -15,6 +15,7 @@ from kb.config import ChunkerSettings, Settings
 from kb.corpus_files import hash_corpus
 from kb.embedding import Embedder, ModelSpec, load_embedder, read_max_seq_length, resolve_model
 from kb.errors import IndexCorrupt, IndexMissing, IndexOutdated
+from kb.glossary import fingerprint as glossary_fingerprint
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,8 @@ def check_index(settings: Settings, verify: bool = False, spec: ModelSpec | None
         chunker = chunker_settings_for(spec).to_json()
         if manifest.get("chunker") != chunker:
             reasons.append(f"built with chunker settings {manifest.get('chunker')}, now {chunker}")
+    if manifest.get("glossary") != glossary_fingerprint():
+        reasons.append("built under another version of kb/glossary.py, through which corpus keys are embedded")
     same = current == built  # the usual case, decided in C
     return StaleReport(
         settings.index_dir,

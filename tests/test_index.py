@@ -104,6 +104,17 @@ def test_another_model_makes_the_index_stale(built):
     assert report.stale and report.reasons == ("built with model hashing-64, settings ask for hashing-32",)
 
 
+def test_another_glossary_makes_the_index_stale_and_a_build_makes_it_current(built, monkeypatch):
+    # Corpus keys are embedded through the glossary: an index built under another one is stale.
+    monkeypatch.setattr("kb.staleness.glossary_fingerprint", lambda: "another glossary")
+    report = check_index(built)
+    assert report.stale and report.reasons == (
+        "built under another version of kb/glossary.py, through which corpus keys are embedded",)
+    monkeypatch.setattr("kb.indexing.glossary_fingerprint", lambda: "another glossary")
+    build_index(built)
+    assert not check_index(built).stale
+
+
 def test_missing_index_is_reported(settings):
     assert check_index(settings).missing
     with pytest.raises(IndexMissing, match="run `kb build` to create it"):
