@@ -357,14 +357,19 @@ def _named_document(retriever: Retriever, query: Query, agency: Ranked) -> list[
     its kind when the best-ranked agency passage is of that kind ("what did DOJ's 2018 bulletin
     say"): the question asks what the document says, which no law answers. Empty otherwise."""
     asked = query.text.lower()
+
+    def numbered(row: int) -> bool:
+        return any(n.lower() in asked for n in _DOCUMENT_NUMBER.findall(retriever.source_of(row).citation))
+
+    # A number names one document, whatever its rank; a kind only the best-ranked agency document.
     kinds = {m.lower().rstrip("s") for m in _DOCUMENT_KIND().findall(asked)}
-    for n, (row, _score) in enumerate(agency):
-        source = retriever.source_of(row)
-        citation = source.citation.lower()
-        numbers = {m.lower() for m in _DOCUMENT_NUMBER.findall(citation)}
-        if any(number in asked for number in numbers) or (n == 0 and any(kind in citation for kind in kinds)):
-            return [r for r, _s in agency if retriever.source_of(r).id == source.id]
-    return []
+    named = next((row for row, _score in agency if numbered(row)), None)
+    if named is None and agency and any(k in retriever.source_of(agency[0][0]).citation.lower() for k in kinds):
+        named = agency[0][0]
+    if named is None:
+        return []
+    source_id = retriever.source_of(named).id
+    return [r for r, _s in agency if retriever.source_of(r).id == source_id]
 
 
 def _joined(names: list[str]) -> str:

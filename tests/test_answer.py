@@ -734,6 +734,18 @@ def test_a_question_naming_an_agency_document_is_answered_first_by_its_statement
                      "what did the department's bulletin ask about keeping department records private"):
         first = answer_question(r, question, settings=OPEN).sentences[0]
         assert first.authority == "agency", question
+    # Named by number, the document answers though another bulletin ranks first.
+    from kb.answer import _named_document
+    from kb.query import parse_query
+
+    other = BULLETIN.replace("ca-agency-test-bulletin", "ca-agency-other-bulletin").replace("77-12-TEST", "88-01-OTHER")
+    r = _corpus(tmp_path / "two", **{"agency/test-bulletin.md": BULLETIN, "agency/other-bulletin.md": other})
+    rows = {sid: r.resolver.source_rows(sid)[0] for sid in ("ca-agency-test-bulletin", "ca-agency-other-bulletin")}
+    ranked = [(rows["ca-agency-other-bulletin"], 2.0), (rows["ca-agency-test-bulletin"], 1.0)]
+    named = _named_document(r, parse_query("what does bulletin 77-12-TEST ask"), ranked)
+    assert named and {r.source_of(row).id for row in named} == {"ca-agency-test-bulletin"}
+    by_kind = _named_document(r, parse_query("what does the bulletin ask"), ranked)
+    assert by_kind and {r.source_of(row).id for row in by_kind} == {"ca-agency-other-bulletin"}
     # Not named: the law answers, and the agency's statement is at most listed.
     unnamed = answer_question(r, "must the department keep records private", settings=OPEN)
     assert unnamed.sentences[0].authority != "agency"
