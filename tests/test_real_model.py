@@ -12,28 +12,28 @@ from kb.config import REPO_ROOT, resolve_settings
 
 pytestmark = pytest.mark.slow
 
-# Regression gate: the held-out figures measured on 2026-12-06 on the final code of the fifth
+# Regression gate: the held-out figures measured on 2026-12-06 on the final code of the sixth
 # session (README, "Retrieval quality and answers"), less a margin of a few questions. The everyday
 # held-out half is the f-block (129 on topic, 17 off topic), the g-block (70 and 10), the h-block
-# (70 and 10) and the k-block (85 and 15, added in the fifth session, when the j-block moved to the
+# (70 and 10) and the l-block (85 and 15, added in the sixth session, when the k-block moved to the
 # tuning half), each written by someone who never saw kb's answers; the held-out split holds 465
-# answerable questions, 64 unanswerable and 19 lookups. Swapping the j-block for the k-block
-# lowered two figures on the fourth session's code as much as on this one's (main, b51da45: 39 of
-# 64 unanswerable and 28 of 47 off-topic questions abstained on, the same as now), so those two
-# floors were lowered with the set, not for a change in kb.
+# answerable questions, 64 unanswerable and 19 lookups.
 HELDOUT_HYBRID_RECALL_AT_5_FLOOR = 0.86  # measured 0.901
-HELDOUT_ABSTENTION_FLOOR = 0.56  # unanswerable questions abstained on (39 of 64 measured, 0.609)
+HELDOUT_ABSTENTION_FLOOR = 0.62  # unanswerable questions abstained on (43 of 64 measured, 0.672)
 # ... or answered with the closest law, saying no passage decides them (a state, bill or body
-# of records the corpus holds no law on): measured 0.719 (46 of 64).
-HELDOUT_DECLINED_OR_CLOSEST_FLOOR = 0.66
-HELDOUT_WRONG_ABSTENTION_CEILING = 0.03  # measured 0.013 (6 of 465)
-HELDOUT_FIRST_SENTENCE_FLOOR = 0.62  # measured 0.654: the first answer sentence from an expected passage
-HELDOUT_CITES_EXPECTED_FLOOR = 0.74  # measured 0.780: some answer sentence from an expected passage
-# The everyday questions of issue 13 (the f-, g-, h- and k-blocks).
-EVERYDAY_LEAD_ON_POINT_FLOOR = 0.67  # measured 0.715 (253 of 354)
-EVERYDAY_EXPECTED_SHOWN_FLOOR = 0.83  # measured 0.867 (307 of 354)
-EVERYDAY_WRONGLY_ABSTAINED_CEILING = 0.04  # measured 0.017 (6 of 354)
-OFF_TOPIC_ABSTAINED_FLOOR = 0.55  # measured 0.596 (28 of 47)
+# of records the corpus holds no law on): measured 0.750 (48 of 64).
+HELDOUT_DECLINED_OR_CLOSEST_FLOOR = 0.70
+HELDOUT_WRONG_ABSTENTION_CEILING = 0.03  # measured 0.015 (7 of 465)
+HELDOUT_FIRST_SENTENCE_FLOOR = 0.62  # measured 0.664: the first answer sentence from an expected passage
+HELDOUT_CITES_EXPECTED_FLOOR = 0.74  # measured 0.786: some answer sentence from an expected passage
+# Answers whose every sentence is primary law or our notes: measured 0.989 (453 of 458); the rest
+# open with an agency document the question names ("bulletin 18-10-CJIS"), labelled as the agency's.
+HELDOUT_LAW_OR_NOTES_FLOOR = 0.97
+# The everyday questions of issue 13 (the f-, g-, h- and l-blocks).
+EVERYDAY_LEAD_ON_POINT_FLOOR = 0.68  # measured 0.723 (256 of 354)
+EVERYDAY_EXPECTED_SHOWN_FLOOR = 0.83  # measured 0.870 (308 of 354)
+EVERYDAY_WRONGLY_ABSTAINED_CEILING = 0.04  # measured 0.020 (7 of 354)
+OFF_TOPIC_ABSTAINED_FLOOR = 0.63  # measured 0.681 (32 of 47)
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +130,8 @@ def test_heldout_regression_gate(real):
     assert report["abstention"]["unanswerable_declined_or_closest"] >= HELDOUT_DECLINED_OR_CLOSEST_FLOOR
     assert report["abstention"]["answerable_wrongly_abstained"] <= HELDOUT_WRONG_ABSTENTION_CEILING
     assert report["lookups"]["exact"] == 1.0
-    assert report["abstention"]["answers_from_law_or_notes"] == 1.0  # never the FAQ
+    assert report["abstention"]["answers_with_secondary"] == 0.0  # never the FAQ
+    assert report["abstention"]["answers_from_law_or_notes"] >= HELDOUT_LAW_OR_NOTES_FLOOR
     assert report["abstention"]["first_sentence_from_expected"] >= HELDOUT_FIRST_SENTENCE_FLOOR
     assert report["abstention"]["answer_cites_expected"] >= HELDOUT_CITES_EXPECTED_FLOOR
     topics = {row["topic"]: row for row in report["abstention"]["topics"] if row["split"] == "heldout"}
