@@ -142,8 +142,11 @@ ERRANDS = (
     r"points? on (?:my|his|her|the) (?:license|record)|how many points|speeding|traffic tickets?"
 )
 _ERRAND = _whole_words({"errand": ERRANDS})["errand"]
-_SUBJECT_WORDS = _whole_words({"subject": "|".join((GROUPS["immigration"], GROUPS["records"], HOLDERS["police"]))})[
-    "subject"]
+# ... nor of someone else learning of it: "can my boss see that my license was suspended",
+# "is my suspension public" ask who may know what the DMV's records hold.
+_LEARNS = r"see|sees|seen|find out|finds out|know|knows|public|lists?|shows?(?: up)?|tell|tells|told"
+_SUBJECT_WORDS = _whole_words({"subject": "|".join(
+    (GROUPS["immigration"], GROUPS["records"], HOLDERS["police"], *PARTIES.values(), _LEARNS))})["subject"]
 
 
 def asks_errand(question: str) -> bool:

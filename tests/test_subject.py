@@ -65,6 +65,8 @@ def test_an_errand_is_one_only_while_it_asks_nothing_the_corpus_is_about():
     assert not asks_errand("renewing my license, can the DMV share my address with ICE")
     assert not asks_errand("the DMV wants more papers when I renew, can they ask for that")  # documents
     assert not asks_errand("how do I get my DMV record")  # no errand word
+    assert not asks_errand("can my boss see that my license was suspended")  # who may know the record
+    assert not asks_errand("my license was suspended, is that public")
 
 
 def test_the_parties_bound_not_to_discriminate_are_read_from_the_question():
