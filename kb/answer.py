@@ -998,12 +998,14 @@ class _Composer:
             return  # a section's summary: its later sentences tell on from its first
         if quoted and _POINTS_TO_ITEMS.search(opening):
             self._add_item(row)
+        if chunk.parts > 1 and chunk.part == 0:  # a long passage: its later windows' sentences too
+            rest = [i for i in self._passage_sentences(row) if i != picked[0]]
         scored = sorted(zip(self.table.cosines(rest), rest), reverse=True)
         for cosine, i in scored:
             if cosine < self.settings.second_sentence:
                 break
             if stands_alone(items[i].text):
-                if self._add(row, i):
+                if self._add(items[i].row, i):
                     quoted.append(i)
                 break
         self._add_conditions(row, picked, quoted)

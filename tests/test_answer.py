@@ -749,3 +749,25 @@ def test_a_question_naming_an_agency_document_is_answered_first_by_its_statement
     # Not named: the law answers, and the agency's statement is at most listed.
     unnamed = answer_question(r, "must the department keep records private", settings=OPEN)
     assert unnamed.sentences[0].authority != "agency"
+
+
+def test_a_long_passage_gives_its_second_sentence_from_any_of_its_windows(tmp_path, monkeypatch):
+    from kb.config import ChunkerSettings
+
+    filler = " ".join(f"Filler clause {i} concerns unrelated paperwork." for i in range(30))
+    long_rule = _statute("9999.13", "Cards at work", f"""\
+Section 9999.13 limits what an employer may ask for.
+
+## (a)
+
+An employer may not ask a worker to show the card because of how it was issued. {filler} A worker's driver's license may be asked for only when driving is part of the job.
+""")
+    monkeypatch.setattr("kb.indexing.chunker_settings_for", lambda spec, emb=None: ChunkerSettings(max_tokens=120))
+    r = _corpus(tmp_path, **{"ca/veh-9999.13.md": long_rule})
+    assert sum(c.chunk.citation == "Cal. Veh. Code § 9999.13(a)" for c in r.index.chunks) > 1  # stored in windows
+    # The first window answers best; the sentence on a driver's license is in a later one.
+    texts = _texts(r, "may an employer ask a worker to show the card because of how it was issued, "
+                      "or a driver's license",
+                   settings=AnswerSettings(abstain_below=0.0, context_floor=0.0, second_sentence=0.2))
+    assert texts[0].startswith("An employer may not ask a worker to show the card")
+    assert "A worker's driver's license may be asked for only when driving is part of the job." in texts
