@@ -123,7 +123,8 @@ def outside_holders(text: str) -> list[str]:
     """The holders of records the corpus holds no law on (OUTSIDE_HOLDERS) that `text` names,
     when it names none the corpus's law binds (HOLDERS: the DMV, the police) and no law the corpus
     is built around ("must the state check my SSN with SSA for a REAL ID": the REAL ID Act decides)."""
-    if holders_named(text) or _NAMED().search(translate_query(text)):
+    english = translate_query(text)  # read once for both checks (holders_named reads it too)
+    if _names_found(_HOLDERS, english) or _NAMED().search(english):
         return []
     return _names_found(_OUTSIDE, text)
 
