@@ -241,6 +241,12 @@ def answer_question(
                         "the question asks how to run an errand (a renewal, an appointment, a towed car, "
                         "points), on which the corpus holds no law: it covers who may obtain DMV and police "
                         "records and how far agencies help immigration enforcement")
+    outside = [] if query.citations else outside_holders(query.text)
+    if outside:  # "can the post office tell ICE where I live": no law here binds the post office
+        return _refused(retriever, query, everything,
+                        f"the corpus holds no law on what {_joined(outside)} may share or do with its records: "
+                        "it covers DMV and police records and how far California agencies help immigration "
+                        "enforcement")
     exempt = retriever.resolver.names_known_law(query) or (
         searcher.lexical_strength(query) >= settings.lexical_rescue
     )
@@ -332,8 +338,9 @@ def answer_question(
         mentioned = all(bill in retriever.resolver.known_bills() for bill in unheld)
         gaps.append(f"no text of {_joined(unheld)}" + (", which it only mentions" if mentioned else ""))
     gaps += [f"only reports of {_joined(reported)}, listed below, not its text"] if reported else []
-    outside = outside_holders(query.text)
-    gaps += [f"no law on the records of {_joined(outside)}"] if outside else []
+    # A subdivision cited that the corpus lacks ("what does 8 CFR 287.4(c) say"): its section's
+    # other passages answer, as the closest law, and the reason says what is missing.
+    gaps += [gap for gap in map(retriever.resolver.not_held, query.citations) if gap]
     reason = f"the corpus holds {'; '.join(gaps)}" if gaps else ""
     return Answer(query.text, False, tuple(composer.sentences),
                   tuple(_shown(retriever, composer, found, law, k, settings)), reason=reason,
@@ -484,13 +491,15 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
 # A question about immigration enforcement: the agencies, or the word.
 _ABOUT_IMMIGRATION = re.compile(r"\b(?:ice|immigration|287\s?\(?g\)?|inmigraci[oó]n|la migra|migra|deport\w*|dhs|hsi|cbp|"
                                 r"border patrol|homeland security)\b", re.IGNORECASE)
-# ... whether someone may have them or use them: get, see, share, give, use, search, run
-# (the immigration limits forbid obtaining, accessing, using and disclosing alike; "tell me when
-# ICE looks" asks about notice).
+# ... whether someone may have them or use them: get, see, share, give, use, search, run, or
+# whether they are safe from it (the immigration limits forbid obtaining, accessing, using and
+# disclosing alike; "tell me when ICE looks" asks about notice).
 _ACCESS_ASKED = re.compile(r"\b(?:get|gets|getting|see|access\w*|obtain\w*|receiv\w*|give|gives|giving|share\w*|"
                            r"send\w*|hand\w*|disclos\w*|releas\w*|sell\w*|pass\w*|turn\w* over|find\w*|"
                            r"use|uses|used|using|search\w*|scan\w*|run|runs|running|"
-                           r"compart\w*|dar|darle|usa\w*)\b", re.IGNORECASE)
+                           r"compart\w*|dar|darle|usa\w*|"
+                           # "is my AB 60 info safe from ICE": whether ICE may have it, asked the other way
+                           r"safe|protected|secure|private|confidential|kept from|hidden)\b", re.IGNORECASE)
 # ... or whether the police or a jail may hold or hand a person over for it.
 _HELD_FOR_ICE = compiled_on_use(r"\b(?:hold\w*|held|keep\w*|kept|detain\w*|detention|hand\w* (?:\w+ )?over|"
                            r"transfer(?:s|red|ring)? (?:me|him|her|them|us|someone|somebody|people|a person|my \w+)|"

@@ -93,6 +93,25 @@ class CitationResolver:
             )
         return ref, exact
 
+    def not_held(self, ref: CitationRef) -> str | None:
+        """What of a citation the corpus lacks, for an answer's reason ("8 C.F.R. § 287.4 but not
+        its subdivision (c)"), or None when it holds it. A bare number in no code ("section
+        9999") is not taken as a citation the user meant, and says nothing."""
+        try:
+            self.rows(ref)
+            return None
+        except (CitationNotFound, InputError):
+            pass
+        try:
+            source, full = self.resolve(ref)
+        except InputError:  # a section in more than one code: the code unnamed
+            return None
+        except CitationNotFound:
+            return f"no text of {format_citation(ref.with_labels(()))}" if ref.code else None
+        asked = format_citation(full)[len(source.citation):]
+        whose = "our digest of " if source.partial else ""
+        return f"{whose}{source.citation} but not its subdivision {asked}"
+
     def cite(self, text: str) -> tuple[CitationRef | CitedGroup, list[int]]:
         """What `kb cite TEXT` shows: the rows of a citation, or of every item of a list or range
         of them; else of a bill (the History passages of the sections it added or amended), of a

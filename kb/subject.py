@@ -114,19 +114,83 @@ OUTSIDE_HOLDERS = {
     "immigration courts": r"immigration courts?|immigration judges?|eoir",
     "E-Verify": r"e-?verify",
     "public-benefit programs (Medi-Cal, CalFresh and the like)":
-        r"medi-?cal|medicaid|calfresh|snap benefits|food stamps|calworks|wic|section 8 housing",
+        r"medi-cal|medi cal|medicaid|calfresh|snap benefits|food stamps|calworks|wic|section 8 housing",
 }
 _OUTSIDE = _whole_words(OUTSIDE_HOLDERS, word=r"\w-")  # "Medi-Cal" whole, "e-verify" too
 
 
 def outside_holders(text: str) -> list[str]:
-    """The holders of records the corpus holds no law on (OUTSIDE_HOLDERS) that `text` names,
-    when it names none the corpus's law binds (HOLDERS: the DMV, the police) and no law the corpus
-    is built around ("must the state check my SSN with SSA for a REAL ID": the REAL ID Act decides)."""
+    """The holders of records the corpus holds no law on that `text` names, when it names none the
+    corpus's law binds (HOLDERS: the DMV, the police) and no law the corpus is built around ("must
+    the state check my SSN with SSA for a REAL ID": the REAL ID Act decides). They are those of
+    OUTSIDE_HOLDERS, and whoever the question asks about sharing what it holds ("can the post
+    office tell ICE where I live") when no law here binds them (`_sharer`)."""
     english = translate_query(text)  # read once for both checks (holders_named reads it too)
     if _names_found(_HOLDERS, english) or _NAMED().search(english):
         return []
-    return _names_found(_OUTSIDE, text)
+    named = _names_found(_OUTSIDE, text)
+    if named or _names_found(_GOVERNMENT_NAMED, english) or not _IMMIGRATION().search(english):
+        return named  # a sharer counts only when it is asked about sharing with immigration enforcement
+    sharer = _sharer(text) or (_sharer(english) if english != text else None)
+    return [sharer] if sharer else []
+
+
+# Who a question asks about giving away what it holds: the subject of a verb of sharing ("can
+# the post office tell ICE", "the bank can give my data", "my landlord reported me") or the body
+# something is sought from ("can ICE get my address from the post office").
+_SHARE = (r"give|gives|gave|share|shares|shared|send|sends|sent|report|reports|reported|tell|tells|told|"
+          r"hand|hands|handed|turn|turns|turned|pass|passes|passed|release|releases|released|disclose|"
+          r"discloses|disclosed|provide|provides|provided|sell|sells|sold|sale|call|calls|called|contact|"
+          r"contacts|contacted|notify|notifies|notified|rat|snitch")
+_DET = r"the|my|a|an|our|his|her|their|your|this|that|its"
+_PHRASE = r"((?:[\w'&-]+ ){0,3}?[\w'&-]+)"  # one to four words, the fewest that reach the verb
+_SHARER = compiled_on_use(
+    rf"\b(?:can|could|does|do|did|will|would|may|might|is|are|should|has|have)\s+(?:(?:{_DET})\s+)?{_PHRASE}"
+    rf"\s+(?:\w+ly\s+|still\s+|just\s+|even\s+|ever\s+|legally\s+)?(?:{_SHARE})\b"
+    rf"|\b(?:{_DET})\s+{_PHRASE}\s+(?:(?:can|could|will|would|may|might|must|should|does|did)\s+)?(?:{_SHARE})\b"
+    rf"|\b(?:get|gets|got|obtain|obtains|obtained|pull|pulls|pulled|access|find|finds|found|see|sees)\b"
+    rf"[^?.!]*?\b(?:from|at)\s+(?:(?:{_DET})\s+)?{_PHRASE}(?=\s*(?:[?.!,]|$|\b(?:if|when|or|and|to|about)\b))",
+    re.IGNORECASE)
+# Bodies the corpus's law binds or speaks of as holding records: the DMV and the police
+# (HOLDERS), the state's and local governments, their agencies, task forces and networks, courts,
+# the Attorney General and the Department of Justice. A question naming one of them anywhere asks
+# about it, or about someone acting for it ("the county's vendor"): it is not outside.
+_GOVERNMENT = (
+    r"state|california|county|counties|city|cities|government\w*|agenc(?:y|ies)|departments?|pd|"
+    r"courts?|courthouses?|judges?|doj|department of justice|attorney general|district attorneys?|da|"
+    r"prosecutors?|highway patrol|chp|prisons?|cdcr|corrections|public schools?|school police|"
+    r"campus police|task forces?|clets|nlets|fbi|federal\w*|feds|commissioners?|secretar(?:y|ies)"
+)
+_GOVERNMENT_NAMED = _whole_words({"government": _GOVERNMENT})
+_IMMIGRATION = _whole_words({"immigration": GROUPS["immigration"]})["immigration"]
+# Nor is a sharer who is one of those, one of the seekers themselves (ICE, federal immigration
+# agencies), or no one in particular ("can they give my photo to ICE").
+_BOUND = _whole_words({"bound": "|".join((
+    HOLDERS["dmv"], HOLDERS["police"], GROUPS["immigration"], _GOVERNMENT, r"u\.?s\.?|dmv clerk",
+    r"they|them|he|she|it|someone|somebody|anyone|anybody|people|person|agents?|officials?|workers?|"
+    r"staff|employees?|clerks?|you|i|we|who|what|which|one|nobody|no one|everyone|law",
+))})["bound"]
+
+
+# A phrase holding these names no one: a verb's object or a clause ("does eligible for release
+# mean"), a bill or a section ("did AB 2156 pass").
+_NOT_A_NAME = compiled_on_use(
+    r"\d|\b(?:to|for|with|through|from|by|in|on|at|about|if|when|that|the|a|an|my|is|are|be|not|no|"
+    r"get|got|do|does|did)\b", re.IGNORECASE)
+
+
+def _sharer(text: str) -> str | None:
+    """The one a question asks about sharing what it holds, in the question's words, when no law
+    here binds it (judged in the glossary's English: "la policía" is the police)."""
+    for match in _SHARER().finditer(text):
+        group = next(n for n, found in enumerate(match.groups(), 1) if found)
+        phrase = match.group(group)
+        if _NOT_A_NAME().search(phrase) or _BOUND().search(translate_query(phrase)):
+            continue  # "eligible for release", "did AB 2156 pass": no one named
+        article = re.search(rf"\b({_DET})\s+$", text[:match.start(group)], re.IGNORECASE)
+        said = {"my": "your", "our": "your"}.get(article[1].lower(), article[1].lower()) if article else ""
+        return f"{said} {phrase}".strip()
+    return None
 
 
 # Errands at the DMV or elsewhere: renewing, replacing or reinstating a license, appointments,

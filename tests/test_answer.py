@@ -606,14 +606,33 @@ def test_a_question_about_a_bill_known_only_from_a_report_says_so(tmp_path):
     assert all(s.authority != "secondary" for s in answer.sentences)  # a report is listed, never quoted
 
 
-def test_a_question_about_records_no_law_here_governs_gets_the_closest_law_saying_so(tmp_path):
+def test_a_question_about_records_no_law_here_governs_is_refused_saying_whose(tmp_path):
     r = _corpus(tmp_path)
     outside = answer_question(r, "does USCIS give my application file to ICE", settings=OPEN)
-    assert outside.sentences and outside.closest
-    assert outside.reason == "the corpus holds no law on the records of USCIS"
+    assert outside.abstained and not outside.sentences and outside.hits  # the closest listed, not quoted
+    assert outside.reason.startswith("the corpus holds no law on what USCIS may share or do with its records")
+    # Whoever the question asks about sharing, when no law here binds them, not only those listed.
+    post = answer_question(r, "can the post office tell ICE where I live", settings=OPEN)
+    assert post.abstained and "what the post office may share" in post.reason
     # Naming the DMV as well, the question is about records the corpus's law governs.
     both = answer_question(r, "does the DMV give my USCIS application file to ICE", settings=OPEN)
-    assert "USCIS" not in both.reason and not both.closest
+    assert not both.abstained and "USCIS" not in both.reason and not both.closest
+    # A question citing a section asks about that law, whoever it names.
+    cited = answer_question(r, "does § 9999.1 let the post office tell ICE where I live", settings=OPEN)
+    assert not cited.abstained
+
+
+def test_a_cited_subdivision_the_corpus_lacks_is_said_to_be_missing(tmp_path):
+    r = _corpus(tmp_path)
+    missing = answer_question(r, "what does Cal. Veh. Code § 9999.1(c) say about addresses", settings=OPEN)
+    assert missing.sentences and missing.closest  # the section's other passages, as the closest law
+    assert missing.reason == "the corpus holds Cal. Veh. Code § 9999.1 but not its subdivision (c)"
+    partial = answer_question(r, "what does 18 U.S.C. § 9721(c) say", settings=OPEN)
+    assert partial.reason == "the corpus holds our digest of 18 U.S.C. § 9721 but not its subdivision (c)"
+    section = answer_question(r, "what does Cal. Veh. Code § 9998 say about addresses", settings=OPEN)
+    assert section.reason == "the corpus holds no text of Cal. Veh. Code § 9998"
+    held = answer_question(r, "what does Cal. Veh. Code § 9999.1(a) say", settings=OPEN)
+    assert held.reason == "" and not held.closest
 
 
 HOLDS = _statute("9999.12", "Holds for immigration enforcement", """\

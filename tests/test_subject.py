@@ -39,6 +39,22 @@ def test_questions_off_the_corpus_subject(question):
     ("can the DMV send my records to the IRS", []),  # the DMV named: records the corpus governs
     ("can the first officer on scene ask about my status", []),  # "first" is not the IRS
     ("REAL ID: must the state check my social security number with the SSA", []),  # a law the corpus holds
+    ("can the hospital give my medical records to immigration agents", ["the hospital"]),  # not Medi-Cal
+    # Whoever a question asks about sharing what it holds, when no law here binds them.
+    ("can the post office tell ICE where i live", ["the post office"]),
+    ("will my bank report me to immigration if i open an account", ["your bank"]),
+    ("can uber or lyft give ICE my ride history", ["uber or lyft"]),
+    ("does the consulate of mexico give my info to ICE", ["the consulate of mexico"]),
+    ("can ICE get my address from the post office?", ["the post office"]),
+    ("¿el consulado puede darle mi información a ICE?", ["the consulate"]),  # read in English
+    ("can the sheriff give ICE my release date", []),  # bound by the Values Act
+    ("la policía le puede dar mi dirección a ICE?", []),
+    ("can they give my photo to ICE", []),  # no one named
+    ("the county's database is run by a vendor, can the vendor hand data to ICE", []),  # for the county
+    ("can ICE share my info with the FBI", []),  # ICE itself
+    ("what does eligible for release mean", []),  # no one named
+    ("when did AB 2156 pass the assembly", []),
+    ("how do I get a green card through marriage", []),
 ])
 def test_holders_of_records_the_corpus_holds_no_law_on(question, named):
     assert sorted(outside_holders(question)) == sorted(named)
