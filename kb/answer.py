@@ -153,10 +153,13 @@ _CARVE_OUT = re.compile(
 _PERMITS_ONLY = compiled_on_use(r"\bnothing in this (?:section|subsection|subdivision|paragraph) requires\b|"
                            r"\bdo(?:es)? not require\b", re.IGNORECASE)
 # A rule that points to the items its paragraphs list ("any of the following", "the things listed
-# in paragraphs (1) to (6)", "the items in (A) and (B)"): alone it says nothing of what they are.
+# in paragraphs (1) to (6)", "the items in (A) and (B)", "the offenses described in (A) and (B)",
+# "one of the exceptions (a) to (w)"): alone it says nothing of what they are. A pair of labels
+# after a section number ("§ 7284.4(b) and (c)") names another law's parts, not its own items.
 _POINTS_TO_ITEMS = re.compile(
     r"\b(?:the following|below)\b|"
-    r"\b(?:paragraphs?|subparagraphs?|clauses?|items)\s+(?:in\s+)?\(\w+\)\s*(?:to|through|and|or)\s*\(\w+\)",
+    r"\b(?:paragraphs?|subparagraphs?|clauses?|items|exceptions|described in|listed in|set out in)\s+"
+    r"(?:in\s+)?\(\w+\)\s*(?:to|through|and|or)\s*\(\w+\)",
     re.IGNORECASE,
 )
 # A sentence cut by a window's edge: it does not end as a sentence ends, or begins mid-sentence.
