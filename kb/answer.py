@@ -448,6 +448,11 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
     # sections its history says it added or amended, each by its best passage for the question.
     first = [r for r in _named_rows(retriever, query, law) if retriever.source_of(r).is_primary]
     first += _enacted_rows(retriever, query, law)
+    # "is a border patrol agent an 'immigration authority' under SB 54": the definition decides,
+    # when it is of the law the question names (if it names one).
+    named_sources = {retriever.index.chunks[r].chunk.source_id for r in first}
+    first = [r for r in _definition_asked(retriever, query, law, settings)
+             if not named_sources or retriever.index.chunks[r].chunk.source_id in named_sources] + first
     immigration_first = False
     words = f"{query.text} {query.dense}"  # as typed, and in the corpus's English (a Spanish question)
     records = bool(_ABOUT_DMV_RECORDS.search(words) and _ACCESS_ASKED.search(words))
@@ -617,6 +622,35 @@ def _distinct_ranking(retriever: Retriever, ranking: Ranking) -> Ranking:
     np.minimum.at(first, citations, np.arange(len(citations)))  # each citation's first place
     keep = np.flatnonzero(first[citations] == np.arange(len(citations)))
     return Ranking(ranking.rows[keep], ranking.scores[keep])
+
+
+# A passage that defines a term: it opens with the term in quotation marks, then "means", "is",
+# "includes" ('An "immigration authority" under the California Values Act is any …').
+_DEFINES = compiled_on_use(
+    r'^(?:an?\s+|the\s+)?["“]([^"”]{3,60})["”](?:\s+under\s+[^,;]{0,80}?)?\s+'
+    r"(?:means|is|are|includes?|has the meaning|refers? to)\b", re.IGNORECASE)
+
+
+def _asks_meaning(text: str, term: str) -> bool:
+    """Whether `text` asks what `term` means or covers: the term in quotation marks, "what is a
+    T", "does T include", "is Y a T", "count as T"."""
+    t = re.escape(term.lower()) + r"s?"
+    return bool(re.search(
+        rf"['\"‘’“”]{t}['\"‘’“”]|\bwhat(?:'s| is| are| does| do| counts as)?(?: an?| the)? {t}\b|"
+        rf"\b{t}(?: under [\w\s.'§()-]{{0,40}}?)? (?:mean|means|include|includes|cover|covers)\b|"
+        rf"\b(?:is|are|be|count as|counts as|considered|qualify as|qualifies as|treated as|defined as|definition of)"
+        rf"(?: an?| the)? {t}\b", text.lower()))
+
+
+def _definition_asked(retriever: Retriever, query: Query, law: Ranking, settings: AnswerSettings) -> list[int]:
+    """The best-ranked passage among the first rerank_depth that defines a term the question
+    asks the meaning of (_asks_meaning), alone; empty if none."""
+    for row, _score in law[: settings.rerank_depth]:
+        chunk = retriever.index.chunks[row].chunk
+        found = _DEFINES().match(chunk.text) if chunk.part == 0 and not chunk.is_commentary else None
+        if found and _asks_meaning(query.text, found[1]):
+            return [row]
+    return []
 
 
 def _enacted_rows(retriever: Retriever, query: Query, law: Ranking) -> list[int]:

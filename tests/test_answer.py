@@ -790,3 +790,33 @@ An employer may not ask a worker to show the card because of how it was issued. 
                    settings=AnswerSettings(abstain_below=0.0, context_floor=0.0, second_sentence=0.2))
     assert texts[0].startswith("An employer may not ask a worker to show the card")
     assert "A worker's driver's license may be asked for only when driving is part of the job." in texts
+
+
+DEFINITIONS = _statute("9999.14", "Definitions for a test act", """\
+Section 9999.14 defines the terms of a test act on officers and agencies.
+
+## (a)
+
+A "border officer" under the test act is any officer who performs immigration enforcement functions at a port of entry or near the border.
+
+## (b)
+
+An "agency" under the test act means any county or city agency that keeps records on officers.
+
+## (c)
+
+An agency may not give an officer's home address to anyone who asks for it without a court order.
+""", code="GOV")
+
+
+def test_a_question_asking_what_a_term_means_leads_with_its_definition(tmp_path):
+    r = _corpus(tmp_path, **{"ca/gov-9999.14.md": DEFINITIONS})
+    defined = 'A "border officer" under the test act is any officer'
+    # (c) shares more of the question's words; the definition decides whether the officer is one.
+    for question in ("is a county agency officer who asks for a home address a 'border officer' under the test act",
+                     "does border officer include an officer at a county agency asking for a home address",
+                     "would an agency officer asking for a home address count as a border officer"):
+        assert _texts(r, question)[0].startswith(defined), question
+    # Using the term is not asking what it means.
+    plain = _texts(r, "can a border officer get an officer's home address from a county agency without a court order")
+    assert not plain[0].startswith(defined)
