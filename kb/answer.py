@@ -456,7 +456,8 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
     immigration_first = False
     words = f"{query.text} {query.dense}"  # as typed, and in the corpus's English (a Spanish question)
     records = bool(_ABOUT_DMV_RECORDS.search(words) and _ACCESS_ASKED.search(words))
-    if (_ABOUT_IMMIGRATION.search(words) and (records or _asks_to_hold_or_help(words))
+    if (_ABOUT_IMMIGRATION.search(_IMMIGRATION_SETTING().sub(" ", words)) and not _NOTICE_ASKED().search(words)
+            and (records or _asks_to_hold_or_help(words))
             and not _NAMES_A_LAW.search(query.text) and not query.bills_asked
             and not (states_named(query.text) and not states_named_home(query.text))):
         # Asked whether immigration enforcement may have the DMV's records: the best-ranked rule
@@ -499,11 +500,23 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
 # A question about immigration enforcement: the agencies, or the word.
 _ABOUT_IMMIGRATION = re.compile(r"\b(?:ice|immigration|287\s?\(?g\)?|inmigraci[oó]n|la migra|migra|deport\w*|dhs|hsi|cbp|"
                                 r"border patrol|homeland security)\b", re.IGNORECASE)
+# Immigration named only as the setting of the person's own affairs ("my immigration lawyer wants
+# my DMV records for my case", "I'm held at an ICE detention center, can I get my records", "a
+# subpoena in an immigration court case") asks nothing of immigration enforcement's access.
+_IMMIGRATION_SETTING = compiled_on_use(
+    r"\b(?:immigration|ice)\s+(?:lawyers?|attorneys?|advocates?|courts?(?:\s+cases?)?|judges?|cases?|hearings?|"
+    r"detention(?:\s+(?:centers?|facilit(?:y|ies)))?|forms?|applications?)\b", re.IGNORECASE)
+# Whether the person will learn of it ("is there a way to find out whether ICE asked for my file",
+# "the DMV would never tell her they looked her up"): notice to the person decides, not the ban.
+_NOTICE_ASKED = compiled_on_use(
+    r"\b(?:find(?:s|ing)? out|found out|know (?:if|whether|when|who)|let (?:me|her|him|them|us) know|"
+    r"(?:tell|tells|told|notif(?:y|ies|ied)|warn(?:s|ed)?|inform(?:s|ed)?) (?:me|her|him|them|us)\b)", re.IGNORECASE)
 # ... whether someone may have them or use them: get, see, share, give, use, search, run, or
 # whether they are safe from it (the immigration limits forbid obtaining, accessing, using and
 # disclosing alike; "tell me when ICE looks" asks about notice).
 _ACCESS_ASKED = re.compile(r"\b(?:get|gets|getting|see|access\w*|obtain\w*|receiv\w*|give|gives|giving|share\w*|"
                            r"send\w*|hand\w*|disclos\w*|releas\w*|sell\w*|pass\w*|turn\w* over|find\w*|"
+                           r"wants?|wanted|ask(?:s|ed)? for|request\w*|forward\w*|pull\w*|"
                            r"use|uses|used|using|search\w*|scan\w*|run|runs|running|"
                            r"compart\w*|dar|darle|usa\w*|"
                            # "is my AB 60 info safe from ICE": whether ICE may have it, asked the other way

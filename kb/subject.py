@@ -89,11 +89,13 @@ _HOLDERS = _whole_words(HOLDERS)
 # is not stated in the passages.
 PARTIES = {
     "business": r"business(?:es)?(?: establishments?)?|stores?|shops?|gyms?|restaurants?|bars?|clubs?|hotels?|"
-                r"banks?|insurers?|insurance compan(?:y|ies)|car insurance|companies|company",
+                r"banks?|insurers?|insurance compan(?:y|ies)|car insurance|companies|company|"
+                r"rental car(?: compan(?:y|ies)| agenc(?:y|ies)| counters?)?|car rentals?|rent-a-car",
     "employer": r"employers?|boss(?:es)?|jobs?|hiring|hire[ds]?|staffing agenc(?:y|ies)|temp agenc(?:y|ies)|"
                 r"hr|human resources|workplace",
     "government": r"government(?:al)?(?: authorit(?:y|ies)| offices?| agenc(?:y|ies))?|city|cities|county|counties|"
-                  r"state agenc(?:y|ies)|public agenc(?:y|ies)|public offices?|clinics?",
+                  r"state agenc(?:y|ies)|public agenc(?:y|ies)|public offices?|clinics?|"
+                  r"(?:public )?schools?|school districts?|librar(?:y|ies)",
 }
 _PARTIES = _whole_words(PARTIES)
 

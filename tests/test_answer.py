@@ -326,6 +326,13 @@ def test_a_question_whether_ice_may_get_dmv_records_leads_with_the_immigration_l
     # Without the immigration words the general rule on addresses answers as before.
     assert not _texts(r, "can courts get confidential residence addresses the department keeps and releases "
                          "to courts")[0].startswith("No agency")
+    # Immigration as the setting of the person's own affairs, or whether the person will find out,
+    # asks nothing of immigration enforcement's access: the limit does not jump ahead.
+    for own in ("my immigration lawyer wants the confidential residence addresses the department keeps and "
+                "releases to courts",
+                "is there a way to find out whether ICE got the confidential residence addresses the department "
+                "keeps and releases to courts"):
+        assert not _texts(r, own)[0].startswith("No agency"), own
 
 
 def test_a_rule_is_never_quoted_without_its_carve_out_even_when_the_answer_is_full(tmp_path):
