@@ -108,8 +108,12 @@ def test_shipped_question_set_is_well_formed():
     questions = load_questions(REPO_ROOT / "tests" / "eval" / "questions.yaml")
     kinds = {k: sum(q.kind == k for q in questions) for k in ("answerable", "unanswerable", "lookup")}
     assert kinds["answerable"] >= 100 and kinds["unanswerable"] >= 15 and kinds["lookup"] >= 20
+    # A blind block moves to the tuning half once measured, so the held-out share falls as blocks
+    # are added; each half stays a third or so of the set, and the held-out half large enough to
+    # measure on (400 questions).
     for split in ("tune", "heldout"):
-        assert sum(q.split == split for q in questions) >= 0.4 * len(questions)
+        assert sum(q.split == split for q in questions) >= 0.33 * len(questions)
+    assert sum(q.split == "heldout" for q in questions) >= 400
 
 
 def test_a_near_miss_answered_as_closest_is_reported_apart_from_abstention(built, tmp_path):
