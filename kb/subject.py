@@ -148,7 +148,7 @@ _DET = r"the|my|a|an|our|his|her|their|your|this|that|its"
 _PHRASE = r"((?:[\w'&-]+ ){0,3}?[\w'&-]+)"  # one to four words, the fewest that reach the verb
 _SHARER = compiled_on_use(
     rf"\b(?:can|could|does|do|did|will|would|may|might|is|are|should|has|have)\s+(?:(?:{_DET})\s+)?{_PHRASE}"
-    rf"\s+(?:\w+ly\s+|still\s+|just\s+|even\s+|ever\s+|legally\s+)?(?:{_SHARE})\b"
+    rf"\s+(?:\w+ly\s+|still\s+|just\s+|even\s+|ever\s+|legally\s+)?(?:(?:have|has|need|needs|got) to\s+)?(?:{_SHARE})\b"
     rf"|\b(?:{_DET})\s+{_PHRASE}\s+(?:(?:can|could|will|would|may|might|must|should|does|did)\s+)?(?:{_SHARE})\b"
     rf"|\b(?:get|gets|got|obtain|obtains|obtained|pull|pulls|pulled|access|find|finds|found|see|sees)\b"
     rf"[^?.!]*?\b(?:from|at)\s+(?:(?:{_DET})\s+)?{_PHRASE}(?=\s*(?:[?.!,]|$|\b(?:if|when|or|and|to|about)\b))",

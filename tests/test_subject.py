@@ -46,6 +46,7 @@ def test_questions_off_the_corpus_subject(question):
     ("can uber or lyft give ICE my ride history", ["uber or lyft"]),
     ("does the consulate of mexico give my info to ICE", ["the consulate of mexico"]),
     ("can ICE get my address from the post office?", ["the post office"]),
+    ("does my phone company have to give ICE my location", ["your phone company"]),
     ("¿el consulado puede darle mi información a ICE?", ["the consulate"]),  # read in English
     ("can the sheriff give ICE my release date", []),  # bound by the Values Act
     ("la policía le puede dar mi dirección a ICE?", []),
