@@ -257,6 +257,9 @@ EVERYDAY_WORDS: tuple[tuple[str, str], ...] = (
     (r"(?:here|in the (?:us|u\.s\.|country)) (?:legally|illegally)|"
      r"legal status|(?:has|have|had|got|get) (?:no )?papers|country of citizenship|" + BEING_LEGAL, "immigration status"),
     (r"fined|fines?|penalt(?:y|ies)", "civil penalty"),
+    # "is that a crime", "can he go to jail for it": the statutes make it a "misdemeanor".
+    (r"(?:is|was|it'?s|that'?s) (?:that |this |it )?(?:a )?crimes?|criminal offen[cs]es?|(?:go|goes|sent) to jail for|"
+     r"jail time|be prosecuted|press charges", "misdemeanor"),
     # A person asking for their own file: the IPA's "individual" who may "inspect" a "record"
     # about them (Civ. Code §§ 1798.32, 1798.34), not a requester of someone else's.
     (r"(?:i|me)(?:\s+\w+){0,6}?\s+(?:see|look at|check|read|get|copy|request|ask for|asked for|find|"
