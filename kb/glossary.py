@@ -257,6 +257,9 @@ EVERYDAY_WORDS: tuple[tuple[str, str], ...] = (
     (r"(?:here|in the (?:us|u\.s\.|country)) (?:legally|illegally)|"
      r"legal status|(?:has|have|had|got|get) (?:no )?papers|country of citizenship|" + BEING_LEGAL, "immigration status"),
     (r"fined|fines?|penalt(?:y|ies)", "civil penalty"),
+    # "can I get paid anything", "how much could I get": what the statutes call "damages".
+    (r"get paid|be paid|paid anything|compensat\w*|how much (?:money )?(?:can|could|would|will) (?:i|we|you) "
+     r"(?:get|win|recover)|money for (?:it|this|that)", "damages"),
     # "is that a crime", "can he go to jail for it": the statutes make it a "misdemeanor".
     (r"(?:is|was|it'?s|that'?s) (?:that |this |it )?(?:a )?crimes?|criminal offen[cs]es?|(?:go|goes|sent) to jail for|"
      r"jail time|be prosecuted|press charges", "misdemeanor"),
