@@ -305,6 +305,12 @@ _EVERYDAY = [(re.compile(rf"(?<!\w)(?:{key})(?!\w)", re.IGNORECASE), term) for k
 # "le" and "les" are dropped: Spanish doubles the person a verb is done to ("le puede pedir mi
 # foto al DMV"), and "to them" in the English read as a party the question does not have.
 SPANISH_WORDS: dict[str, str] = {
+    # Everyday verbs, nouns and phrases seen in Spanish questions about jails, orders and travel.
+    "mandó": "sent", "mandaron": "sent", "manda": "sends", "petición": "request", "peticiones": "requests",
+    "decirle": "tell him", "decirme": "tell me", "decirles": "tell them", "va a": "will", "van a": "will",
+    "viajar": "travel", "avión": "airplane", "volar": "fly", "dentro de": "within",
+    "estados unidos": "United States", "usando": "using", "nomás": "just", "orden": "order",
+    "orden de deportación": "deportation order", "vieja": "old", "viejo": "old",
     "mi": "my", "mis": "my", "el": "the", "la": "the", "los": "the", "las": "the", "del": "of the",
     "de": "of", "para": "to", "por": "for", "con": "with", "sin": "without", "que": "that",
     "qué": "what", "cómo": "how", "como": "how", "dónde": "where", "cuándo": "when", "es": "is",
