@@ -23,7 +23,7 @@ from kb.records import COMMENTARY, CORRECTED
 from kb.retrieval import Retriever
 from kb.jurisdictions import is_home, state_name, states_named
 from kb.search import Ranked, Ranking, best_first
-from kb.subject import asks_errand, holders_named, on_subject, outside_holders, parties_named
+from kb.subject import asks_errand, holders_named, on_subject, outside_holders, outside_sharer, parties_named
 from kb.text import compiled_on_use
 
 
@@ -244,12 +244,6 @@ def answer_question(
                         "the question asks how to run an errand (a renewal, an appointment, a towed car, "
                         "points), on which the corpus holds no law: it covers who may obtain DMV and police "
                         "records and how far agencies help immigration enforcement")
-    outside = [] if query.citations else outside_holders(query.text)
-    if outside:  # "can the post office tell ICE where I live": no law here binds the post office
-        return _refused(retriever, query, everything,
-                        f"the corpus holds no law on what {_joined(outside)} may share or do with its records: "
-                        "it covers DMV and police records and how far California agencies help immigration "
-                        "enforcement")
     exempt = retriever.resolver.names_known_law(query) or (
         searcher.lexical_strength(query) >= settings.lexical_rescue
     )
@@ -272,6 +266,17 @@ def answer_question(
                f"closest section topic {context:.3f}, needed {settings.context_floor:.3f}")
         return _refused(retriever, query, everything,
                         f"the question does not seem to be about what the corpus covers ({why})")
+    # "does USCIS share my DACA file", "can the post office tell ICE where I live": no law here
+    # binds the body asked about (said after the reasons above, which are more telling when they
+    # apply: "how do I apply for Medi-Cal" is off the subject).
+    outside = [] if query.citations else outside_holders(query.text)
+    sharer = None if query.citations or outside else outside_sharer(query.text)
+    if outside or sharer:
+        about = (f"on the records of {_joined(outside)}" if outside else
+                 f"on what {sharer} may share with immigration enforcement")
+        return _refused(retriever, query, everything,
+                        f"the corpus holds no law {about}: it covers DMV and police records and how far "
+                        "California agencies help immigration enforcement")
     closest = not exempt and best < settings.abstain_below
     table = _SentenceTable(retriever, query)
     found = _candidates(retriever, query, everything, table, settings)

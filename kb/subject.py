@@ -122,19 +122,25 @@ _OUTSIDE = _whole_words(OUTSIDE_HOLDERS, word=r"\w-")  # "Medi-Cal" whole, "e-ve
 
 
 def outside_holders(text: str) -> list[str]:
-    """The holders of records the corpus holds no law on that `text` names, when it names none the
-    corpus's law binds (HOLDERS: the DMV, the police) and no law the corpus is built around ("must
-    the state check my SSN with SSA for a REAL ID": the REAL ID Act decides). They are those of
-    OUTSIDE_HOLDERS, and whoever the question asks about sharing what it holds ("can the post
-    office tell ICE where I live") when no law here binds them (`_sharer`)."""
+    """The holders of records the corpus holds no law on (OUTSIDE_HOLDERS) that `text` names,
+    when it names none the corpus's law binds (HOLDERS: the DMV, the police) and no law the corpus
+    is built around ("must the state check my SSN with SSA for a REAL ID": the REAL ID Act decides)."""
     english = translate_query(text)  # read once for both checks (holders_named reads it too)
     if _names_found(_HOLDERS, english) or _NAMED().search(english):
         return []
-    named = _names_found(_OUTSIDE, text)
-    if named or _names_found(_GOVERNMENT_NAMED, english) or not _IMMIGRATION().search(english):
-        return named  # a sharer counts only when it is asked about sharing with immigration enforcement
-    sharer = _sharer(text) or (_sharer(english) if english != text else None)
-    return [sharer] if sharer else []
+    return _names_found(_OUTSIDE, text)
+
+
+def outside_sharer(text: str) -> str | None:
+    """Whoever `text` asks about sharing what it holds with immigration enforcement ("can the
+    post office tell ICE where I live"), in the question's words, when no law here binds them:
+    the question names none of the bodies the corpus's law binds (HOLDERS, _GOVERNMENT) and no
+    law the corpus is built around. None otherwise."""
+    english = translate_query(text)
+    if (_names_found(_HOLDERS, english) or _NAMED().search(english) or _names_found(_GOVERNMENT_NAMED, english)
+            or not _IMMIGRATION().search(english)):
+        return None
+    return _sharer(text) or (_sharer(english) if english != text else None)
 
 
 # Who a question asks about giving away what it holds: the subject of a verb of sharing ("can

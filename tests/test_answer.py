@@ -617,10 +617,11 @@ def test_a_question_about_records_no_law_here_governs_is_refused_saying_whose(tm
     r = _corpus(tmp_path)
     outside = answer_question(r, "does USCIS give my application file to ICE", settings=OPEN)
     assert outside.abstained and not outside.sentences and outside.hits  # the closest listed, not quoted
-    assert outside.reason.startswith("the corpus holds no law on what USCIS may share or do with its records")
+    assert outside.reason.startswith("the corpus holds no law on the records of USCIS: it covers")
     # Whoever the question asks about sharing, when no law here binds them, not only those listed.
     post = answer_question(r, "can the post office tell ICE where I live", settings=OPEN)
-    assert post.abstained and "what the post office may share" in post.reason
+    assert post.abstained and post.reason.startswith(
+        "the corpus holds no law on what the post office may share with immigration enforcement")
     # Naming the DMV as well, the question is about records the corpus's law governs.
     both = answer_question(r, "does the DMV give my USCIS application file to ICE", settings=OPEN)
     assert not both.abstained and "USCIS" not in both.reason and not both.closest

@@ -2,7 +2,8 @@
 
 import pytest
 
-from kb.subject import asks_errand, holders_named, on_subject, outside_holders, parties_named, subject_groups
+from kb.subject import (asks_errand, holders_named, on_subject, outside_holders, outside_sharer, parties_named,
+                        subject_groups)
 
 
 @pytest.mark.parametrize("question", [
@@ -39,26 +40,36 @@ def test_questions_off_the_corpus_subject(question):
     ("can the DMV send my records to the IRS", []),  # the DMV named: records the corpus governs
     ("can the first officer on scene ask about my status", []),  # "first" is not the IRS
     ("REAL ID: must the state check my social security number with the SSA", []),  # a law the corpus holds
-    ("can the hospital give my medical records to immigration agents", ["the hospital"]),  # not Medi-Cal
-    # Whoever a question asks about sharing what it holds, when no law here binds them.
-    ("can the post office tell ICE where i live", ["the post office"]),
-    ("will my bank report me to immigration if i open an account", ["your bank"]),
-    ("can uber or lyft give ICE my ride history", ["uber or lyft"]),
-    ("does the consulate of mexico give my info to ICE", ["the consulate of mexico"]),
-    ("can ICE get my address from the post office?", ["the post office"]),
-    ("does my phone company have to give ICE my location", ["your phone company"]),
-    ("¿el consulado puede darle mi información a ICE?", ["the consulate"]),  # read in English
-    ("can the sheriff give ICE my release date", []),  # bound by the Values Act
-    ("la policía le puede dar mi dirección a ICE?", []),
-    ("can they give my photo to ICE", []),  # no one named
-    ("the county's database is run by a vendor, can the vendor hand data to ICE", []),  # for the county
-    ("can ICE share my info with the FBI", []),  # ICE itself
-    ("what does eligible for release mean", []),  # no one named
-    ("when did AB 2156 pass the assembly", []),
-    ("how do I get a green card through marriage", []),
+    ("can the hospital give my medical records to immigration agents", []),  # "medical" is not Medi-Cal
 ])
 def test_holders_of_records_the_corpus_holds_no_law_on(question, named):
     assert sorted(outside_holders(question)) == sorted(named)
+
+
+@pytest.mark.parametrize(("question", "sharer"), [
+    # Whoever a question asks about sharing what it holds with immigration enforcement, when no
+    # law here binds them.
+    ("can the post office tell ICE where i live", "the post office"),
+    ("will my bank report me to immigration if i open an account", "your bank"),
+    ("can uber or lyft give ICE my ride history", "uber or lyft"),
+    ("does the consulate of mexico give my info to ICE", "the consulate of mexico"),
+    ("can ICE get my address from the post office?", "the post office"),
+    ("does my phone company have to give ICE my location", "your phone company"),
+    ("can the hospital give my medical records to immigration agents", "the hospital"),
+    ("¿el consulado puede darle mi información a ICE?", "the consulate"),  # read in English
+    ("can the sheriff give ICE my release date", None),  # bound by the Values Act
+    ("la policía le puede dar mi dirección a ICE?", None),
+    ("can my bank give my DMV record to ICE", None),  # DMV records: the corpus's law governs them
+    ("can the post office tell my landlord where i live", None),  # not immigration enforcement
+    ("can they give my photo to ICE", None),  # no one named
+    ("the county's database is run by a vendor, can the vendor hand data to ICE", None),  # for the county
+    ("can ICE share my info with the FBI", None),  # ICE itself
+    ("what does eligible for release mean for an ICE hold", None),  # no one named
+    ("when did AB 2156 pass the assembly, and does ICE get the data", None),
+    ("how do I get a green card through marriage", None),
+])
+def test_a_sharer_no_law_here_binds(question, sharer):
+    assert outside_sharer(question) == sharer
 
 
 def test_no_source_of_law_in_the_corpus_is_about_an_outside_holder():
