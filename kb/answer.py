@@ -23,7 +23,8 @@ from kb.records import COMMENTARY, CORRECTED
 from kb.retrieval import Retriever
 from kb.jurisdictions import is_home, state_name, states_named
 from kb.search import Ranked, Ranking, best_first
-from kb.subject import asks_errand, holders_named, on_subject, outside_holders, outside_sharer, parties_named
+from kb.subject import (asks_errand, holders_named, is_policy_place, on_subject, outside_holders, outside_sharer,
+                        parties_named)
 from kb.text import compiled_on_use
 
 
@@ -271,6 +272,8 @@ def answer_question(
     # apply: "how do I apply for Medi-Cal" is off the subject).
     outside = [] if query.citations else outside_holders(query.text)
     sharer = None if query.citations or outside else outside_sharer(query.text)
+    place = sharer if sharer and is_policy_place(sharer) else None  # "can the school give ICE my kid's records"
+    sharer = None if place else sharer
     if outside or sharer:
         about = (f"on the records of {_joined(outside)}" if outside else
                  f"on what {sharer} may share with immigration enforcement")
@@ -280,6 +283,8 @@ def answer_question(
     closest = not exempt and best < settings.abstain_below
     table = _SentenceTable(retriever, query)
     found = _candidates(retriever, query, everything, table, settings)
+    if place is not None:  # the rule naming the place asked about leads (Gov. Code § 7284.8(a))
+        found = _naming_first(retriever, table, found, place, settings)
     composer = _Composer(retriever, table, settings)
     for row in _named_document(retriever, query, found.agency):
         composer.add_law(row)  # "what is bulletin 18-10-CJIS": the agency's statement, labelled, leads
@@ -349,10 +354,24 @@ def answer_question(
     # A subdivision cited that the corpus lacks ("what does 8 CFR 287.4(c) say"): its section's
     # other passages answer, as the closest law, and the reason says what is missing.
     gaps += [gap for gap in map(retriever.resolver.not_held, query.citations) if gap]
+    gaps += [f"no rule on what {place} may share, beyond the model policies Gov. Code § 7284.8(a) "
+             "has such places adopt or encourages"] if place else []
     reason = f"the corpus holds {'; '.join(gaps)}" if gaps else ""
     return Answer(query.text, False, tuple(composer.sentences),
                   tuple(_shown(retriever, composer, found, law, k, settings)), reason=reason,
                   closest=closest or bool(gaps))
+
+
+def _naming_first(retriever: Retriever, table: "_SentenceTable", found: _Candidates, name: str,
+                  settings: AnswerSettings) -> _Candidates:
+    """`found` with the best-ranked passage of law whose opening names `name` ("the school": a
+    passage naming public schools) first, if one is among the first rerank_depth."""
+    stem = re.sub(r"(?:ies|y|es|s)$", "", name.split()[-1].lower())  # "library", "libraries": "librar"
+    naming = re.compile(rf"\b{re.escape(stem)}\w*", re.IGNORECASE)
+    for row, _score in found.law[: settings.rerank_depth]:
+        if not retriever.index.is_commentary(row) and naming.search(_opening(table, row)):
+            return dataclasses.replace(found, law=found.law.first([row], found.law[0][1]))
+    return found
 
 
 def _refused(retriever: Retriever, query: Query, everything: Ranked, reason: str) -> Answer:
@@ -610,7 +629,7 @@ def _named_rows(retriever: Retriever, query: Query, law: Ranking) -> list[int]:
     if not query.citations:
         return []
     rows: list[int] = []
-    for ref, found in retriever.cited_rows(query):
+    for ref, found in retriever.cited_rows(query, whole_section=True):
         if not ref.labels and _asks_more_than_the_citation(query):
             scores = {r: law.score_of(r) for r in found}  # looked up: `law` may rank every row
             found = sorted(found, key=lambda r: -(float("-inf") if scores[r] is None else scores[r]))

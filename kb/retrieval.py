@@ -41,13 +41,20 @@ class Retriever:
         notes = tuple(self.hit(r, 1.0) for r in self.notes.correcting(chunk.anchor))
         return Hit(chunk=chunk, source=self.index.source_of_row(row), score=float(score), corrections=notes)
 
-    def cited_rows(self, query: Query) -> list[tuple[CitationRef, list[int]]]:
-        """Each citation in the question that the corpus holds, with its rows, in question order."""
+    def cited_rows(self, query: Query, whole_section: bool = False) -> list[tuple[CitationRef, list[int]]]:
+        """Each citation in the question that the corpus holds, with its rows, in question order.
+        With `whole_section`, a subdivision the corpus lacks ("1808.21(z)") stands for its
+        section, when the corpus holds that: the closest law there is to what was asked."""
         out = []
         for ref in query.citations:
             try:
                 out.append((ref, self.resolver.rows(ref)[1]))
             except (CitationNotFound, InputError):
+                if whole_section and ref.labels:
+                    try:
+                        out.append((ref.with_labels(()), self.resolver.rows(ref.with_labels(()))[1]))
+                    except (CitationNotFound, InputError):
+                        pass
                 continue  # a cite the corpus lacks: plain search still answers the rest
         return out
 

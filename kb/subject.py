@@ -169,6 +169,17 @@ _GOVERNMENT = (
     r"prosecutors?|highway patrol|chp|prisons?|cdcr|corrections|public schools?|school police|"
     r"campus police|task forces?|clets|nlets|fbi|federal\w*|feds|commissioners?|secretar(?:y|ies)"
 )
+# The places for which Gov. Code § 7284.8(a) has the Attorney General write model policies limiting
+# help to immigration enforcement (public schools, health facilities, courthouses, shelters,
+# libraries): the corpus speaks of them, though no rule there says what they may share.
+PLACES = (r"schools?|school districts?|colleges?|universit(?:y|ies)|hospitals?|health facilit(?:y|ies)|"
+          r"clinics?|shelters?|librar(?:y|ies)")
+_PLACES = _whole_words({"places": PLACES})["places"]
+
+
+def is_policy_place(name: str) -> bool:
+    """Whether a sharer (outside_sharer) is one of the places of Gov. Code § 7284.8(a) (PLACES)."""
+    return bool(_PLACES().search(name))
 _GOVERNMENT_NAMED = _whole_words({"government": _GOVERNMENT})
 _IMMIGRATION = _whole_words({"immigration": GROUPS["immigration"]})["immigration"]
 # Nor is a sharer who is one of those, one of the seekers themselves (ICE, federal immigration

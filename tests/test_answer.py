@@ -635,6 +635,15 @@ def test_a_cited_subdivision_the_corpus_lacks_is_said_to_be_missing(tmp_path):
     missing = answer_question(r, "what does Cal. Veh. Code § 9999.1(c) say about addresses", settings=OPEN)
     assert missing.sentences and missing.closest  # the section's other passages, as the closest law
     assert missing.reason == "the corpus holds Cal. Veh. Code § 9999.1 but not its subdivision (c)"
+    by_id = {h.chunk.id: h for h in missing.hits}
+    assert by_id[missing.sentences[0].chunk_ids[0]].chunk.citation.startswith("Cal. Veh. Code § 9999.1")
+    # So does a bare number with a subdivision the section lacks, staff's shorthand, though
+    # another file shares more of the question's words.
+    bare = answer_question(r, "what does 9999.1(z) say about any government agency receiving personal information",
+                           settings=OPEN)
+    assert bare.reason == "the corpus holds Cal. Veh. Code § 9999.1 but not its subdivision (z)"
+    assert {h.chunk.id: h for h in bare.hits}[bare.sentences[0].chunk_ids[0]].chunk.citation.startswith(
+        "Cal. Veh. Code § 9999.1")
     partial = answer_question(r, "what does 18 U.S.C. § 9721(c) say", settings=OPEN)
     assert partial.reason == "the corpus holds our digest of 18 U.S.C. § 9721 but not its subdivision (c)"
     section = answer_question(r, "what does Cal. Veh. Code § 9998 say about addresses", settings=OPEN)
@@ -828,3 +837,25 @@ def test_a_question_asking_what_a_term_means_leads_with_its_definition(tmp_path)
     # Using the term is not asking what it means.
     plain = _texts(r, "can a border officer get an officer's home address from a county agency without a court order")
     assert not plain[0].startswith(defined)
+
+
+POLICIES = _statute("9999.15", "Model policies for places", """\
+Section 9999.15 has the Attorney General write model policies for some public places.
+
+## (a)
+
+The Attorney General shall publish model policies limiting help to immigration enforcement at public schools and shelters.
+
+## (b)
+
+A county agency may not give ICE the records it keeps about a kid or a family without a court order.
+""", code="GOV")
+
+
+def test_a_question_about_a_place_the_model_policies_name_leads_with_them_as_the_closest(tmp_path):
+    r = _corpus(tmp_path, **{"ca/gov-9999.15.md": POLICIES})
+    # (b) shares more of the question's words; no rule says what the school may share.
+    answer = answer_question(r, "can the school give ICE the records it keeps about my kid", settings=OPEN)
+    assert not answer.abstained and answer.closest
+    assert answer.reason.startswith("the corpus holds no rule on what the school may share")
+    assert answer.sentences[0].text.startswith("The Attorney General shall publish model policies")

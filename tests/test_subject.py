@@ -2,8 +2,8 @@
 
 import pytest
 
-from kb.subject import (asks_errand, holders_named, on_subject, outside_holders, outside_sharer, parties_named,
-                        subject_groups)
+from kb.subject import (asks_errand, holders_named, is_policy_place, on_subject, outside_holders, outside_sharer,
+                        parties_named, subject_groups)
 
 
 @pytest.mark.parametrize("question", [
@@ -56,6 +56,7 @@ def test_holders_of_records_the_corpus_holds_no_law_on(question, named):
     ("can ICE get my address from the post office?", "the post office"),
     ("does my phone company have to give ICE my location", "your phone company"),
     ("can the hospital give my medical records to immigration agents", "the hospital"),
+    ("can the school give my kid's records to ICE", "the school"),
     ("¿el consulado puede darle mi información a ICE?", "the consulate"),  # read in English
     ("can the sheriff give ICE my release date", None),  # bound by the Values Act
     ("la policía le puede dar mi dirección a ICE?", None),
@@ -70,6 +71,12 @@ def test_holders_of_records_the_corpus_holds_no_law_on(question, named):
 ])
 def test_a_sharer_no_law_here_binds(question, sharer):
     assert outside_sharer(question) == sharer
+
+
+def test_the_places_of_the_attorney_generals_model_policies_are_told_apart():
+    # Gov. Code § 7284.8(a) speaks of them: a question about one is answered, not refused.
+    assert is_policy_place("the school") and is_policy_place("the public library")
+    assert not is_policy_place("the post office") and not is_policy_place("your bank")
 
 
 def test_no_source_of_law_in_the_corpus_is_about_an_outside_holder():
