@@ -166,20 +166,9 @@ _SHARER = compiled_on_use(
 _GOVERNMENT = (
     r"state|california|county|counties|city|cities|government\w*|agenc(?:y|ies)|departments?|pd|"
     r"courts?|courthouses?|judges?|doj|department of justice|attorney general|district attorneys?|da|"
-    r"prosecutors?|highway patrol|chp|prisons?|cdcr|corrections|public schools?|school police|"
+    r"prosecutors?|highway patrol|chp|prisons?|cdcr|corrections|school police|"
     r"campus police|task forces?|clets|nlets|fbi|federal\w*|feds|commissioners?|secretar(?:y|ies)"
 )
-# The places for which Gov. Code § 7284.8(a) has the Attorney General write model policies limiting
-# help to immigration enforcement (public schools, health facilities, courthouses, shelters,
-# libraries): the corpus speaks of them, though no rule there says what they may share.
-PLACES = (r"schools?|school districts?|colleges?|universit(?:y|ies)|hospitals?|health facilit(?:y|ies)|"
-          r"clinics?|shelters?|librar(?:y|ies)")
-_PLACES = _whole_words({"places": PLACES})["places"]
-
-
-def is_policy_place(name: str) -> bool:
-    """Whether a sharer (outside_sharer) is one of the places of Gov. Code § 7284.8(a) (PLACES)."""
-    return bool(_PLACES().search(name))
 _GOVERNMENT_NAMED = _whole_words({"government": _GOVERNMENT})
 _IMMIGRATION = _whole_words({"immigration": GROUPS["immigration"]})["immigration"]
 # Nor is a sharer who is one of those, one of the seekers themselves (ICE, federal immigration
@@ -210,6 +199,20 @@ def _sharer(text: str) -> str | None:
         said = {"my": "your", "our": "your"}.get(article[1].lower(), article[1].lower()) if article else ""
         return f"{said} {phrase}".strip()
     return None
+
+
+# The places for which Gov. Code § 7284.8(a) has the Attorney General write model policies limiting
+# help to immigration enforcement (public schools, health facilities, courthouses, shelters,
+# libraries): the corpus speaks of them, though no rule there says what they may share, so a
+# question about one is answered as the closest law, not refused.
+PLACES = (r"schools?|school districts?|colleges?|universit(?:y|ies)|hospitals?|health facilit(?:y|ies)|"
+          r"clinics?|shelters?|librar(?:y|ies)")
+_PLACES = _whole_words({"places": PLACES})["places"]
+
+
+def is_policy_place(name: str) -> bool:
+    """Whether a sharer (outside_sharer) is one of the places of Gov. Code § 7284.8(a) (PLACES)."""
+    return bool(_PLACES().search(name))
 
 
 # Errands at the DMV or elsewhere: renewing, replacing or reinstating a license, appointments,
