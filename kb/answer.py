@@ -273,8 +273,7 @@ def answer_question(
     outside = [] if query.citations else outside_holders(query.text)
     sharer = None if query.citations or outside else outside_sharer(query.text)
     place = sharer if sharer and is_policy_place(sharer) else None  # "can the school give ICE my kid's records"
-    sharer = None if place else sharer
-    if outside or sharer:
+    if outside or (sharer and not place):
         about = (f"on the records of {_joined(outside)}" if outside else
                  f"on what {sharer} may share with immigration enforcement")
         return _refused(retriever, query, everything,

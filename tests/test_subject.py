@@ -73,6 +73,17 @@ def test_a_sharer_no_law_here_binds(question, sharer):
     assert outside_sharer(question) == sharer
 
 
+def test_the_places_answered_from_the_model_policies_are_those_gov_code_7284_8_a_names():
+    # kb/answer.py tells a question about one of PLACES that the closest law is the model
+    # policies of Gov. Code § 7284.8(a): if the corpus's digest stops naming them, that must change.
+    from pathlib import Path
+
+    body = (Path(__file__).resolve().parent.parent / "corpus/ca/gov-7284.8.md").read_text(encoding="utf-8")
+    subdivision = body[body.index("## (a)"):body.index("## (b)")]
+    for place in ("public schools", "public libraries", "health facilities", "shelters", "University of California"):
+        assert place in " ".join(subdivision.split()), place
+
+
 def test_the_places_of_the_attorney_generals_model_policies_are_told_apart():
     # Gov. Code § 7284.8(a) speaks of them: a question about one is answered, not refused.
     assert is_policy_place("the school") and is_policy_place("the public library")
