@@ -16,6 +16,7 @@ import functools
 import itertools
 import re
 from dataclasses import dataclass
+from collections.abc import Iterator
 
 from kb.models import AUTHORITIES, PRIMARY_AUTHORITIES, Answer, AnswerSentence, Hit, group_of
 from kb.query import Query, bills_in, parse_query
@@ -76,6 +77,8 @@ class AnswerSettings:
     seed notes that restate § 1808.48 hold 0.43-0.87 of its words, those that only discuss it
     0.0-0.3); key_match: a passage one of whose questions (front matter `questions:`) has at
     least this cosine with the question answers it exactly and leads over a general note;
+    ban_depth: when none of the limits for immigration enforcement among the first rerank_depth
+    passages binds the holder the question names (the DMV), how deep one that does is looked for.
     history_depth: for a "when" question, how deep among the passages of law a History passage
     is looked for before the best passage's own section's.
     rare_share / named_depth: a question naming a name (a word the passages write capitalised)
@@ -101,6 +104,7 @@ class AnswerSettings:
     summary_weight: float = 0.8
     best_sentence: float = 0.45
     rerank_depth: int = 20
+    ban_depth: int = 100
     law_passages: int = 3
     law_floor: float = 0.75
     second_sentence: float = 0.55
@@ -195,6 +199,18 @@ def states_named_home(text: str) -> bool:
 # "When did…", "what year…", "since when…": asked for a date, answered from History.
 _WHEN = re.compile(r"^\s*(?:¿\s*)?(?:when|what year|what date|since when|cu[aá]ndo)\b|\bwhen (?:did|was|were|does|do)\b",
                    re.IGNORECASE)
+# ... but not a leading clause of condition, its subject straight after "when", before the question
+# itself: "when police answer ICE's rap sheet request, can they add the address", "when the ID
+# cards come out, do the rules cover them".
+_WHEN_CLAUSE = compiled_on_use(
+    r"^\s*when\s+(?!(?:did|was|were|does|do|is|are|will|would|has|have|had|can|could|should|must|might|may)\b)"
+    r"\S.*\b(?:can|could|do|does|did|is|are|was|were|will|would|should|must|may|what|how|who|which)\b",
+    re.IGNORECASE)
+
+
+def asks_when(text: str) -> bool:
+    """Whether a question asks for a date ("when did AB 60 take effect", "what year…")."""
+    return bool(_WHEN.search(text)) and not _WHEN_CLAUSE().search(text)
 
 
 _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*")
@@ -289,7 +305,7 @@ def answer_question(
         composer.add_law(row)  # "what is bulletin 18-10-CJIS": the agency's statement, labelled, leads
         if composer.sentences:
             break
-    when = bool(_WHEN.search(query.text))
+    when = asks_when(query.text)
     if when:  # asked for a date: a rule that states one, else the History event
         dated = None if _ENACTED().search(query.text) else _dated_law(retriever, found.law, table, settings)
         if dated is not None:
@@ -478,7 +494,8 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
              if not named_sources or retriever.index.chunks[r].chunk.source_id in named_sources] + first
     immigration_first = False
     words = f"{query.text} {query.dense}"  # as typed, and in the corpus's English (a Spanish question)
-    records = bool(_ABOUT_DMV_RECORDS.search(words) and _ACCESS_ASKED.search(words))
+    records = bool(_ABOUT_DMV_RECORDS.search(words) and (
+        _ACCESS_ASKED.search(words) or (_TELLS_IMMIGRATION().search(words) and "dmv" in holders_named(query.text))))
     if (_ABOUT_IMMIGRATION.search(_IMMIGRATION_SETTING().sub(" ", words)) and not _NOTICE_ASKED().search(words)
             and (records or _asks_to_hold_or_help(words))
             and not _NAMES_A_LAW.search(query.text) and not query.bills_asked
@@ -492,11 +509,7 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
         # the police) comes first: "is it legal for the DMV to give ICE my address" is decided by
         # the DMV's limit, not by the police's, though both forbid it.
         named = {retriever.index.chunks[r].chunk.source_id for r in first}
-        bans = [row for row, _score in law[: settings.rerank_depth]
-                if (not named or retriever.index.chunks[row].chunk.source_id in named)
-                and _states_immigration_limit(retriever, table, row)]
-        holders = holders_named(query.text)
-        ban = next((row for row in bans if holders & _binds(table, row)), bans[0] if bans else None)
+        ban = _leading_ban(retriever, query, table, law, named, settings)
         if ban is not None:
             # Whether a person may be held or handed over: the ban leads, unless a subdivision
             # answers the question exactly (an exception, a definition), which then comes first.
@@ -544,6 +557,13 @@ _ACCESS_ASKED = re.compile(r"\b(?:get|gets|getting|see|access\w*|obtain\w*|recei
                            r"compart\w*|dar|darle|usa\w*|"
                            # "is my AB 60 info safe from ICE": whether ICE may have it, asked the other way
                            r"safe|protected|secure|private|confidential|kept from|hidden)\b", re.IGNORECASE)
+_NETWORK = compiled_on_use(r"\b(?:clets|nlets)\b", re.IGNORECASE)
+_NAMES_DMV = compiled_on_use(r"\b(?:dmv|department of motor vehicles)\b", re.IGNORECASE)
+# ... or, of the DMV, whether it tells them ("does the DMV tell ICE where I live": whether it
+# discloses). Of the police, "tell ICE about my record" is as often answered by an exception
+# (criminal history may be shared), which the ban would push down; "tell me" asks for notice.
+_TELLS_IMMIGRATION = compiled_on_use(r"\btell\w* (?:the )?(?:ice|immigration|la migra|migra|dhs|feds|federal agents)\b",
+                                     re.IGNORECASE)
 # ... or whether the police or a jail may hold or hand a person over for it.
 _HELD_FOR_ICE = compiled_on_use(r"\b(?:hold\w*|held|keep\w*|kept|detain\w*|detention|hand\w* (?:\w+ )?over|"
                            r"transfer(?:s|red|ring)? (?:me|him|her|them|us|someone|somebody|people|a person|my \w+)|"
@@ -573,7 +593,9 @@ _NAMES_A_LAW = re.compile(r"\b(?:federal|dppa|driver'?s privacy|safe at home|rea
                           r"truth act|sanctuary|green light|u\.?s\.?c|c\.?f\.?r|s2s|subpoena\w*|summons\w*)\b", re.IGNORECASE)
 # ... about the DMV's records: the DMV, a license or ID, or what its files hold.
 _ABOUT_DMV_RECORDS = re.compile(r"\b(?:dmv|licen[cs]es?|licencia|ab ?60|id cards?|driver'?s? (?:record|info\w*|data)|"
-                                r"records?|photos?|pictures?|address(?:es)?|documents?|data|info\w*|ssn|social security)\b",
+                                r"records?|photos?|pictures?|address(?:es)?|documents?|data|info\w*|ssn|social security|"
+                                # the networks that carry them ("does ICE have access to CLETS")
+                                r"clets|nlets|databases?)\b",
                                 re.IGNORECASE)
 # A rule that limits something for immigration enforcement: "may not … for the purpose of
 # immigration enforcement", "'Immigration enforcement' … does not count as an urgent … need".
@@ -590,6 +612,35 @@ def _states_immigration_limit(retriever: Retriever, table: "_SentenceTable", row
     # A section's summary is quoted by its first sentence alone (_Composer._add_rule).
     opening = 1 if retriever.index.chunks[row].chunk.is_summary else 2
     return any(_IMMIGRATION_LIMIT().match(table.items[i].text) for i in table.quotable(row)[:opening])
+
+
+def _leading_ban(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranking, named: set[str],
+                 settings: AnswerSettings) -> int | None:
+    """The limit on immigration enforcement that answers a question on whether it may have the
+    records (of the sections the question names, if it names any): among the first rerank_depth
+    passages, the limit of the network the question names ("through CLETS"), else one binding the
+    holder it names (the DMV, the police), else the best-ranked. A limit binding a body the
+    question names as such ("does the DMV tell ICE where I live") is looked for further down
+    (ban_depth), when the near ones bind only others: the police's limits on addresses can
+    outrank the DMV's ban. None when there is no such limit."""
+
+    def bans(start: int, end: int) -> Iterator[int]:
+        return (row for row, _score in law[start:end]
+                if (not named or retriever.index.chunks[row].chunk.source_id in named)
+                and _states_immigration_limit(retriever, table, row))
+
+    near = list(bans(0, settings.rerank_depth))
+    networks = {n.lower() for n in _NETWORK().findall(query.text)}
+    holders = holders_named(query.text)
+    for wanted in (lambda row: networks & {n.lower() for n in _NETWORK().findall(_opening(table, row))},
+                   lambda row: holders & _binds(table, row)):
+        ban = next((row for row in near if wanted(row)), None)
+        if ban is not None:
+            return ban
+    # Named as a body, not a card someone else holds ("HR kept a copy of my AB 60 license").
+    bodies = holders - (set() if _NAMES_DMV().search(query.text) else {"dmv"})
+    further = bans(settings.rerank_depth, settings.ban_depth) if bodies else ()
+    return next((row for row in further if bodies & _binds(table, row)), near[0] if near else None)
 
 
 def _opening(table: "_SentenceTable", row: int) -> str:

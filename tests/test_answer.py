@@ -1,7 +1,9 @@
 """kb ask: answers from the law, notes that lead when they answer, the FAQ apart, abstention."""
 
+import dataclasses
+
 from conftest import FAQ, FEDERAL, NOTE, OPT_OUT_NOTE, STATUTE, write_corpus
-from kb.answer import AnswerSettings, answer_question, stands_alone
+from kb.answer import AnswerSettings, answer_question, asks_when, stands_alone
 from kb.config import Settings
 from kb.indexing import build_index
 from kb.models import group_of
@@ -567,6 +569,51 @@ def test_the_immigration_limit_that_leads_binds_whoever_the_question_says_holds_
     assert _texts(r, "is it legal for the police to give ICE my home address from a database")[0].startswith(police)
     # In Spanish too: "la migra", "sacaron" (obtained) and "licencia" read through the glossary.
     assert _texts(r, "la migra sacaron mi domicilio de mi licencia del DMV?")[0].startswith(dmv)
+
+
+
+def test_a_dmv_limit_ranked_below_others_leads_a_question_on_what_the_dmv_tells_ice(tmp_path):
+    r = _corpus(tmp_path, **{"ca/gov-9999.10.md": TWO_LIMITS})
+    police = "A law enforcement agency may not give a person's home address"
+    dmv = "No one may obtain information the DMV keeps"
+    question = "does the DMV tell ICE my home address from a database"
+    # Only the first passage of law is near enough to be weighed (rerank_depth=1): the police's
+    # limit, which shares the question's words. The DMV's limit, found further down, leads.
+    near = AnswerSettings(abstain_below=0.0, context_floor=0.0, rerank_depth=1)
+    assert _texts(r, question, settings=dataclasses.replace(near, ban_depth=1))[0].startswith(police)
+    assert _texts(r, question, settings=near)[0].startswith(dmv)
+    # "tell ICE" asks whether the DMV discloses; "tell me" asks for notice, which no limit answers.
+    assert not _texts(r, "does the DMV tell me if ICE gets my home address from a database", settings=near)[0].startswith(dmv)
+
+
+NETWORK_LIMITS = _statute("9999.13", "Two limits on police records", """\
+Section 9999.13 limits what police records may be used for in immigration enforcement.
+
+## (a)
+
+A law enforcement agency may not answer a request from deputies or ICE for a rap sheet for immigration enforcement.
+
+## (b)
+
+A subscriber to CLETS may not use information sent through it for immigration enforcement.
+""", code="GOV")
+
+
+def test_a_question_naming_a_network_leads_with_that_networks_own_limit(tmp_path):
+    r = _corpus(tmp_path, **{"ca/gov-9999.13.md": NETWORK_LIMITS})
+    clets = "A subscriber to CLETS may not use"
+    # (a) binds the police the question names ("deputies") and shares more of its words.
+    assert not _texts(r, "can deputies answer ICE's rap sheet request for immigration records")[0].startswith(clets)
+    assert _texts(r, "can deputies answer ICE's rap sheet request for immigration records through CLETS")[0].startswith(clets)
+
+
+def test_a_leading_when_clause_is_a_condition_not_a_question_about_dates():
+    assert asks_when("when did AB 60 take effect") and asks_when("when was SB 54 signed")
+    assert asks_when("what year did the DMV stop selling addresses") and asks_when("cuándo entró en vigor AB 1747")
+    assert asks_when("when ab 60 started")  # no question after it: the date is what is asked
+    assert not asks_when("when police answer ICE's rap sheet request through CLETS can they add the address")
+    assert not asks_when("when the AB 60 ID cards come out, do the rules cover them")
+    assert not asks_when("when DMV hands my record to the police, what does it write down")
 
 
 MENTIONS_A_BILL = _statute("9999.11", "A section that mentions another bill", """\
