@@ -330,7 +330,7 @@ def answer_question(
     elif exact is not None:
         law = found.law.first([exact])
     else:
-        law = found.law
+        law = found.law if found.named else _rule_before_item(retriever, query, table, found.law, settings)
     # Our Notes and History on a section give no sentences of law: they take no place here.
     # (`law` is read only as far as the first law_passages rules: it may rank every row.)
     rules = (rs for rs in law if not retriever.index.is_commentary(rs[0]))
@@ -641,6 +641,43 @@ def _leading_ban(retriever: Retriever, query: Query, table: "_SentenceTable", la
     bodies = holders - (set() if _NAMES_DMV().search(query.text) else {"dmv"})
     further = bans(settings.rerank_depth, settings.ban_depth) if bodies else ()
     return next((row for row in further if bodies & _binds(table, row)), near[0] if near else None)
+
+
+def _parent_row(retriever: Retriever, row: int) -> int | None:
+    """The passage one level up (the subdivision whose paragraph `row` is), if stored."""
+    chunks = retriever.index.chunks
+    chunk = chunks[row].chunk
+    if len(chunk.labels) < 1:
+        return None
+    for r in retriever.resolver.source_rows(chunk.source_id):
+        other = chunks[r].chunk
+        if other.labels == chunk.labels[:-1] and other.part == 0 and not other.is_commentary and r != row:
+            if other.labels or other.is_summary:
+                return r if other.labels else None
+    return None
+
+
+def _rule_before_item(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranking,
+                      settings: AnswerSettings) -> Ranking:
+    """When the best passage of law is an item of a rule ranked close behind it ("the DMV may
+    disclose it to the Franchise Tax Board", under "SSN information shall not be disclosed
+    except…"), and the question asks nothing the item says that its rule does not, the rule
+    leads: the question is about the rule ("can the DMV share my SSN"), the item one case of it.
+    "Asks nothing the item says": the rule's opening is closer to the question than the item's,
+    and the item does not bind a party the question names."""
+    rules = [row for row, _score in itertools.islice(law, settings.law_passages + 2)
+             if not retriever.index.is_commentary(row)][: settings.law_passages]
+    if len(rules) < 2:
+        return law
+    parent = _parent_row(retriever, rules[0])
+    if parent is None or parent not in rules[1:]:
+        return law
+    if parties_named(query.text) & parties_named(_opening(table, rules[0])):
+        return law  # the item binding the party asked about ("my boss": the employer rule)
+    item, rule = (table.cosines(table.quotable(row)[:1]) for row in (rules[0], parent))
+    if not item or not rule or item[0] >= rule[0]:
+        return law
+    return law.first([parent, rules[0]], law[0][1])
 
 
 def _opening(table: "_SentenceTable", row: int) -> str:
@@ -1191,16 +1228,7 @@ class _Composer:
 
     def _parent(self, row: int) -> int | None:
         """The passage one level up (the subdivision whose paragraph this is), if stored."""
-        chunks = self.retriever.index.chunks
-        chunk = chunks[row].chunk
-        if len(chunk.labels) < 1:
-            return None
-        for r in self.retriever.resolver.source_rows(chunk.source_id):
-            other = chunks[r].chunk
-            if other.labels == chunk.labels[:-1] and other.part == 0 and not other.is_commentary and r != row:
-                if other.labels or other.is_summary:
-                    return r if other.labels else None
-        return None
+        return _parent_row(self.retriever, row)
 
     def _passage_sentences(self, row: int) -> list[int]:
         """The quotable sentences of the passage `row` belongs to: all its windows, in order."""

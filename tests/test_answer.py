@@ -2,12 +2,16 @@
 
 import dataclasses
 
+import numpy as np
+
 from conftest import FAQ, FEDERAL, NOTE, OPT_OUT_NOTE, STATUTE, write_corpus
-from kb.answer import AnswerSettings, answer_question, asks_when, stands_alone
+from kb.answer import AnswerSettings, _rule_before_item, _SentenceTable, answer_question, asks_when, stands_alone
 from kb.config import Settings
 from kb.indexing import build_index
 from kb.models import group_of
+from kb.query import parse_query
 from kb.retrieval import Retriever
+from kb.search import Ranking
 from kb.store import open_index
 
 LOOSE = AnswerSettings(abstain_below=0.0)
@@ -605,6 +609,38 @@ def test_a_question_naming_a_network_leads_with_that_networks_own_limit(tmp_path
     # (a) binds the police the question names ("deputies") and shares more of its words.
     assert not _texts(r, "can deputies answer ICE's rap sheet request for immigration records")[0].startswith(clets)
     assert _texts(r, "can deputies answer ICE's rap sheet request for immigration records through CLETS")[0].startswith(clets)
+
+
+RULE_AND_ITEMS = _statute("9999.14", "Tax numbers", """\
+Section 9999.14 keeps an applicant's tax number confidential.
+
+## (a)
+
+An applicant's tax number is not a public record, and the department shall not disclose the tax number except as in (1) and (2).
+
+### (1)
+
+The department may disclose the tax number to the state tax board, which uses the number for collecting unpaid income taxes from residents and businesses.
+
+### (2)
+
+The department may disclose the tax number to a court hearing a case in which the applicant is a party.
+""")
+
+
+def test_a_rule_ranked_just_below_its_item_leads_unless_the_question_is_closer_to_the_item(tmp_path):
+    r = _corpus(tmp_path, **{"ca/veh-9999.14.md": RULE_AND_ITEMS})
+    rows = {r.index.chunks[row].chunk.citation: row for row in r.resolver.source_rows("ca-veh-9999.14")}
+    rule, item = rows["Cal. Veh. Code § 9999.14(a)"], rows["Cal. Veh. Code § 9999.14(a)(1)"]
+    ranked = Ranking(np.asarray([item, rule], dtype=np.int64), np.asarray([2.0, 1.9]))
+
+    def lead(question):
+        query = parse_query(question)
+        return _rule_before_item(r, query, _SentenceTable(r, query), ranked, AnswerSettings())[0][0]
+
+    # Asked about the rule, it comes before the case it excepts; asked about the case, the item leads.
+    assert lead("is an applicant's tax number a public record the department shall not disclose") == rule
+    assert lead("may the department disclose the tax number to the state tax board for unpaid income taxes") == item
 
 
 def test_a_leading_when_clause_is_a_condition_not_a_question_about_dates():
