@@ -551,7 +551,7 @@ _NOTICE_ASKED = compiled_on_use(
 # whether they are safe from it (the immigration limits forbid obtaining, accessing, using and
 # disclosing alike; "tell me when ICE looks" asks about notice).
 _ACCESS_ASKED = re.compile(r"\b(?:get|gets|getting|see|access\w*|obtain\w*|receiv\w*|give|gives|giving|share\w*|"
-                           r"send\w*|hand\w*|disclos\w*|releas\w*|sell\w*|pass\w*|turn\w* over|find\w*|"
+                           r"send\w*|hand\w*|disclos\w*|releas\w*|sell\w*|resell\w*|sold|resold|buy\w*|bought|pass\w*|turn\w* over|find\w*|"
                            r"wants?|wanted|ask(?:s|ed)? for|request\w*|forward\w*|pull\w*|"
                            r"use|uses|used|using|search\w*|scan\w*|run|runs|running|"
                            r"compart\w*|dar|darle|usa\w*|"
@@ -625,7 +625,8 @@ def _leading_ban(retriever: Retriever, query: Query, table: "_SentenceTable", la
     outrank the DMV's ban. None when there is no such limit."""
 
     def bans(start: int, end: int) -> Iterator[int]:
-        return (row for row, _score in law[start:end]
+        # A long passage ranks by its best window; its rule is in its first ("no one may obtain …").
+        return (row for row in (_first_window(retriever, row) for row, _score in law[start:end])
                 if (not named or retriever.index.chunks[row].chunk.source_id in named)
                 and _states_immigration_limit(retriever, table, row))
 
@@ -678,6 +679,17 @@ def _rule_before_item(retriever: Retriever, query: Query, table: "_SentenceTable
     if not item or not rule or item[0] >= rule[0]:
         return law
     return law.first([parent, rules[0]], law[0][1])
+
+
+def _first_window(retriever: Retriever, row: int) -> int:
+    """The first window of the passage `row` belongs to (itself, for a passage in one window)."""
+    chunk = retriever.index.chunks[row].chunk
+    if chunk.part == 0:
+        return row
+    chunks = retriever.index.chunks
+    return next((r for r in retriever.resolver.source_rows(chunk.source_id)
+                 if chunks[r].chunk.part == 0 and chunks[r].chunk.citation == chunk.citation
+                 and chunks[r].chunk.heading_trail == chunk.heading_trail), row)
 
 
 def _opening(table: "_SentenceTable", row: int) -> str:

@@ -590,8 +590,8 @@ def test_a_dmv_limit_ranked_below_others_leads_a_question_on_what_the_dmv_tells_
     assert not _texts(r, "does the DMV tell me if ICE gets my home address from a database", settings=near)[0].startswith(dmv)
 
 
-NETWORK_LIMITS = _statute("9999.13", "Two limits on police records", """\
-Section 9999.13 limits what police records may be used for in immigration enforcement.
+NETWORK_LIMITS = _statute("9999.20", "Two limits on police records", """\
+Section 9999.20 limits what police records may be used for in immigration enforcement.
 
 ## (a)
 
@@ -604,15 +604,15 @@ A subscriber to CLETS may not use information sent through it for immigration en
 
 
 def test_a_question_naming_a_network_leads_with_that_networks_own_limit(tmp_path):
-    r = _corpus(tmp_path, **{"ca/gov-9999.13.md": NETWORK_LIMITS})
+    r = _corpus(tmp_path, **{"ca/gov-9999.20.md": NETWORK_LIMITS})
     clets = "A subscriber to CLETS may not use"
     # (a) binds the police the question names ("deputies") and shares more of its words.
     assert not _texts(r, "can deputies answer ICE's rap sheet request for immigration records")[0].startswith(clets)
     assert _texts(r, "can deputies answer ICE's rap sheet request for immigration records through CLETS")[0].startswith(clets)
 
 
-RULE_AND_ITEMS = _statute("9999.14", "Tax numbers", """\
-Section 9999.14 keeps an applicant's tax number confidential.
+RULE_AND_ITEMS = _statute("9999.21", "Tax numbers", """\
+Section 9999.21 keeps an applicant's tax number confidential.
 
 ## (a)
 
@@ -629,9 +629,9 @@ The department may disclose the tax number to a court hearing a case in which th
 
 
 def test_a_rule_ranked_just_below_its_item_leads_unless_the_question_is_closer_to_the_item(tmp_path):
-    r = _corpus(tmp_path, **{"ca/veh-9999.14.md": RULE_AND_ITEMS})
-    rows = {r.index.chunks[row].chunk.citation: row for row in r.resolver.source_rows("ca-veh-9999.14")}
-    rule, item = rows["Cal. Veh. Code § 9999.14(a)"], rows["Cal. Veh. Code § 9999.14(a)(1)"]
+    r = _corpus(tmp_path, **{"ca/veh-9999.21.md": RULE_AND_ITEMS})
+    rows = {r.index.chunks[row].chunk.citation: row for row in r.resolver.source_rows("ca-veh-9999.21")}
+    rule, item = rows["Cal. Veh. Code § 9999.21(a)"], rows["Cal. Veh. Code § 9999.21(a)(1)"]
     ranked = Ranking(np.asarray([item, rule], dtype=np.int64), np.asarray([2.0, 1.9]))
 
     def lead(question):
@@ -641,6 +641,29 @@ def test_a_rule_ranked_just_below_its_item_leads_unless_the_question_is_closer_t
     # Asked about the rule, it comes before the case it excepts; asked about the case, the item leads.
     assert lead("is an applicant's tax number a public record the department shall not disclose") == rule
     assert lead("may the department disclose the tax number to the state tax board for unpaid income taxes") == item
+
+
+def test_a_limit_stored_in_windows_is_found_and_quoted_by_its_first_window(tmp_path, monkeypatch):
+    from kb.config import ChunkerSettings
+
+    filler = " ".join(f"Filler clause {i} concerns unrelated paperwork." for i in range(30))
+    limits = _statute("9999.22", "Two limits", f"""\
+Section 9999.22 limits two kinds of sharing for immigration enforcement.
+
+## (a)
+
+A law enforcement agency may not give a person's home address to anyone for immigration enforcement.
+
+## (b)
+
+No one may obtain information the DMV keeps for the purpose of immigration enforcement. {filler} A data broker that buys DMV records and resells them is one such person.
+""", code="GOV")
+    monkeypatch.setattr("kb.indexing.chunker_settings_for", lambda spec, emb=None: ChunkerSettings(max_tokens=120))
+    r = _corpus(tmp_path, **{"ca/gov-9999.22.md": limits})
+    assert sum(c.chunk.citation == "Cal. Gov. Code § 9999.22(b)" for c in r.index.chunks) > 1  # stored in windows
+    # (b)'s last window holds the question's words; its rule, binding the DMV named, is in its first.
+    texts = _texts(r, "a data broker buys DMV records and resells them to ICE, is that legal")
+    assert texts[0].startswith("No one may obtain information the DMV keeps")
 
 
 def test_a_leading_when_clause_is_a_condition_not_a_question_about_dates():
