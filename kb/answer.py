@@ -197,7 +197,8 @@ def states_named_home(text: str) -> bool:
 
 
 # "When did…", "what year…", "since when…": asked for a date, answered from History.
-_WHEN = re.compile(r"^\s*(?:¿\s*)?(?:when|what year|what date|since when|cu[aá]ndo)\b|\bwhen (?:did|was|were|does|do)\b",
+_WHEN = re.compile(r"^\s*(?:¿\s*)?(?:when|what year|what date|since when|cu[aá]ndo|(?:en )?qu[eé] (?:fecha|año|dia|día))\b|"
+                   r"\bwhen (?:did|was|were|does|do)\b",
                    re.IGNORECASE)
 # ... but not a leading clause of condition, its subject straight after "when", before the question
 # itself: "when police answer ICE's rap sheet request, can they add the address", "when the ID

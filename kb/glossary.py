@@ -340,6 +340,15 @@ SPANISH_WORDS: dict[str, str] = {
     "dejar": "let", "dejan": "let", "dejaron": "let", "salga": "is released", "salió": "was released",
     "de california": "California", "del estado": "state", "del condado": "county", "otras": "other",
     "no tengo": "I do not have", "no tiene": "does not have", "no tienen": "do not have", "entrar": "enter",
+    # Eighth session, read from the n-block's Spanish questions after its measurement.
+    "trajo": "brought", "trajeron": "brought", "tradujera": "interpret", "traducir": "interpret",
+    "tradujo": "interpreted", "traduzca": "interpret", "interrogando": "interrogating", "interrogar": "interrogate",
+    "fecha": "date", "en qué fecha": "on what date", "esposo": "husband", "esposa": "wife",
+    "inscribirme": "enroll", "inscribirse": "enroll", "miedo": "fear", "encuentre": "find", "encuentren": "find",
+    "emergencia": "emergency", "patron": "employer",
+    "otra cosa": "something else", "aparte de": "other than", "verificar": "verify", "quién soy": "who I am",
+    "firmó": "signed", "gobernador": "governor", "ley de valores": "Values Act",
+    "cobrar": "charge", "tarifa": "fee", "cuota": "fee",
 }
 # Spanish grammar words left after the glossary's words are translated: the question reads as
 # Spanish. Not "el", "la", "los", "las", "se", "no" or "es": English questions name "El Salvador",

@@ -232,8 +232,12 @@ _ERRAND = _whole_words({"errand": ERRANDS})["errand"]
 # ... nor of someone else learning of it: "can my boss see that my license was suspended",
 # "is my suspension public" ask who may know what the DMV's records hold.
 _LEARNS = r"see|sees|seen|find out|finds out|know|knows|public|lists?|shows?(?: up)?|tell|tells|told"
+# ... nor of keeping the record from others: renewing an address suppression or a confidential
+# address is a rule of the Vehicle Code (§ 1808.21(e)), not an errand.
+_KEPT_FROM_OTHERS = r"suppress\w*|confidential\w*|safe at home|address confidentiality"
 _SUBJECT_WORDS = _whole_words({"subject": "|".join(
-    (GROUPS["immigration"], GROUPS["records"], HOLDERS["police"], *PARTIES.values(), _LEARNS))})["subject"]
+    (GROUPS["immigration"], GROUPS["records"], HOLDERS["police"], *PARTIES.values(), _LEARNS,
+     _KEPT_FROM_OTHERS))})["subject"]
 
 
 def asks_errand(question: str) -> bool:

@@ -669,6 +669,7 @@ No one may obtain information the DMV keeps for the purpose of immigration enfor
 def test_a_leading_when_clause_is_a_condition_not_a_question_about_dates():
     assert asks_when("when did AB 60 take effect") and asks_when("when was SB 54 signed")
     assert asks_when("what year did the DMV stop selling addresses") and asks_when("cuándo entró en vigor AB 1747")
+    assert asks_when("¿en qué fecha firmó el gobernador la ley?") and asks_when("que año se aprobó AB 60")
     assert asks_when("when ab 60 started")  # no question after it: the date is what is asked
     assert not asks_when("when police answer ICE's rap sheet request through CLETS can they add the address")
     assert not asks_when("when the AB 60 ID cards come out, do the rules cover them")

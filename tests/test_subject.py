@@ -113,6 +113,8 @@ def test_an_errand_is_one_only_while_it_asks_nothing_the_corpus_is_about():
     assert not asks_errand("how do I get my DMV record")  # no errand word
     assert not asks_errand("can my boss see that my license was suspended")  # who may know the record
     assert not asks_errand("my license was suspended, is that public")
+    assert not asks_errand("my address suppression at the DMV runs out soon, how do I renew it")  # § 1808.21(e)
+    assert not asks_errand("can I renew the confidential address on my license")
 
 
 def test_the_parties_bound_not_to_discriminate_are_read_from_the_question():
