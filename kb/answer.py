@@ -197,7 +197,8 @@ def states_named_home(text: str) -> bool:
 
 
 # "When did…", "what year…", "since when…": asked for a date, answered from History.
-_WHEN = re.compile(r"^\s*(?:¿\s*)?(?:when|what year|what date|since when|cu[aá]ndo|(?:en )?qu[eé] (?:fecha|año|dia|día))\b|"
+_WHEN = re.compile(r"^\s*(?:¿\s*)?(?:when|what year|what date|since when|cu[aá]ndo|"
+                   r"(?:en )?qu[eé] (?:fecha|año|dia|día))\b|"
                    r"\bwhen (?:did|was|were|does|do)\b",
                    re.IGNORECASE)
 # ... but not a leading clause of condition, its subject straight after "when", before the question
@@ -332,6 +333,7 @@ def answer_question(
         law = found.law.first([exact])
     else:
         law = found.law if found.named else _rule_before_item(retriever, query, table, found.law, settings)
+        law = law if found.named else _home_rule_before_federal_permission(retriever, query, table, law, settings)
     # Our Notes and History on a section give no sentences of law: they take no place here.
     # (`law` is read only as far as the first law_passages rules: it may rank every row.)
     rules = (rs for rs in law if not retriever.index.is_commentary(rs[0]))
@@ -552,7 +554,8 @@ _NOTICE_ASKED = compiled_on_use(
 # whether they are safe from it (the immigration limits forbid obtaining, accessing, using and
 # disclosing alike; "tell me when ICE looks" asks about notice).
 _ACCESS_ASKED = re.compile(r"\b(?:get|gets|getting|see|access\w*|obtain\w*|receiv\w*|give|gives|giving|share\w*|"
-                           r"send\w*|hand\w*|disclos\w*|releas\w*|sell\w*|resell\w*|sold|resold|buy\w*|bought|pass\w*|turn\w* over|find\w*|"
+                           r"send\w*|hand\w*|disclos\w*|releas\w*|sell\w*|resell\w*|sold|resold|buy\w*|bought|"
+                           r"pass\w*|turn\w* over|find\w*|"
                            r"wants?|wanted|ask(?:s|ed)? for|request\w*|forward\w*|pull\w*|"
                            r"use|uses|used|using|search\w*|scan\w*|run|runs|running|"
                            r"compart\w*|dar|darle|usa\w*|"
@@ -691,6 +694,33 @@ def _first_window(retriever: Retriever, row: int) -> int:
     return next((r for r in retriever.resolver.source_rows(chunk.source_id)
                  if chunks[r].chunk.part == 0 and chunks[r].chunk.citation == chunk.citation
                  and chunks[r].chunk.heading_trail == chunk.heading_trail), row)
+
+
+_NAMES_DPPA = compiled_on_use(r"\b(?:dppa|driver'?s privacy protection act)\b", re.IGNORECASE)
+# A federal rule that permits ("A state DMV may disclose personal information for use …").
+_PERMITS = compiled_on_use(r"\bmay (?:disclose|release|share|obtain|use)\b", re.IGNORECASE)
+
+
+def _home_rule_before_federal_permission(retriever: Retriever, query: Query, table: "_SentenceTable",
+                                         law: Ranking, settings: AnswerSettings) -> Ranking:
+    """When the best passage of law is a federal permission (a DPPA use for which a DMV "may
+    disclose") and a passage of California law ranks close behind it, California's leads: the
+    federal permissions only permit ("nothing … requires a DMV to make those disclosures"), and
+    California's own rule decides what its DMV may do ("my landlord says he can look up any
+    tenant's home address at the DMV": Veh. Code § 1808.21(a), before 18 U.S.C. § 2721(b)(13)).
+    Not for a question asking what federal law says ("under the DPPA …")."""
+    if _FEDERAL.search(query.text) or _NAMES_DPPA().search(query.text):
+        return law
+    places, jurisdiction = retriever.index.jurisdictions()
+    numbers = retriever.index.source_numbers()
+    rules = [row for row, _score in itertools.islice(law, settings.law_passages + 2)
+             if not retriever.index.is_commentary(row)][: settings.law_passages]
+    if len(rules) < 2 or places[jurisdiction[numbers[rules[0]]]] != "US":
+        return law
+    if not any(_PERMITS().search(table.items[i].text) for i in table.quotable(rules[0])[:1]):
+        return law
+    home = next((row for row in rules[1:] if is_home(places[jurisdiction[numbers[row]]])), None)
+    return law if home is None else law.first([home, rules[0]], law[0][1])
 
 
 def _opening(table: "_SentenceTable", row: int) -> str:

@@ -5,7 +5,8 @@ import dataclasses
 import numpy as np
 
 from conftest import FAQ, FEDERAL, NOTE, OPT_OUT_NOTE, STATUTE, write_corpus
-from kb.answer import AnswerSettings, _rule_before_item, _SentenceTable, answer_question, asks_when, stands_alone
+from kb.answer import (AnswerSettings, _home_rule_before_federal_permission, _rule_before_item, _SentenceTable,
+                       answer_question, asks_when, stands_alone)
 from kb.config import Settings
 from kb.indexing import build_index
 from kb.models import group_of
@@ -664,6 +665,28 @@ No one may obtain information the DMV keeps for the purpose of immigration enfor
     # (b)'s last window holds the question's words; its rule, binding the DMV named, is in its first.
     texts = _texts(r, "a data broker buys DMV records and resells them to ICE, is that legal")
     assert texts[0].startswith("No one may obtain information the DMV keeps")
+
+
+FEDERAL_PERMISSION = FEDERAL.replace(
+    "Any government agency may receive personal information to carry out its functions.",
+    "A state DMV may disclose personal information to a landlord checking a tenant.")
+
+
+def test_californias_rule_leads_a_federal_permission_ranked_just_above_it(tmp_path):
+    r = _corpus(tmp_path, **{"us/usc-18-9721.md": FEDERAL_PERMISSION})
+    cites = {r.index.chunks[row].chunk.citation: row for row in range(len(r.index.chunks))}
+    federal, california = cites["18 U.S.C. § 9721(b)(1)"], cites["Cal. Veh. Code § 9999.1(a)"]
+    ranked = Ranking(np.asarray([federal, california], dtype=np.int64), np.asarray([2.0, 1.9]))
+
+    def lead(question):
+        query = parse_query(question)
+        return _home_rule_before_federal_permission(r, query, _SentenceTable(r, query), ranked, AnswerSettings())[0][0]
+
+    # The federal rule only permits; California's rule on its DMV's records decides.
+    assert lead("can my landlord get my residence address from the department") == california
+    # Asked what federal law says, federal law leads.
+    assert lead("under federal law can my landlord get my address from the DMV") == federal
+    assert lead("does the DPPA let my landlord get my address") == federal
 
 
 def test_a_leading_when_clause_is_a_condition_not_a_question_about_dates():
