@@ -210,7 +210,7 @@ GLOSSARY: dict[str, str] = {
     "picture": "photograph", "sell": "sale", "home address": "residence address",
     "licence": "license", "licences": "licenses", "lisence": "license", "liscense": "license",
     "lisense": "license", "licsense": "license", "lincense": "license", "adress": "address", "addres": "address",
-    "info": "information", "bank": "financial institution", "banks": "financial institutions", "ssn": "social security number", "dl": "driver's license",
+    "info": "information", "bank": "financial institution", "banks": "financial institutions", "ssn": "social security number", "dl": "driver's license", "cdl": "commercial driver's license",
     "ab60": "AB 60", "sb54": "SB 54", "ab1766": "AB 1766", "ab1747": "AB 1747", "ab1660": "AB 1660",
     "dppa": "Driver's Privacy Protection Act",
     "clets": "CLETS California Law Enforcement Telecommunications System", "realid": "REAL ID", "opt out": "opt-out consent",
