@@ -629,15 +629,21 @@ The department may disclose the tax number to a court hearing a case in which th
 """)
 
 
+def _lead_after(reorder, r, question, rows):
+    """The row leading the law once `reorder` (an answer step reordering the passages of law) has
+    seen `rows` ranked in that order, for `question`."""
+    query = parse_query(question)
+    ranked = Ranking(np.asarray(rows, dtype=np.int64), np.linspace(2.0, 1.9, len(rows)))
+    return reorder(r, query, _SentenceTable(r, query), ranked, AnswerSettings())[0][0]
+
+
 def test_a_rule_ranked_just_below_its_item_leads_unless_the_question_is_closer_to_the_item(tmp_path):
     r = _corpus(tmp_path, **{"ca/veh-9999.21.md": RULE_AND_ITEMS})
     rows = {r.index.chunks[row].chunk.citation: row for row in r.resolver.source_rows("ca-veh-9999.21")}
     rule, item = rows["Cal. Veh. Code § 9999.21(a)"], rows["Cal. Veh. Code § 9999.21(a)(1)"]
-    ranked = Ranking(np.asarray([item, rule], dtype=np.int64), np.asarray([2.0, 1.9]))
 
     def lead(question):
-        query = parse_query(question)
-        return _rule_before_item(r, query, _SentenceTable(r, query), ranked, AnswerSettings())[0][0]
+        return _lead_after(_rule_before_item, r, question, [item, rule])
 
     # Asked about the rule, it comes before the case it excepts; asked about the case, the item leads.
     assert lead("is an applicant's tax number a public record the department shall not disclose") == rule
@@ -676,11 +682,9 @@ def test_californias_rule_leads_a_federal_permission_ranked_just_above_it(tmp_pa
     r = _corpus(tmp_path, **{"us/usc-18-9721.md": FEDERAL_PERMISSION})
     cites = {r.index.chunks[row].chunk.citation: row for row in range(len(r.index.chunks))}
     federal, california = cites["18 U.S.C. § 9721(b)(1)"], cites["Cal. Veh. Code § 9999.1(a)"]
-    ranked = Ranking(np.asarray([federal, california], dtype=np.int64), np.asarray([2.0, 1.9]))
 
     def lead(question):
-        query = parse_query(question)
-        return _home_rule_before_federal_permission(r, query, _SentenceTable(r, query), ranked, AnswerSettings())[0][0]
+        return _lead_after(_home_rule_before_federal_permission, r, question, [federal, california])
 
     # The federal rule only permits; California's rule on its DMV's records decides.
     assert lead("can my landlord get my residence address from the department") == california
