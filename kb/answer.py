@@ -197,7 +197,7 @@ def states_named_home(text: str) -> bool:
 
 
 # "When did…", "what year…", "since when…": asked for a date, answered from History.
-_WHEN = re.compile(r"^\s*(?:¿\s*)?(?:when|what year|what date|since when|cu[aá]ndo|"
+_WHEN = re.compile(r"^\s*(?:¿\s*)?(?:when|what year|what date|since when|since what (?:date|year)|cu[aá]ndo|"
                    r"(?:en )?qu[eé] (?:fecha|año|dia|día))\b|"
                    r"\bwhen (?:did|was|were|does|do)\b",
                    re.IGNORECASE)
@@ -1182,7 +1182,11 @@ class _Composer:
     def add_law(self, row: int) -> None:
         """A passage's rule (its opening sentence, which the corpus writes to stand alone) and,
         when it bears on the question, one more sentence that also stands alone; then any
-        sentence of the passage stating an exception or condition to what was quoted."""
+        sentence of the passage stating an exception or condition to what was quoted. A later
+        window of a long passage, ranked on its own words, is quoted from the passage's first,
+        which holds the rule its sentences tell on from ("a subpoena qualifies only if …" after
+        "the DMV shall not disclose it except …")."""
+        row = _first_window(self.retriever, row)
         before = (list(self.sentences), list(self.ids), list(self.rows))
         self._add_rule(row)
         if before[0] and len(self.sentences) > self.settings.max_sentences:

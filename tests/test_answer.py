@@ -673,6 +673,25 @@ No one may obtain information the DMV keeps for the purpose of immigration enfor
     assert texts[0].startswith("No one may obtain information the DMV keeps")
 
 
+def test_a_later_window_ranked_best_is_quoted_after_its_passages_rule(tmp_path, monkeypatch):
+    from kb.config import ChunkerSettings
+
+    filler = " ".join(f"Filler clause {i} concerns unrelated paperwork." for i in range(30))
+    papers = _statute("9999.23", "Applicants' papers", f"""\
+Section 9999.23 keeps applicants' papers confidential.
+
+## (b)
+
+The department shall not disclose an applicant's papers except in response to a subpoena. {filler} A subpoena qualifies only if it is for individual records in a criminal case.
+""")
+    monkeypatch.setattr("kb.indexing.chunker_settings_for", lambda spec, emb=None: ChunkerSettings(max_tokens=120))
+    r = _corpus(tmp_path, **{"ca/veh-9999.23.md": papers})
+    texts = _texts(r, "does a subpoena qualify if it is for individual records in a criminal case")
+    qualifier = "A subpoena qualifies only if it is for individual records in a criminal case."
+    # The qualifier's window ranks best; the rule it qualifies, in the first window, comes first.
+    assert qualifier in texts and texts[0].startswith("The department shall not disclose an applicant's papers")
+
+
 FEDERAL_PERMISSION = FEDERAL.replace(
     "Any government agency may receive personal information to carry out its functions.",
     "A state DMV may disclose personal information to a landlord checking a tenant.")
@@ -697,6 +716,7 @@ def test_a_leading_when_clause_is_a_condition_not_a_question_about_dates():
     assert asks_when("when did AB 60 take effect") and asks_when("when was SB 54 signed")
     assert asks_when("what year did the DMV stop selling addresses") and asks_when("cuándo entró en vigor AB 1747")
     assert asks_when("¿en qué fecha firmó el gobernador la ley?") and asks_when("que año se aprobó AB 60")
+    assert asks_when("since what date has 1808.48 been in effect")
     assert asks_when("when ab 60 started")  # no question after it: the date is what is asked
     assert not asks_when("when police answer ICE's rap sheet request through CLETS can they add the address")
     assert not asks_when("when the AB 60 ID cards come out, do the rules cover them")
