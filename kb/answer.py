@@ -541,9 +541,11 @@ _ABOUT_IMMIGRATION = re.compile(r"\b(?:ice|immigration|287\s?\(?g\)?|inmigraci[o
                                 r"border patrol|homeland security)\b", re.IGNORECASE)
 # Immigration named only as the setting of the person's own affairs ("my immigration lawyer wants
 # my DMV records for my case", "I'm held at an ICE detention center, can I get my records", "a
-# subpoena in an immigration court case") asks nothing of immigration enforcement's access.
+# subpoena in an immigration court case") asks nothing of immigration enforcement's access. (The
+# glossary writes "ICE" as "ICE immigration enforcement" in the question's English form.)
 _IMMIGRATION_SETTING = compiled_on_use(
-    r"\b(?:immigration|ice)\s+(?:lawyers?|attorneys?|advocates?|courts?(?:\s+cases?)?|judges?|cases?|hearings?|"
+    r"\b(?:immigration|ice)\s+(?:immigration enforcement\s+)?"
+    r"(?:lawyers?|attorneys?|advocates?|courts?(?:\s+cases?)?|judges?|cases?|hearings?|"
     r"detention(?:\s+(?:centers?|facilit(?:y|ies)))?|forms?|applications?)\b", re.IGNORECASE)
 # Whether the person will learn of it ("is there a way to find out whether ICE asked for my file",
 # "the DMV would never tell her they looked her up"): notice to the person decides, not the ban.

@@ -338,6 +338,9 @@ def test_a_question_whether_ice_may_get_dmv_records_leads_with_the_immigration_l
     for own in ("my immigration lawyer wants the confidential residence addresses the department keeps and "
                 "releases to courts",
                 "is there a way to find out whether ICE got the confidential residence addresses the department "
+                "keeps and releases to courts",
+                # "ICE" reads as "ICE immigration enforcement" in the question's English form.
+                "I'm in ICE detention, can my brother get the confidential residence addresses the department "
                 "keeps and releases to courts"):
         assert not _texts(r, own)[0].startswith("No agency"), own
 
