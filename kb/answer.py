@@ -15,8 +15,8 @@ import dataclasses
 import functools
 import itertools
 import re
-from dataclasses import dataclass
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from kb.models import AUTHORITIES, PRIMARY_AUTHORITIES, Answer, AnswerSentence, Hit, group_of
 from kb.query import Query, bills_in, parse_query
@@ -332,8 +332,10 @@ def answer_question(
     elif exact is not None:
         law = found.law.first([exact])
     else:
-        law = found.law if found.named else _rule_before_item(retriever, query, table, found.law, settings)
-        law = law if found.named else _home_rule_before_federal_permission(retriever, query, table, law, settings)
+        law = found.law
+        if not found.named:  # passages ranked for the question, not a section it cites: which leads
+            law = _rule_before_item(retriever, query, table, law, settings)
+            law = _home_rule_before_federal_permission(retriever, query, table, law, settings)
     # Our Notes and History on a section give no sentences of law: they take no place here.
     # (`law` is read only as far as the first law_passages rules: it may rank every row.)
     rules = (rs for rs in law if not retriever.index.is_commentary(rs[0]))
@@ -664,6 +666,12 @@ def _parent_row(retriever: Retriever, row: int) -> int | None:
     return None
 
 
+def _first_rules(retriever: Retriever, law: Ranking, settings: AnswerSettings) -> list[int]:
+    """The first law_passages passages of law that give rules (not our Notes or History)."""
+    rules = (row for row, _score in law if not retriever.index.is_commentary(row))  # read as far as needed
+    return list(itertools.islice(rules, settings.law_passages))
+
+
 def _rule_before_item(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranking,
                       settings: AnswerSettings) -> Ranking:
     """When the best passage of law is an item of a rule ranked close behind it ("the DMV may
@@ -672,8 +680,7 @@ def _rule_before_item(retriever: Retriever, query: Query, table: "_SentenceTable
     leads: the question is about the rule ("can the DMV share my SSN"), the item one case of it.
     "Asks nothing the item says": the rule's opening is closer to the question than the item's,
     and the item does not bind a party the question names."""
-    rules = [row for row, _score in itertools.islice(law, settings.law_passages + 2)
-             if not retriever.index.is_commentary(row)][: settings.law_passages]
+    rules = _first_rules(retriever, law, settings)
     if len(rules) < 2:
         return law
     parent = _parent_row(retriever, rules[0])
@@ -715,8 +722,7 @@ def _home_rule_before_federal_permission(retriever: Retriever, query: Query, tab
         return law
     places, jurisdiction = retriever.index.jurisdictions()
     numbers = retriever.index.source_numbers()
-    rules = [row for row, _score in itertools.islice(law, settings.law_passages + 2)
-             if not retriever.index.is_commentary(row)][: settings.law_passages]
+    rules = _first_rules(retriever, law, settings)
     if len(rules) < 2 or places[jurisdiction[numbers[rules[0]]]] != "US":
         return law
     if not any(_PERMITS().search(table.items[i].text) for i in table.quotable(rules[0])[:1]):
