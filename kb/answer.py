@@ -694,15 +694,20 @@ def _rule_before_item(retriever: Retriever, query: Query, table: "_SentenceTable
     return law.first([parent, rules[0]], law[0][1])
 
 
+def _windows(retriever: Retriever, row: int) -> list[int]:
+    """The rows of the passage `row` belongs to: all its windows, in order (itself, if alone)."""
+    chunks = retriever.index.chunks
+    chunk = chunks[row].chunk
+    rows = [r for r in retriever.resolver.source_rows(chunk.source_id)
+            if chunks[r].chunk.citation == chunk.citation and chunks[r].chunk.heading_trail == chunk.heading_trail]
+    return rows or [row]
+
+
 def _first_window(retriever: Retriever, row: int) -> int:
     """The first window of the passage `row` belongs to (itself, for a passage in one window)."""
-    chunk = retriever.index.chunks[row].chunk
-    if chunk.part == 0:
+    if retriever.index.chunks[row].chunk.part == 0:
         return row
-    chunks = retriever.index.chunks
-    return next((r for r in retriever.resolver.source_rows(chunk.source_id)
-                 if chunks[r].chunk.part == 0 and chunks[r].chunk.citation == chunk.citation
-                 and chunks[r].chunk.heading_trail == chunk.heading_trail), row)
+    return next((r for r in _windows(retriever, row) if retriever.index.chunks[r].chunk.part == 0), row)
 
 
 _NAMES_DPPA = compiled_on_use(r"\b(?:dppa|driver'?s privacy protection act)\b", re.IGNORECASE)
@@ -1275,23 +1280,15 @@ class _Composer:
             opening = self.table.quotable(sibling)
             if opening and self._add(sibling, opening[0], room=1 + added):
                 return
-        parent = self._parent(row)
+        parent = _parent_row(self.retriever, row)
         if parent is not None:
             for i in self._passage_sentences(parent):
                 if _PERMITS_ONLY().search(items[i].text) and self._add(items[i].row, i, room=1 + added):
                     return
 
-    def _parent(self, row: int) -> int | None:
-        """The passage one level up (the subdivision whose paragraph this is), if stored."""
-        return _parent_row(self.retriever, row)
-
     def _passage_sentences(self, row: int) -> list[int]:
         """The quotable sentences of the passage `row` belongs to: all its windows, in order."""
-        chunks = self.retriever.index.chunks
-        chunk = chunks[row].chunk
-        rows = [r for r in self.retriever.resolver.source_rows(chunk.source_id)
-                if chunks[r].chunk.citation == chunk.citation and chunks[r].chunk.heading_trail == chunk.heading_trail]
-        return [i for r in (rows or [row]) for i in self.table.quotable(r)]
+        return [i for r in _windows(self.retriever, row) for i in self.table.quotable(r)]
 
     def _excepting_siblings(self, row: int) -> list[int]:
         """Sibling subdivisions (same parent) whose opening sentence is an exception to this
