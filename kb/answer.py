@@ -93,6 +93,10 @@ class AnswerSettings:
     they must score. agency_floor: the best agency passage (a DOJ bulletin, a DMV page) is listed
     when it scores at least this share of the best passage of all. secondary_floor / secondary_shown: a FAQ passage is listed (apart,
     labelled) only when it scores at least this share of the best passage of all.
+    report_lead: a report we digested (a development) leads, labelled, when its best passage
+    scores at least this share of the best passage of law and of our notes on the fused scale
+    (tuned: 0.9 of 0.7–1.0; 0.95 and 1.0 led fewer questions about the reported events, 0.8
+    one more, and at 0.7 a report led a question the REAL ID Act decides).
     """
 
     abstain_below: float = 0.615
@@ -122,6 +126,7 @@ class AnswerSettings:
     named_depth: int = 10
     key_floor: float = 0.72
     item_floor: float = 0.4
+    report_lead: float = 0.9
 
 
 # group_of(source) by authority (an index in AUTHORITIES): primary law is "law".
@@ -307,7 +312,15 @@ def answer_question(
         composer.add_law(row)  # "what is bulletin 18-10-CJIS": the agency's statement, labelled, leads
         if composer.sentences:
             break
-    when = asks_when(query.text)
+    # Asked about a reported event no law decides ("is California joining the state-to-state
+    # system", "what did the Nlets letters ask"): our digest of the reports leads, labelled as
+    # reports, and the answer says no law decides it.
+    # A question naming a section or bill the corpus holds asks about that law: it leads.
+    lead, asked = (None, False) if found.named else _answering_note(retriever, found, table, settings)
+    report = None if asked else _leading_report(retriever, query, found, settings)
+    if report is not None:
+        composer.add_closest(report)
+    when = asks_when(query.text) and report is None
     if when:  # asked for a date: a rule that states one, else the History event
         dated = None if _ENACTED().search(query.text) else _dated_law(retriever, found.law, table, settings)
         if dated is not None:
@@ -318,9 +331,7 @@ def answer_question(
         else:
             history = _history_row(retriever, found.law, settings)
             if history is not None:
-                composer.add_history(history, dated=True)
-    # A question naming a section or bill the corpus holds asks about that law: it leads.
-    lead, asked = (None, False) if found.named else _answering_note(retriever, found, table, settings)
+                composer.add_closest(history, dated=True)
     # A question about immigration enforcement and DMV records: the rule limiting immigration
     # enforcement leads even over a passage answering the question without those words.
     exact = None if found.immigration_first else _exact_law(found.law, table, settings)
@@ -347,13 +358,15 @@ def answer_question(
         top_law = score if top_law is None else top_law
         if score < settings.law_floor * top_law or (dated and not composer.bears_on_date(row)):
             continue
-        if n >= 2 and not composer.bears_on(row):
-            continue  # a third rule is quoted for what it says to the question, not for its rank
+        if (n >= 2 or report is not None) and not composer.bears_on(row):
+            # A third rule, or any after a report, is quoted for what it says to the question,
+            # not for its rank.
+            continue
         composer.add_law(row)
     if not composer.sentences:  # no rule to quote: our remark on the best section, as ours
         for row, _score in law[:1]:
             if retriever.index.chunks[row].chunk.is_commentary:
-                composer.add_history(row)
+                composer.add_closest(row)
     if not composer.sentences and found.agency:
         composer.add_law(found.agency[0][0])  # the agency's statement, labelled as such
     named = _naming_sentence(retriever, query, table, composer, everything, settings)
@@ -371,6 +384,7 @@ def answer_question(
         mentioned = all(bill in retriever.resolver.known_bills() for bill in unheld)
         gaps.append(f"no text of {_joined(unheld)}" + (", which it only mentions" if mentioned else ""))
     gaps += [f"only reports of {_joined(reported)}, listed below, not its text"] if reported else []
+    gaps += ["reports on this, not law"] if report is not None and not reported else []
     # A subdivision cited that the corpus lacks ("what does 8 CFR 287.4(c) say"): its section's
     # other passages answer, as the closest law, and the reason says what is missing.
     gaps += [gap for gap in map(retriever.resolver.not_held, query.citations) if gap]
@@ -1024,6 +1038,21 @@ def _answering_note(retriever: Retriever, found: _Candidates, table: "_SentenceT
     return None, False
 
 
+def _leading_report(retriever: Retriever, query: Query, found: _Candidates,
+                    settings: AnswerSettings) -> int | None:
+    """The best passage of a report we digested (Source.is_report), when it ranks above every
+    passage of law and every note of ours (report_lead of the best), and no law was asked for by
+    name: the question asks what was reported (a decision, letters, a pending bill), which no
+    law decides. None otherwise."""
+    if found.named or query.citations or found.immigration_first or not found.secondary:
+        return None
+    bar = settings.report_lead * max([found.law_top] + [score for _row, score in found.notes[:1]])
+    for row, score in found.secondary:
+        if retriever.source_of(row).is_report:
+            return row if score >= bar else None
+    return None
+
+
 def _rows_cited_by(retriever: Retriever, note_id: str, law: Ranking) -> Ranked:
     """The law a note relies on, best match first: for each entry of its `cites:`, the entry's
     passage that ranks highest for the question."""
@@ -1182,10 +1211,11 @@ class _Composer:
         """Sentence `i` of passage `row`, chosen by the caller (a History event)."""
         self._add(row, i)
 
-    def add_history(self, row: int, *, dated: bool = False) -> None:
-        """The sentence of our History or Notes on a section closest to the question, shown as
-        our note; for a "when" question (`dated`), the closest of those that name a year, when
-        any does (the event, not a remark beside it)."""
+    def add_closest(self, row: int, *, dated: bool = False) -> None:
+        """The sentence of passage `row` closest to the question: of our History or Notes on a
+        section (shown as our note), or of a report (shown as reported); for a "when" question
+        (`dated`), the closest of those that name a year, when any does (the event, not a
+        remark beside it)."""
         picked = [i for i in self.table.quotable(row) if stands_alone(self.table.items[i].text)]
         if dated:
             picked = [i for i in picked if _YEAR().search(self.table.items[i].text)] or picked

@@ -271,7 +271,8 @@ class _AnswerQuality:
 
     answered: int = 0
     from_law_or_notes: int = 0  # every sentence from primary law or one of our notes
-    from_secondary: int = 0  # some sentence from a secondary source (never wanted)
+    from_secondary: int = 0  # some sentence from a secondary guide kept as received (never wanted)
+    from_reports: int = 0  # some sentence from a report we digested (a development), labelled
     cites_expected: int = 0  # some sentence from an expected passage
     first_expected: int = 0  # the first sentence from an expected passage
     groups: dict = field(default_factory=dict)  # question group -> [answered, first_expected]
@@ -284,7 +285,8 @@ class _AnswerQuality:
         sources = [by_id[s.chunk_ids[0]] for s in answer.sentences]
         self.answered += 1
         self.from_law_or_notes += all(h.source.is_primary or h.source.authority == "note" for h in sources)
-        self.from_secondary += any(h.source.authority == "secondary" for h in sources)
+        self.from_secondary += any(h.source.authority == "secondary" and not h.source.is_report for h in sources)
+        self.from_reports += any(h.source.is_report for h in sources)
         expected = [any(matches(e, h.chunk) for e in q.expect) for h in sources]
         self.cites_expected += any(expected)
         self.first_expected += expected[0]
@@ -301,6 +303,7 @@ class _AnswerQuality:
             "answered": n,
             "answers_from_law_or_notes": _ratio(self.from_law_or_notes, n),
             "answers_with_secondary": _ratio(self.from_secondary, n),
+            "answers_with_reports": _ratio(self.from_reports, n),
             "answer_cites_expected": _ratio(self.cites_expected, n),
             "first_sentence_from_expected": _ratio(self.first_expected, n),
             "first_sentence_by_group": {g: _ratio(b, a) for g, (a, b) in sorted(self.groups.items())},
@@ -362,8 +365,8 @@ def format_report(report: dict, split: str) -> str:
         f"closest (answered, saying no passage decides it): unanswerable abstained or marked closest "
         f"{a['unanswerable_declined_or_closest']:.1%}; answerable marked closest {a['answerable_marked_closest']:.1%}",
         f"answers ({a['answered']} answerable questions answered): all sentences from primary law or "
-        f"notes {a['answers_from_law_or_notes']:.1%}; any from a secondary source "
-        f"{a['answers_with_secondary']:.1%}; cites an expected passage {a['answer_cites_expected']:.1%}; "
+        f"notes {a['answers_from_law_or_notes']:.1%}; any from a secondary guide "
+        f"{a['answers_with_secondary']:.1%}; any from a report {a['answers_with_reports']:.1%}; cites an expected passage {a['answer_cites_expected']:.1%}; "
         f"first sentence from an expected passage {a['first_sentence_from_expected']:.1%}",
         "  first sentence from an expected passage, by question group: " + ", ".join(
             f"{g} {v:.1%}" for g, v in a["first_sentence_by_group"].items()),

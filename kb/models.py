@@ -51,6 +51,13 @@ class Source:
     def is_primary(self) -> bool:
         return self.authority in PRIMARY_AUTHORITIES
 
+    @property
+    def is_report(self) -> bool:
+        """Our digest of reports (a development: news of a decision, letters, a pending bill):
+        secondary, but written and checked by us (it says how, `verified`), unlike a guide kept
+        as received (the seed FAQ), which never supplies an answer."""
+        return self.authority == "secondary" and bool(self.verified)
+
 
 @dataclass(frozen=True)
 class Chunk:

@@ -245,6 +245,18 @@ def terminal_rows(text: str, width: int = WIDTH) -> int:
     return sum(max(1, -(-len(line) // width)) for line in text.splitlines())
 
 
+# How an answer sentence that is not primary law is marked.
+SENTENCE_TAGS = {"note": "our note", "agency": "the agency's statement, not law", "secondary": "reported, not law"}
+
+
+def _closest_line(a: Answer, why: str) -> str:
+    """The line above an answer no passage decides: what follows is the closest law, or, when
+    a report leads (a question about a reported event), what reports say."""
+    if a.sentences and a.sentences[0].authority == "secondary":
+        return f"No passage of law decides this{why}; what reports say:"
+    return f"No passage decides this exactly{why}; the closest the law comes:"
+
+
 def answer_text(a: Answer, full: bool = False) -> str:
     """The answer, then its sources by group (law, notes, agency, secondary), one to three
     lines each, in at most HEIGHT rows: sources no answer sentence quotes are dropped from the
@@ -274,12 +286,12 @@ def _answer_with(a: Answer, hits: list[Hit], full: bool, dropped: int = 0) -> st
     if a.sentences:
         if a.closest:
             why = f" ({a.reason})" if a.reason else ""
-            out.append(_wrap(f"No passage decides this exactly{why}; the closest the law comes:", ""))
+            out.append(_wrap(_closest_line(a, why), ""))
         else:
             out.append("Answer:")
         for s in a.sentences:
             marks = "".join(f"[{number[c]}]" for c in s.chunk_ids if c in number)
-            tag = {"note": " (our note)", "agency": " (the agency's statement, not law)"}.get(s.authority, "")
+            tag = f" ({SENTENCE_TAGS[s.authority]})" if s.authority in SENTENCE_TAGS else ""
             out.append(_wrap(f"{s.text} {marks}{tag}", "  "))
     else:
         out.append("No single sentence answers this; the passages below are the closest.")
@@ -452,10 +464,10 @@ def answer_markdown(a: Answer) -> str:
         out += ["No single sentence answers this; the passages below are the closest.", ""]
     elif a.closest:
         why = f" ({_md_line(a.reason)})" if a.reason else ""
-        out += [f"No passage decides this exactly{why}; the closest the law comes:", ""]
+        out += [_closest_line(a, why), ""]
     for s in a.sentences:
         marks = "".join(f"[^{number[c]}]" for c in s.chunk_ids if c in number)
-        tag = {"note": " *(our note)*", "agency": " *(the agency's statement, not law)*"}.get(s.authority, "")
+        tag = f" *({SENTENCE_TAGS[s.authority]})*" if s.authority in SENTENCE_TAGS else ""
         out += [f"{_md_line(' '.join(s.text.split()))}{marks}{tag}", ""]
     if quoted_hits:
         out += ["## Passages quoted", ""]

@@ -1,6 +1,7 @@
 """kb ask: answers from the law, notes that lead when they answer, the FAQ apart, abstention."""
 
 import dataclasses
+import re
 
 import numpy as np
 
@@ -1016,3 +1017,45 @@ def test_a_question_about_a_place_the_model_policies_name_leads_with_them_as_the
     assert not answer.abstained and answer.closest
     assert answer.reason.startswith("the corpus holds no rule on what the school may share")
     assert answer.sentences[0].text.startswith("The Attorney General shall publish model policies")
+
+
+UPLOAD_REPORT = """\
+---
+id: dev-test-upload
+title: "Reports of the state's 2026 decision to upload license data to a national pointer system"
+citation: "News reports of the 2026 upload decision"
+jurisdiction: CA
+authority: secondary
+label: "news reports; not law"
+url: https://example.org/upload
+as_of: 2026-07-02
+status: pending
+verified: secondary
+source_read: ["https://example.org/upload"]
+---
+
+According to news reports, the legislature voted in June 2026 to have the department upload every license holder's data to a national pointer system run by a nonprofit of motor vehicle agencies.
+"""
+
+
+def test_a_report_we_digested_leads_a_question_about_the_reported_event_labelled_as_reports(tmp_path):
+    from kb.render import answer_text
+
+    r = _corpus(tmp_path, **{"developments/dev-test-upload.md": UPLOAD_REPORT})
+    answer = answer_question(r, "did the legislature vote to upload license holders data to the national pointer system",
+                             settings=LOOSE)
+    lead = answer.sentences[0]
+    assert lead.authority == "secondary" and lead.text.startswith("According to news reports, the legislature voted")
+    # No law decides it, and the answer says what the sentence is.
+    assert answer.closest and answer.reason == "the corpus holds reports on this, not law"
+    text = " ".join(answer_text(answer).split())
+    assert text.startswith("No passage of law decides this (the corpus holds reports on this, not law); "
+                           "what reports say: According to news reports")
+    assert re.search(r"run by a nonprofit of motor vehicle agencies\. \[\d\] \(reported, not law\)", text)
+    # Asked about the law, the law leads and the report stays below it.
+    law = answer_question(r, "may any government agency receive personal information", settings=LOOSE)
+    assert law.sentences[0].authority == "statute" and not law.closest
+    # Never with a report ranked below the law: report_lead above any score leads nothing.
+    never = answer_question(r, "did the legislature vote to upload license holders data to the national pointer system",
+                            settings=dataclasses.replace(LOOSE, report_lead=100.0))
+    assert all(s.authority != "secondary" for s in never.sentences)
