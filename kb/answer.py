@@ -346,6 +346,7 @@ def answer_question(
         law = found.law
         if not found.named:  # passages ranked for the question, not a section it cites: which leads
             law = _rule_before_item(retriever, query, table, law, settings)
+            law = _rule_before_summary(retriever, table, law, settings)
             law = _home_rule_before_federal_permission(retriever, query, table, law, settings)
     # Our Notes and History on a section give no sentences of law: they take no place here.
     # (`law` is read only as far as the first law_passages rules: it may rank every row.)
@@ -571,7 +572,7 @@ _NOTICE_ASKED = compiled_on_use(
 # ... whether someone may have them or use them: get, see, share, give, use, search, run, or
 # whether they are safe from it (the immigration limits forbid obtaining, accessing, using and
 # disclosing alike; "tell me when ICE looks" asks about notice).
-_ACCESS_ASKED = re.compile(r"\b(?:get|gets|getting|see|access\w*|obtain\w*|receiv\w*|give|gives|giving|share\w*|"
+_ACCESS_ASKED = re.compile(r"\b(?:get|gets|getting|see|access\w*|obtain\w*|receiv\w*|give|gives|giving|gave|look(?:s|ed|ing)? up|share\w*|"
                            r"send\w*|hand\w*|disclos\w*|releas\w*|sell\w*|resell\w*|sold|resold|buy\w*|bought|"
                            r"pass\w*|turn\w* over|find\w*|"
                            r"wants?|wanted|ask(?:s|ed)? for|request\w*|forward\w*|pull\w*|"
@@ -706,6 +707,33 @@ def _rule_before_item(retriever: Retriever, query: Query, table: "_SentenceTable
     if not item or not rule or item[0] >= rule[0]:
         return law
     return law.first([parent, rules[0]], law[0][1])
+
+
+# Words by which a sentence states a rule: who may, must or must not do what.
+_STATES_A_RULE = compiled_on_use(
+    r"\b(?:may|shall|must|not|no|never|forbids?|bars?|requires?|makes?|lets?|allows?|permits?|bans?|"
+    r"limits?|exempts?|tells?|creat(?:es|ed))\b", re.IGNORECASE)
+
+
+def _rule_before_summary(retriever: Retriever, table: "_SentenceTable", law: Ranking,
+                         settings: AnswerSettings) -> Ranking:
+    """When the best passage of law is a section's summary that only says what the section is
+    ("Section 12926 holds the definitions for FEHA", "Section 15160 governs CLETS": no rule in
+    its opening sentence) and a rule of law ranks close behind it, the rule leads ("my boss
+    wants to see my AB 60 license, can he fire me": Veh. Code § 12801.9(g)(2)(A))."""
+    rules = _first_rules(retriever, law, settings)
+    if len(rules) < 2 or not _describes_only(retriever, table, rules[0]):
+        return law
+    rule = next((row for row in rules[1:] if not retriever.index.chunks[row].chunk.is_summary), None)
+    return law if rule is None else law.first([rule], law[0][1])
+
+
+def _describes_only(retriever: Retriever, table: "_SentenceTable", row: int) -> bool:
+    """Whether passage `row` is a section's summary whose opening sentence states no rule, only
+    what the section is ("Section 12926 holds the definitions for FEHA")."""
+    if not retriever.index.chunks[row].chunk.is_summary:
+        return False
+    return not any(_STATES_A_RULE().search(table.items[i].text) for i in table.quotable(row)[:1])
 
 
 def _windows(retriever: Retriever, row: int) -> list[int]:

@@ -327,6 +327,10 @@ def test_a_question_whether_ice_may_get_dmv_records_leads_with_the_immigration_l
     # Using the records is asked about as getting them is: the limit forbids both.
     used = _texts(r, "does ICE run searches on confidential residence addresses the department keeps for courts")
     assert used[0].startswith("No agency or person may obtain or use information the department keeps")
+    # So is passing them on, told in the past tense.
+    gave = _texts(r, "an officer looked up the residence addresses the department keeps for courts and "
+                     "gave them to ICE")
+    assert gave[0].startswith("No agency or person may obtain or use information the department keeps")
     # "AB 60 photo" names the license's photo, not the bill: the question is still about the records.
     photo = _texts(r, "can ICE get the AB 60 photo of a license holder from the confidential residence records "
                       "the department keeps")
@@ -1059,3 +1063,37 @@ def test_a_report_we_digested_leads_a_question_about_the_reported_event_labelled
     never = answer_question(r, "did the legislature vote to upload license holders data to the national pointer system",
                             settings=dataclasses.replace(LOOSE, report_lead=100.0))
     assert all(s.authority != "secondary" for s in never.sentences)
+
+
+DEFINITIONS = _statute("9999.24", "Definitions for a test fair employment act", """\
+Section 9999.24 holds the definitions for a test fair employment act.
+
+## (a)
+
+"Employer" means any person regularly employing five or more persons.
+""", code="GOV")
+DEFINITIONS_RULE = _statute("9999.25", "License holders at work", """\
+Section 9999.25 makes it unlawful for an employer to fire a worker for holding a test license.
+
+## (a)
+
+An employer shall not fire or refuse to hire a worker because the worker holds a test license.
+""")
+
+
+def test_a_rule_leads_a_summary_that_only_says_what_its_section_is(tmp_path):
+    from kb.answer import _rule_before_summary
+
+    r = _corpus(tmp_path, **{"ca/gov-9999.24.md": DEFINITIONS, "ca/veh-9999.25.md": DEFINITIONS_RULE})
+    cites = {r.index.chunks[row].chunk.citation: row for row in range(len(r.index.chunks))}
+    about, rule = cites["Cal. Gov. Code § 9999.24"], cites["Cal. Veh. Code § 9999.25(a)"]
+    stating = cites["Cal. Veh. Code § 9999.25"]  # a summary that states its section's rule
+
+    def lead(rows):
+        query = parse_query("can my boss fire me for holding a test license")
+        ranked = Ranking(np.asarray(rows, dtype=np.int64), np.linspace(2.0, 1.9, len(rows)))
+        return _rule_before_summary(r, _SentenceTable(r, query), ranked, AnswerSettings())[0][0]
+
+    assert lead([about, rule]) == rule
+    assert lead([stating, rule]) == stating  # "makes it unlawful": a rule, which may lead
+    assert lead([about, stating]) == about  # no rule but another summary behind it: unchanged
