@@ -1243,12 +1243,13 @@ class _Composer:
         """The sentence of passage `row` closest to the question: of our History or Notes on a
         section (shown as our note), or of a report (shown as reported); for a "when" question
         (`dated`), the closest of those that name a year, when any does (the event, not a
-        remark beside it)."""
-        picked = [i for i in self.table.quotable(row) if stands_alone(self.table.items[i].text)]
+        remark beside it). A passage stored in windows is read whole."""
+        picked = [i for i in self._passage_sentences(row) if stands_alone(self.table.items[i].text)]
         if dated:
             picked = [i for i in picked if _YEAR().search(self.table.items[i].text)] or picked
         if picked:
-            self._add(row, max(zip(self.table.cosines(picked), picked))[1])
+            best = max(zip(self.table.cosines(picked), picked))[1]
+            self._add(self.table.items[best].row, best)
 
     def add_law(self, row: int) -> None:
         """A passage's rule (its opening sentence, which the corpus writes to stand alone) and,

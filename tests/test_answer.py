@@ -1097,3 +1097,23 @@ def test_a_rule_leads_a_summary_that_only_says_what_its_section_is(tmp_path):
     assert lead([about, rule]) == rule
     assert lead([stating, rule]) == stating  # "makes it unlawful": a rule, which may lead
     assert lead([about, stating]) == about  # no rule but another summary behind it: unchanged
+
+
+def test_a_reports_closest_sentence_is_found_in_any_window_of_its_passage(tmp_path, monkeypatch):
+    from kb.answer import _Composer
+    from kb.config import ChunkerSettings
+
+    filler = " ".join(f"Filler clause {i} concerns unrelated paperwork." for i in range(30))
+    long_report = UPLOAD_REPORT.replace(
+        "motor vehicle agencies.\n",
+        f"motor vehicle agencies. {filler} No source read says whether the governor has blocked federal agents "
+        "from the pointer system.\n")
+    monkeypatch.setattr("kb.indexing.chunker_settings_for", lambda spec, emb=None: ChunkerSettings(max_tokens=120))
+    r = _corpus(tmp_path, **{"developments/dev-test-upload.md": long_report})
+    rows = [row for row in r.resolver.source_rows("dev-test-upload") if r.index.chunks[row].chunk.is_summary]
+    assert len(rows) > 1 and r.index.chunks[rows[0]].chunk.part == 0  # stored in windows
+    query = parse_query("has the governor blocked federal agents from the pointer system")
+    composer = _Composer(r, _SentenceTable(r, query), AnswerSettings())
+    composer.add_closest(rows[0])  # the first window, whose sentences say nothing of a block
+    assert [s.text for s in composer.sentences] == [
+        "No source read says whether the governor has blocked federal agents from the pointer system."]
