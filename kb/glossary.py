@@ -318,6 +318,9 @@ SPANISH_WORDS: dict[str, str] = {
     "son": "are", "ver": "see", "dar": "give", "darle": "give", "tengo": "I have", "tiene": "has",
     "si": "if", "sí": "yes", "mí": "me", "a": "to", "un": "a", "una": "a", "y": "and", "o": "or",
     "en": "in", "al": "to the", "lo": "it", "le": "", "legal": "legal", "pasa": "happens",
+    # "le pasa a ICE los datos": passes the data on (not "qué pasa si", what happens if).
+    "le pasa a": "passes to", "le pasan a": "pass to", "les pasa a": "passes to", "les pasan a": "pass to",
+    "pasarle a": "pass to", "pasarles a": "pass to",
     # Question words and time: "cuándo", "desde 2023", "hace 8 años", "todavía puede".
     "quién": "who", "quiénes": "who", "cuál": "which", "cuáles": "which", "cuánto": "how much",
     "cuánta": "how much", "cuántos": "how many", "cuántas": "how many", "por qué": "why", "porque": "because",

@@ -115,8 +115,9 @@ OUTSIDE_HOLDERS = {
     "the Social Security Administration": r"social security administration|ssa",
     "immigration courts": r"immigration courts?|immigration judges?|eoir",
     "E-Verify": r"e-?verify",
-    "public-benefit programs (Medi-Cal, CalFresh and the like)":
-        r"medi-cal|medi cal|medicaid|calfresh|snap benefits|food stamps|calworks|wic|section 8 housing",
+    "public-benefit programs (Medi-Cal, CalFresh, Covered California and the like)":
+        r"medi-cal|medi cal|medicaid|calfresh|snap benefits|food stamps|calworks|wic|section 8 housing|"
+        r"covered california",
 }
 _OUTSIDE = _whole_words(OUTSIDE_HOLDERS, word=r"\w-")  # "Medi-Cal" whole, "e-verify" too
 

@@ -135,6 +135,9 @@ def test_spanish_grammar_words_are_read_in_one_pass_longest_first():
     assert translate_query("¿puedo manejar sin licencia?") == "can I driving without a license?"
     assert translate_query("una agencia le puede pedir mi foto") == "a agency can request my photograph"
     assert translate_query("cuándo entró en vigor la ley") == "when took effect the law"
+    # "pasa" is "happens", but passing something on in "le pasa a ICE los datos".
+    assert translate_query("¿qué pasa si la policía me para?").startswith("what happens if")
+    assert "passes to ICE" in translate_query("¿el consulado le pasa a ICE mis datos?")
 
 
 def test_english_questions_naming_spanish_places_are_not_read_as_spanish():

@@ -35,7 +35,10 @@ def test_questions_off_the_corpus_subject(question):
 
 @pytest.mark.parametrize(("question", "named"), [
     ("does USCIS share the info from my DACA application with ICE", ["USCIS"]),
-    ("can ICE see my Medi-Cal or CalFresh records", ["public-benefit programs (Medi-Cal, CalFresh and the like)"]),
+    ("can ICE see my Medi-Cal or CalFresh records",
+     ["public-benefit programs (Medi-Cal, CalFresh, Covered California and the like)"]),
+    ("if i sign up for covered california does my info get shared with ICE",
+     ["public-benefit programs (Medi-Cal, CalFresh, Covered California and the like)"]),
     ("will the immigration judge see my tax returns from the IRS", ["the IRS", "immigration courts"]),
     ("can the DMV send my records to the IRS", []),  # the DMV named: records the corpus governs
     ("can the first officer on scene ask about my status", []),  # "first" is not the IRS
