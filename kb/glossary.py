@@ -237,8 +237,9 @@ ACCESS_WORDS: dict[str, str] = {
 _WHO = r"(?:i|we|you|he|she|they|someone|somebody|people|my \w+|a person)"
 # "asked if I'm legal", "am I here legally": a person's immigration status, in a client's words
 # (the statutes: "immigration status", Gov. Code § 7284.6(a)(1)(A)). Not "is it legal".
-BEING_LEGAL = (r"(?:i'?m|i am|am i|is (?:he|she)|are (?:you|they|we)|he'?s|she'?s|they'?re|we'?re|you'?re)"
-               r" (?:here )?(?:il)?legal(?:ly)?(?! to\b)")
+BEING_LEGAL = (r"(?:(?:i'?m|i am|am i|is (?:he|she)|are (?:you|they|we)|he'?s|she'?s|they'?re|we'?re|you'?re)"
+               r" (?:here |in the (?:country|us|u\.s\.|united states) )?(?:il)?legal(?:ly)?(?! to\b)|"
+               r"(?:il)?legally in the (?:country|us|u\.s\.|united states))")
 EVERYDAY_WORDS: tuple[tuple[str, str], ...] = (
     (rf"where {_WHO} (?:live|lives|stay|stays|sleep|sleeps)", "home address residence"),
     (rf"where {_WHO} (?:work|works)", "work address employer"),

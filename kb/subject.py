@@ -46,8 +46,9 @@ GROUPS = {
     # who holds the records or seeks them
     "holders": (
         r"dmv|department of motor vehicles|motor vehicle|driver'?s? licen[cs]e\w*|licen[cs]e\w*|id cards?|"
-        r"identification cards?|police|polic\w*|sheriff\w*|deputies|officers?|cops?|jails?|prisons?|"
-        r"custody|law enforcement|lapd|agenc\w*|government|state|county|city|courts?|judges?|"
+        r"identification cards?|police|polic\w*|sheriff\w*|deput(?:y|ies)|officers?|cops?|jails?|prisons?|"
+        r"custody|holding cells?|checkpoints?|law enforcement|lapd|chp|highway patrol|agenc\w*|government|"
+        r"state|county|city|courts?|judges?|"
         r"employers?|boss|landlords?|business\w*|stores?|insurers?|insurance|attorneys?|lawyers?|"
         r"banks?|financial institutions?|schools?|hospitals?|attorney general|doj|task forces?"
     ),
