@@ -391,6 +391,10 @@ def answer_question(
     gaps += [gap for gap in map(retriever.resolver.not_held, query.citations) if gap]
     gaps += [f"no rule on what {place} may share, beyond the model policies Gov. Code § 7284.8(a) "
              "has such places adopt or encourages"] if place else []
+    # Asked for a figure (a count, a fee, a phone number, a colour) that no sentence of the answer
+    # gives ("how many people are enrolled in Safe at Home"): what it quotes is the closest law.
+    if _ASKS_FIGURE().search(query.text) and not any(_FIGURE().search(s.text) for s in composer.sentences):
+        gaps.append("no passage stating the figure asked for")
     reason = f"the corpus holds {'; '.join(gaps)}" if gaps else ""
     return Answer(query.text, False, tuple(composer.sentences),
                   tuple(_shown(retriever, composer, found, law, k, settings)), reason=reason,
@@ -413,6 +417,18 @@ def _refused(retriever: Retriever, query: Query, everything: Ranked, reason: str
     """No answer, with why and the closest passages (listed, never quoted)."""
     return Answer(question=query.text, abstained=True, sentences=(),
                   hits=tuple(retriever.hit(r, s) for r, s in _distinct(retriever, everything)[:3]), reason=reason)
+
+
+# Asked for a figure: how many, how much, a phone number, a vote count, a colour.
+_ASKS_FIGURE = compiled_on_use(
+    r"\b(?:how many|how much|what (?:is|was|are) the (?:number|count|total|fee|cost|price)|"
+    r"(?:what(?:'s| is)?|whats) the (?:tele)?phone number|vote count|what colou?r)\b", re.IGNORECASE)
+# A figure in a sentence: an amount, a count or a year in digits (not a section's number or label,
+# "§ 12801.9(d)(1)", "8 U.S.C.", "ch. 524"), or a number written out.
+_FIGURE = compiled_on_use(
+    r"(?<![§.\w(/-])(?<!§ )(?<!ch\. )(?<!No\. )\$?\d[\d,]*(?![\w(]|\.\d|\s*(?:U\.?S\.?C|C\.?F\.?R))|"
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred|thousand|"
+    r"million|billion|half|double|twice)\b", re.IGNORECASE)
 
 
 # A document's number as its citation writes it ("18-10-CJIS", "DLE-2018-01"), and the kinds of

@@ -1117,3 +1117,24 @@ def test_a_reports_closest_sentence_is_found_in_any_window_of_its_passage(tmp_pa
     composer.add_closest(rows[0])  # the first window, whose sentences say nothing of a block
     assert [s.text for s in composer.sentences] == [
         "No source read says whether the governor has blocked federal agents from the pointer system."]
+
+
+def test_a_question_asking_for_a_figure_no_answer_sentence_gives_is_answered_as_the_closest_law(tmp_path):
+    r = _corpus(tmp_path)
+    counted = answer_question(r, "how many residence addresses does the department keep confidential", settings=LOOSE)
+    assert counted.sentences and counted.closest
+    assert counted.reason == "the corpus holds no passage stating the figure asked for"
+    # Not asked for a figure, or the figure given (a section's number is no figure): as before.
+    plain = answer_question(r, "does the department keep residence addresses confidential", settings=LOOSE)
+    assert not plain.closest and "figure" not in plain.reason
+    assert not answer_question(r, "can the police give ICE my phone number", settings=LOOSE).reason.endswith(
+        "figure asked for")
+
+
+def test_a_figure_is_an_amount_count_or_year_not_a_sections_number():
+    from kb.answer import _FIGURE
+
+    assert _FIGURE().search("a fine of up to $5,000") and _FIGURE().search("within ten days")
+    assert _FIGURE().search("about 325,000 people were told")
+    for cited in ("under § 12801.9(d)(1)(B) the license must", "8 U.S.C. § 1373 and Stats. ch. 524"):
+        assert not _FIGURE().search(cited), cited
