@@ -112,6 +112,7 @@ def parties_named(text: str) -> frozenset[str]:
 # presented as its answer. tests/test_subject.py checks that no source of law is about any of them.
 OUTSIDE_HOLDERS = {
     "USCIS": r"uscis|citizenship and immigration services",
+    "the U.S. State Department (passports)": r"state department|u\.?s\.? department of state|passport (?:agency|office)",
     "the IRS": r"irs|internal revenue service",
     "the Social Security Administration": r"social security administration|ssa",
     "immigration courts": r"immigration courts?|immigration judges?|eoir",

@@ -41,6 +41,9 @@ def test_questions_off_the_corpus_subject(question):
      ["public-benefit programs (Medi-Cal, CalFresh, Covered California and the like)"]),
     ("will the immigration judge see my tax returns from the IRS", ["the IRS", "immigration courts"]),
     ("can the DMV send my records to the IRS", []),  # the DMV named: records the corpus governs
+    ("if i apply for a passport for my daughter will the state department report me to ICE",
+     ["the U.S. State Department (passports)"]),
+    ("can the DMV give ICE the passport copy I showed for my license", []),
     ("can the first officer on scene ask about my status", []),  # "first" is not the IRS
     ("REAL ID: must the state check my social security number with the SSA", []),  # a law the corpus holds
     ("can the hospital give my medical records to immigration agents", []),  # "medical" is not Medi-Cal
