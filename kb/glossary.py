@@ -201,7 +201,10 @@ GLOSSARY: dict[str, str] = {
     "accidente": "accident", "choque": "collision accident", "chocó": "collided",
     "manejar sin licencia": "driving without a license", "manejando sin licencia": "driving without a license",
     "conducir sin licencia": "driving without a license", "manejar": "drive", "manejando": "driving",
-    "conducir": "drive", "carro": "car vehicle", "vehículo": "vehicle", "vehículos": "vehicles",
+    "conducir": "drive", "manejar borracho": "driving under the influence DUI",
+    "manejando borracho": "driving under the influence DUI", "manejar tomado": "driving under the influence DUI",
+    "borracho": "drunk under the influence", "borracha": "drunk under the influence", "ebrio": "drunk under the influence",
+    "carro": "car vehicle", "vehículo": "vehicle", "vehículos": "vehicles",
     # When a law took effect.
     "entró en vigor": "took effect", "entra en vigor": "takes effect", "en vigor": "in effect",
     "vigente": "in effect", "aprobaron": "passed enacted", "aprobó": "passed enacted",
@@ -323,7 +326,8 @@ SPANISH_WORDS: dict[str, str] = {
     "le pasa a": "passes to", "le pasan a": "pass to", "les pasa a": "passes to", "les pasan a": "pass to",
     "pasarle a": "pass to", "pasarles a": "pass to",
     # Question words and time: "cuándo", "desde 2023", "hace 8 años", "todavía puede".
-    "quién": "who", "quiénes": "who", "cuál": "which", "cuáles": "which", "cuánto": "how much",
+    "dos": "two", "tres": "three", "hace un año": "a year ago", "hace dos años": "two years ago",
+    "hace tres años": "three years ago", "hace años": "years ago", "quién": "who", "quiénes": "who", "cuál": "which", "cuáles": "which", "cuánto": "how much",
     "cuánta": "how much", "cuántos": "how many", "cuántas": "how many", "por qué": "why", "porque": "because",
     "cuando": "when", "donde": "where", "hasta": "until", "desde": "since", "después": "after",
     "antes": "before", "antes de": "before", "todavía": "still", "también": "also", "pero": "but",

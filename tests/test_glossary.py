@@ -138,6 +138,10 @@ def test_spanish_grammar_words_are_read_in_one_pass_longest_first():
     # "pasa" is "happens", but passing something on in "le pasa a ICE los datos".
     assert translate_query("¿qué pasa si la policía me para?").startswith("what happens if")
     assert "passes to ICE" in translate_query("¿el consulado le pasa a ICE mis datos?")
+    # Drunk driving, and how long ago; "qué hace" is still not "ago".
+    assert translate_query("lo condenaron por manejar borracho hace dos años") == (
+        "it convicted for driving under the influence DUI two years ago")
+    assert "ago" not in translate_query("¿qué hace la policía si me para?")
 
 
 def test_english_questions_naming_spanish_places_are_not_read_as_spanish():
