@@ -201,6 +201,7 @@ GLOSSARY: dict[str, str] = {
     "accidente": "accident", "choque": "collision accident", "chocó": "collided",
     "manejar sin licencia": "driving without a license", "manejando sin licencia": "driving without a license",
     "conducir sin licencia": "driving without a license", "manejar": "drive", "manejando": "driving",
+    "salud": "health", "seguridad": "safety security", "emergencia de salud": "health emergency",
     "conducir": "drive", "manejar borracho": "driving under the influence DUI",
     "manejando borracho": "driving under the influence DUI", "manejar tomado": "driving under the influence DUI",
     "borracho": "drunk under the influence", "borracha": "drunk under the influence", "ebrio": "drunk under the influence",
