@@ -592,7 +592,7 @@ _ACCESS_ASKED = re.compile(r"\b(?:get|gets|getting|see|access\w*|obtain\w*|recei
                            r"send\w*|hand\w*|disclos\w*|releas\w*|sell\w*|resell\w*|sold|resold|buy\w*|bought|"
                            r"pass\w*|turn\w* over|find\w*|"
                            r"wants?|wanted|ask(?:s|ed)? for|request\w*|forward\w*|pull\w*|"
-                           r"use|uses|used|using|search\w*|scan\w*|run|runs|running|"
+                           r"use|uses|used|using|search\w*|scan\w*|match\w*|compar\w*|run|runs|running|"
                            r"compart\w*|dar|darle|usa\w*|"
                            # "is my AB 60 info safe from ICE": whether ICE may have it, asked the other way
                            r"safe|protected|secure|private|confidential|kept from|hidden)\b", re.IGNORECASE)

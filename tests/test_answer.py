@@ -331,6 +331,11 @@ def test_a_question_whether_ice_may_get_dmv_records_leads_with_the_immigration_l
     gave = _texts(r, "an officer looked up the residence addresses the department keeps for courts and "
                      "gave them to ICE")
     assert gave[0].startswith("No agency or person may obtain or use information the department keeps")
+    # Matching faces against the records is using them.
+    from kb.answer import _ACCESS_ASKED
+
+    assert _ACCESS_ASKED.search("can ICE's app match my face against DMV pictures")
+    assert _ACCESS_ASKED.search("do they compare faces with the DMV's photos")
     # "AB 60 photo" names the license's photo, not the bill: the question is still about the records.
     photo = _texts(r, "can ICE get the AB 60 photo of a license holder from the confidential residence records "
                       "the department keeps")
