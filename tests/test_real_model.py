@@ -26,9 +26,12 @@ HELDOUT_DECLINED_OR_CLOSEST_FLOOR = 0.82
 HELDOUT_WRONG_ABSTENTION_CEILING = 0.03  # measured 0.013 (5 of 380)
 HELDOUT_FIRST_SENTENCE_FLOOR = 0.62  # measured 0.664: the first answer sentence from an expected passage
 HELDOUT_CITES_EXPECTED_FLOOR = 0.74  # measured 0.787: some answer sentence from an expected passage
-# Answers whose every sentence is primary law or our notes: measured 0.992; the rest open with an
-# agency document the question names ("bulletin 18-10-CJIS"), labelled as the agency's.
-HELDOUT_LAW_OR_NOTES_FLOOR = 0.97
+# Answers whose every sentence is primary law or our notes: measured 0.965 (0.992 before the ninth
+# session); the rest open with an agency document the question names ("bulletin 18-10-CJIS"),
+# labelled as the agency's, or with a report we digested on a question about a reported event
+# ("did AB 2156 pass"), labelled as reported (answers_with_reports, measured 0.027). The FAQ never.
+HELDOUT_LAW_OR_NOTES_FLOOR = 0.94
+HELDOUT_WITH_REPORTS_CEILING = 0.05
 # The everyday questions of issue 13 (the f-, g- and h-blocks).
 EVERYDAY_LEAD_ON_POINT_FLOOR = 0.68  # measured 0.717 (193 of 269)
 EVERYDAY_EXPECTED_SHOWN_FLOOR = 0.83  # measured 0.874 (235 of 269)
@@ -132,6 +135,7 @@ def test_heldout_regression_gate(real):
     assert report["lookups"]["exact"] == 1.0
     assert report["abstention"]["answers_with_secondary"] == 0.0  # never the FAQ
     assert report["abstention"]["answers_from_law_or_notes"] >= HELDOUT_LAW_OR_NOTES_FLOOR
+    assert report["abstention"]["answers_with_reports"] <= HELDOUT_WITH_REPORTS_CEILING
     assert report["abstention"]["first_sentence_from_expected"] >= HELDOUT_FIRST_SENTENCE_FLOOR
     assert report["abstention"]["answer_cites_expected"] >= HELDOUT_CITES_EXPECTED_FLOOR
     topics = {row["topic"]: row for row in report["abstention"]["topics"] if row["split"] == "heldout"}
