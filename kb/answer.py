@@ -204,7 +204,10 @@ def states_named_home(text: str) -> bool:
 # "When did…", "what year…", "since when…": asked for a date, answered from History.
 _WHEN = re.compile(r"^\s*(?:¿\s*)?(?:when|what year|what date|since when|since what (?:date|year)|cu[aá]ndo|"
                    r"(?:en )?qu[eé] (?:fecha|año|dia|día))\b|"
-                   r"\bwhen (?:did|was|were|does|do)\b",
+                   r"\bwhen (?:did|was|were|does|do)\b|"
+                   # "from what date could people apply", "… and what year was it", "on what date was that"
+                   r"^\s*(?:from|on|in|since) (?:what|which) (?:date|year|day)\b|"
+                   r"\b(?:and|,) (?:on |in )?what (?:date|year) (?:was|were|did|is)\b|\bon what date\b",
                    re.IGNORECASE)
 # ... but not a leading clause of condition, its subject straight after "when", before the question
 # itself: "when police answer ICE's rap sheet request, can they add the address", "when the ID

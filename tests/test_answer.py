@@ -728,6 +728,10 @@ def test_californias_rule_leads_a_federal_permission_ranked_just_above_it(tmp_pa
 def test_a_leading_when_clause_is_a_condition_not_a_question_about_dates():
     assert asks_when("when did AB 60 take effect") and asks_when("when was SB 54 signed")
     assert asks_when("what year did the DMV stop selling addresses") and asks_when("cuándo entró en vigor AB 1747")
+    assert asks_when("from what date could people apply without a social security number")
+    assert asks_when("which bill created the ID card, and what year was it")
+    assert asks_when("the feds asked for a rehearing. on what date was that turned down")
+    assert not asks_when("what date of birth does the DMV need") and not asks_when("by what means can ICE get it")
     assert asks_when("¿en qué fecha firmó el gobernador la ley?") and asks_when("que año se aprobó AB 60")
     assert asks_when("since what date has 1808.48 been in effect")
     assert asks_when("when ab 60 started")  # no question after it: the date is what is asked
