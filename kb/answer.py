@@ -202,7 +202,7 @@ def states_named_home(text: str) -> bool:
 
 
 # "When did…", "what year…", "since when…": asked for a date, answered from History.
-_WHEN = re.compile(r"^\s*(?:¿\s*)?(?:when|what year|what date|since when|since what (?:date|year)|cu[aá]ndo|"
+_WHEN = re.compile(r"^\s*(?:¿\s*)?(?:when|what year|what date(?! of birth)|since when|since what (?:date|year)|cu[aá]ndo|"
                    r"(?:en )?qu[eé] (?:fecha|año|dia|día))\b|"
                    r"\bwhen (?:did|was|were|does|do)\b|"
                    # "from what date could people apply", "… and what year was it", "on what date was that"
