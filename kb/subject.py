@@ -93,7 +93,8 @@ PARTIES = {
                 r"banks?|insurers?|insurance compan(?:y|ies)|car insurance|companies|company|"
                 r"rental car(?: compan(?:y|ies)| agenc(?:y|ies)| counters?)?|car rentals?|rent-a-car",
     "employer": r"employers?|boss(?:es)?|jobs?|hiring|hire[ds]?|staffing agenc(?:y|ies)|temp agenc(?:y|ies)|"
-                r"hr|human resources|workplace",
+                r"hr|human resources|workplace|(?:store |shift |my |the )?managers?|supervisors?|foreman|"
+                r"(?:my |work )?shifts?|fired|fire me|firing|coworkers?|co-workers?",
     "government": r"government(?:al)?(?: authorit(?:y|ies)| offices?| agenc(?:y|ies))?|city|cities|county|counties|"
                   r"state agenc(?:y|ies)|public agenc(?:y|ies)|public offices?|clinics?|"
                   r"(?:public )?schools?|school districts?|librar(?:y|ies)",

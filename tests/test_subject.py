@@ -126,5 +126,6 @@ def test_an_errand_is_one_only_while_it_asks_nothing_the_corpus_is_about():
 def test_the_parties_bound_not_to_discriminate_are_read_from_the_question():
     assert parties_named("the gym would not take my AB 60 license") == {"business"}
     assert parties_named("my boss asked for my license") == {"employer"}
+    assert parties_named("my new manager saw my license and cut my shifts") == {"employer"}
     assert parties_named("the county clinic called the police") == {"government"}
     assert parties_named("my landlord saw my license") == frozenset()  # no passage says which rule binds one
