@@ -1074,7 +1074,7 @@ def test_a_report_we_digested_leads_a_question_about_the_reported_event_labelled
     assert all(s.authority != "secondary" for s in never.sentences)
 
 
-DEFINITIONS = _statute("9999.24", "Definitions for a test fair employment act", """\
+FEHA_DEFINITIONS = _statute("9999.24", "Definitions for a test fair employment act", """\
 Section 9999.24 holds the definitions for a test fair employment act.
 
 ## (a)
@@ -1093,7 +1093,7 @@ An employer shall not fire or refuse to hire a worker because the worker holds a
 def test_a_rule_leads_a_summary_that_only_says_what_its_section_is(tmp_path):
     from kb.answer import _rule_before_summary
 
-    r = _corpus(tmp_path, **{"ca/gov-9999.24.md": DEFINITIONS, "ca/veh-9999.25.md": DEFINITIONS_RULE})
+    r = _corpus(tmp_path, **{"ca/gov-9999.24.md": FEHA_DEFINITIONS, "ca/veh-9999.25.md": DEFINITIONS_RULE})
     cites = {r.index.chunks[row].chunk.citation: row for row in range(len(r.index.chunks))}
     about, rule = cites["Cal. Gov. Code § 9999.24"], cites["Cal. Veh. Code § 9999.25(a)"]
     stating = cites["Cal. Veh. Code § 9999.25"]  # a summary that states its section's rule
