@@ -202,8 +202,8 @@ def states_named_home(text: str) -> bool:
 
 
 # "When did…", "what year…", "since when…": asked for a date, answered from History.
-_WHEN = re.compile(r"^\s*(?:¿\s*)?(?:when|what year|what date(?! of birth)|since when|since what (?:date|year)|cu[aá]ndo|"
-                   r"(?:en )?qu[eé] (?:fecha|año|dia|día))\b|"
+_WHEN = re.compile(r"^\s*(?:¿\s*)?(?:when|what year|what date(?! of birth)|since when|since what (?:date|year)|"
+                   r"cu[aá]ndo|(?:en )?qu[eé] (?:fecha|año|dia|día))\b|"
                    r"\bwhen (?:did|was|were|does|do)\b|"
                    # "from what date could people apply", "… and what year was it", "on what date was that"
                    r"^\s*(?:from|on|in|since) (?:what|which) (?:date|year|day)\b|"
@@ -315,11 +315,11 @@ def answer_question(
         composer.add_law(row)  # "what is bulletin 18-10-CJIS": the agency's statement, labelled, leads
         if composer.sentences:
             break
+    # A question naming a section or bill the corpus holds asks about that law: it leads.
+    lead, asked = (None, False) if found.named else _answering_note(retriever, found, table, settings)
     # Asked about a reported event no law decides ("is California joining the state-to-state
     # system", "what did the Nlets letters ask"): our digest of the reports leads, labelled as
     # reports, and the answer says no law decides it.
-    # A question naming a section or bill the corpus holds asks about that law: it leads.
-    lead, asked = (None, False) if found.named else _answering_note(retriever, found, table, settings)
     report = None if asked else _leading_report(retriever, query, found, settings)
     if report is not None:
         composer.add_closest(report)
@@ -591,9 +591,9 @@ _NOTICE_ASKED = compiled_on_use(
 # ... whether someone may have them or use them: get, see, share, give, use, search, run, or
 # whether they are safe from it (the immigration limits forbid obtaining, accessing, using and
 # disclosing alike; "tell me when ICE looks" asks about notice).
-_ACCESS_ASKED = re.compile(r"\b(?:get|gets|getting|see|access\w*|obtain\w*|receiv\w*|give|gives|giving|gave|look(?:s|ed|ing)? up|share\w*|"
-                           r"send\w*|hand\w*|disclos\w*|releas\w*|sell\w*|resell\w*|sold|resold|buy\w*|bought|"
-                           r"pass\w*|turn\w* over|find\w*|"
+_ACCESS_ASKED = re.compile(r"\b(?:get|gets|getting|see|access\w*|obtain\w*|receiv\w*|give|gives|giving|gave|"
+                           r"look(?:s|ed|ing)? up|share\w*|send\w*|hand\w*|disclos\w*|releas\w*|sell\w*|"
+                           r"resell\w*|sold|resold|buy\w*|bought|pass\w*|turn\w* over|find\w*|"
                            r"wants?|wanted|ask(?:s|ed)? for|request\w*|forward\w*|pull\w*|"
                            r"use|uses|used|using|search\w*|scan\w*|match\w*|compar\w*|run|runs|running|"
                            r"compart\w*|dar|darle|usa\w*|"

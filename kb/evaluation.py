@@ -366,7 +366,8 @@ def format_report(report: dict, split: str) -> str:
         f"{a['unanswerable_declined_or_closest']:.1%}; answerable marked closest {a['answerable_marked_closest']:.1%}",
         f"answers ({a['answered']} answerable questions answered): all sentences from primary law or "
         f"notes {a['answers_from_law_or_notes']:.1%}; any from a secondary guide "
-        f"{a['answers_with_secondary']:.1%}; any from a report {a['answers_with_reports']:.1%}; cites an expected passage {a['answer_cites_expected']:.1%}; "
+        f"{a['answers_with_secondary']:.1%}; any from a report {a['answers_with_reports']:.1%}; "
+        f"cites an expected passage {a['answer_cites_expected']:.1%}; "
         f"first sentence from an expected passage {a['first_sentence_from_expected']:.1%}",
         "  first sentence from an expected passage, by question group: " + ", ".join(
             f"{g} {v:.1%}" for g, v in a["first_sentence_by_group"].items()),

@@ -204,7 +204,8 @@ GLOSSARY: dict[str, str] = {
     "salud": "health", "seguridad": "safety security", "emergencia de salud": "health emergency",
     "conducir": "drive", "manejar borracho": "driving under the influence DUI",
     "manejando borracho": "driving under the influence DUI", "manejar tomado": "driving under the influence DUI",
-    "borracho": "drunk under the influence", "borracha": "drunk under the influence", "ebrio": "drunk under the influence",
+    "borracho": "drunk under the influence", "borracha": "drunk under the influence",
+    "ebrio": "drunk under the influence",
     "carro": "car vehicle", "vehículo": "vehicle", "vehículos": "vehicles",
     # When a law took effect.
     "entró en vigor": "took effect", "entra en vigor": "takes effect", "en vigor": "in effect",
@@ -328,7 +329,8 @@ SPANISH_WORDS: dict[str, str] = {
     "pasarle a": "pass to", "pasarles a": "pass to",
     # Question words and time: "cuándo", "desde 2023", "hace 8 años", "todavía puede".
     "dos": "two", "tres": "three", "hace un año": "a year ago", "hace dos años": "two years ago",
-    "hace tres años": "three years ago", "hace años": "years ago", "quién": "who", "quiénes": "who", "cuál": "which", "cuáles": "which", "cuánto": "how much",
+    "hace tres años": "three years ago", "hace años": "years ago",
+    "quién": "who", "quiénes": "who", "cuál": "which", "cuáles": "which", "cuánto": "how much",
     "cuánta": "how much", "cuántos": "how many", "cuántas": "how many", "por qué": "why", "porque": "because",
     "cuando": "when", "donde": "where", "hasta": "until", "desde": "since", "después": "after",
     "antes": "before", "antes de": "before", "todavía": "still", "también": "also", "pero": "but",
