@@ -396,7 +396,8 @@ def answer_question(
              "has such places adopt or encourages"] if place else []
     # Asked for a figure (a count, a fee, a phone number, a colour) that no sentence of the answer
     # gives ("how many people are enrolled in Safe at Home"): what it quotes is the closest law.
-    if _ASKS_FIGURE().search(query.text) and not any(_FIGURE().search(s.text) for s in composer.sentences):
+    asked_figure = _ASKS_FIGURE().search(f"{query.text} {query.dense}")  # "¿cuántos …?" too
+    if asked_figure and not any(_FIGURE().search(s.text) for s in composer.sentences):
         gaps.append("no passage stating the figure asked for")
     reason = f"the corpus holds {'; '.join(gaps)}" if gaps else ""
     return Answer(query.text, False, tuple(composer.sentences),

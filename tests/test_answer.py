@@ -1133,6 +1133,8 @@ def test_a_question_asking_for_a_figure_no_answer_sentence_gives_is_answered_as_
     counted = answer_question(r, "how many residence addresses does the department keep confidential", settings=LOOSE)
     assert counted.sentences and counted.closest
     assert counted.reason == "the corpus holds no passage stating the figure asked for"
+    spanish = answer_question(r, "¿cuántas direcciones guarda el departamento como confidenciales?", settings=LOOSE)
+    assert spanish.closest and spanish.reason.endswith("no passage stating the figure asked for")
     # Not asked for a figure, or the figure given (a section's number is no figure): as before.
     plain = answer_question(r, "does the department keep residence addresses confidential", settings=LOOSE)
     assert not plain.closest and "figure" not in plain.reason
