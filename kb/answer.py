@@ -688,17 +688,16 @@ def _leading_ban(retriever: Retriever, query: Query, table: "_SentenceTable", la
 
 
 def _parent_row(retriever: Retriever, row: int) -> int | None:
-    """The passage one level up (the subdivision whose paragraph `row` is), if stored."""
+    """The passage one level up (the subdivision whose paragraph `row` is), if stored; None for a
+    top-level subdivision, whose parent is the section itself, not a rule."""
     chunks = retriever.index.chunks
     chunk = chunks[row].chunk
-    if len(chunk.labels) < 1:
+    if len(chunk.labels) < 2:
         return None
-    for r in retriever.resolver.source_rows(chunk.source_id):
-        other = chunks[r].chunk
-        if other.labels == chunk.labels[:-1] and other.part == 0 and not other.is_commentary and r != row:
-            if other.labels or other.is_summary:
-                return r if other.labels else None
-    return None
+    parent = chunk.labels[:-1]
+    return next((r for r in retriever.resolver.source_rows(chunk.source_id)
+                 if r != row and chunks[r].chunk.labels == parent and chunks[r].chunk.part == 0
+                 and not chunks[r].chunk.is_commentary), None)
 
 
 def _first_rules(retriever: Retriever, law: Ranking, settings: AnswerSettings) -> list[int]:
@@ -789,12 +788,16 @@ def _home_rule_before_federal_permission(retriever: Retriever, query: Query, tab
         return law
     places, jurisdiction = retriever.index.jurisdictions()
     numbers = retriever.index.source_numbers()
+
+    def place(row: int) -> str:
+        return places[jurisdiction[numbers[row]]]
+
     rules = _first_rules(retriever, law, settings)
-    if len(rules) < 2 or places[jurisdiction[numbers[rules[0]]]] != "US":
+    if len(rules) < 2 or place(rules[0]) != "US":
         return law
     if not any(_PERMITS().search(table.items[i].text) for i in table.quotable(rules[0])[:1]):
         return law
-    home = next((row for row in rules[1:] if is_home(places[jurisdiction[numbers[row]]])), None)
+    home = next((row for row in rules[1:] if is_home(place(row))), None)
     return law if home is None else law.first([home, rules[0]], law[0][1])
 
 
