@@ -18,6 +18,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from kb.citations import CitationRef, parse_citation
+from kb.errors import KbError
 from kb.models import AUTHORITIES, PRIMARY_AUTHORITIES, Answer, AnswerSentence, Hit, group_of
 from kb.query import Query, bills_in, parse_query
 from kb.records import COMMENTARY, CORRECTED
@@ -344,13 +346,14 @@ def answer_question(
         composer.add_note(lead)
         law = _rows_cited_by(retriever, lead, found.law)
     elif exact is not None:
-        law = found.law.first([exact])
+        law = _rule_before_exception(retriever, table, found.law.first([exact]), settings)
     else:
         law = found.law
         if not found.named:  # passages ranked for the question, not a section it cites: which leads
             law = _rule_before_item(retriever, query, table, law, settings)
             law = _rule_before_summary(retriever, table, law, settings)
             law = _home_rule_before_federal_permission(retriever, query, table, law, settings)
+            law = _rule_before_exception(retriever, table, law, settings)
     # Our Notes and History on a section give no sentences of law: they take no place here.
     # (`law` is read only as far as the first law_passages rules: it may rank every row.)
     rules = (rs for rs in law if not retriever.index.is_commentary(rs[0]))
@@ -799,6 +802,73 @@ def _home_rule_before_federal_permission(retriever: Retriever, query: Query, tab
         return law
     home = next((row for row in rules[1:] if is_home(place(row))), None)
     return law if home is None else law.first([home, rules[0]], law[0][1])
+
+
+# An exception to a section's rule: "Section 1808.21 does not apply to …", "Section 1808.21's
+# residence-address confidentiality does not apply …", "Section 7284.6 does not prevent …"
+# (group 1: the section).
+_EXCEPTS = compiled_on_use(
+    r"^(?:nothing in )?(?:section|§)\s*(\d+(?:\.\d+)*)(?:'s\b[^.]{0,80}?)?\s+(?:also\s+)?(?:does|do|shall) not\s+"
+    r"(?:apply|prevent|prohibit|restrict|limit|bar|forbid)\b", re.IGNORECASE)
+_FORBIDS = compiled_on_use(r"\b(?:may not|shall not|must not|cannot|confidential|prohibit\w*|unlawful)\b",
+                           re.IGNORECASE)
+# How much closer to the question an exception must be than the rule it excepts to lead it.
+EXCEPTION_MARGIN = 0.1
+
+
+def _excepted_rows(retriever: Retriever, table: "_SentenceTable", row: int) -> list[int]:
+    """The rows of the section whose rule passage `row` excepts ("Section 1808.21 does not
+    apply to a financial institution …": § 1808.21's; its own section's, for "Section 7284.6
+    does not prevent …" in § 7284.6); [] when `row`'s opening sentence is not an exception
+    naming a section the corpus holds."""
+    first = table.quotable(row)[:1]
+    match = _EXCEPTS().match(table.items[first[0]].text) if first else None
+    if match is None:
+        return []
+    own = parse_citation(retriever.index.chunks[row].chunk.citation)
+    if match.group(1) == own.section:
+        return retriever.resolver.source_rows(retriever.index.chunks[row].chunk.source_id)
+    try:
+        _ref, rows = retriever.resolver.rows(CitationRef(own.code, match.group(1)))
+    except KbError:
+        return []
+    return rows
+
+
+def _forbids(retriever: Retriever, table: "_SentenceTable", row: int) -> bool:
+    """Whether a passage of law's opening sentence forbids something (and is no exception)."""
+    if retriever.index.is_commentary(row):
+        return False
+    first = [table.items[i].text for i in table.quotable(row)[:1]]
+    return bool(first) and bool(_FORBIDS().search(first[0])) and not _EXCEPTS().match(first[0])
+
+
+def _rule_before_exception(retriever: Retriever, table: "_SentenceTable", law: Ranking,
+                           settings: AnswerSettings) -> Ranking:
+    """When the best passage of law is an exception to a section's rule ("Section 1808.21 does
+    not apply to a financial institution with a signed waiver") and a ban of that section ranks
+    near it, the ban leads and the exception follows: quoted first, an exception reads as the
+    answer ("can my landlord get my address from the DMV": § 1808.21(a), addresses are
+    confidential, then § 1808.22(a); "can the jail keep my brother for ICE after his release
+    date": § 7284.6(a)(1)(B), then (b)(5)). Not when the exception is closer to the question
+    than every such ban by EXCEPTION_MARGIN."""
+    rules = _first_rules(retriever, law, settings)
+    excepted = set(_excepted_rows(retriever, table, rules[0])) if rules else set()
+    # An exception in the rule's own section ("Section 7284.6 does not prevent …") excepts no
+    # one ban of it: the ban ranked right behind it leads, if one does; another section's, the
+    # best-ranked ban of that section.
+    own = rules[0] in excepted
+    near = rules[1:2] if own else [row for row, _score in law[: settings.rerank_depth]]
+    bans = [row for row in near if row in excepted and _forbids(retriever, table, row)]
+    if not bans:
+        return law
+
+    def closeness(row: int) -> float:
+        return max(table.cosines(table.quotable(row) + table.keys(row)), default=0.0)
+
+    if closeness(rules[0]) >= max(map(closeness, bans)) + EXCEPTION_MARGIN:
+        return law
+    return law.first([bans[0], rules[0]], law[0][1])
 
 
 def _opening(table: "_SentenceTable", row: int) -> str:

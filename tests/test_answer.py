@@ -1149,3 +1149,62 @@ def test_a_figure_is_an_amount_count_or_year_not_a_sections_number():
     assert _FIGURE().search("about 325,000 people were told")
     for cited in ("under § 12801.9(d)(1)(B) the license must", "8 U.S.C. § 1373 and Stats. ch. 524"):
         assert not _FIGURE().search(cited), cited
+
+
+ADDRESS_RULE = _statute("9999.31", "Residence addresses", """\
+Section 9999.31 keeps residence addresses in department records confidential.
+
+## (a)
+
+Any residence address in any department record is confidential and may not be disclosed to any person, except to a court or a law enforcement agency.
+
+## (b)
+
+The department may restrict the release of any mailing address in its records.
+""")
+ADDRESS_EXCEPTION = _statute("9999.32", "Exceptions for banks", """\
+Section 9999.32 lets banks with a signed waiver obtain addresses.
+
+## (a)
+
+Section 9999.31 does not apply to a bank that states under penalty of perjury that it holds a written waiver signed by the person whose address it requests.
+""")
+OWN_EXCEPTIONS = _statute("9999.33", "Limits on jails", """\
+Section 9999.33 limits what jails do for immigration enforcement.
+
+## (a)
+
+A jail shall not detain a person on the basis of an immigration hold request.
+
+## (b)
+
+Section 9999.33 does not prevent a jail from giving immigration agents access to interview a person in custody.
+""", code="GOV")
+
+
+def test_a_ban_leads_an_exception_to_it_ranked_just_above_it(tmp_path):
+    from kb.answer import _rule_before_exception
+
+    r = _corpus(tmp_path, **{"ca/veh-9999.31.md": ADDRESS_RULE, "ca/veh-9999.32.md": ADDRESS_EXCEPTION,
+                             "ca/gov-9999.33.md": OWN_EXCEPTIONS})
+    cites = {r.index.chunks[row].chunk.citation: row for row in range(len(r.index.chunks))}
+    ban, permits = cites["Cal. Veh. Code § 9999.31(a)"], cites["Cal. Veh. Code § 9999.31(b)"]
+    bank = cites["Cal. Veh. Code § 9999.32(a)"]
+    hold, interview = cites["Cal. Gov. Code § 9999.33(a)"], cites["Cal. Gov. Code § 9999.33(b)"]
+
+    def order(question, rows):
+        query = parse_query(question)
+        ranked = Ranking(np.asarray(rows, dtype=np.int64), np.linspace(2.0, 1.9, len(rows)))
+        return list(_rule_before_exception(r, _SentenceTable(r, query), ranked, AnswerSettings()).rows[:2])
+
+    # The exception names the section it excepts: that section's ban comes first, the exception
+    # second, though a passage of that section that forbids nothing ranks above the ban.
+    assert order("can my landlord get my address from the department", [bank, permits, ban]) == [ban, bank]
+    # Asked about the excepted case itself, much closer to the question than the ban, it leads.
+    assert order("bank states under penalty of perjury it holds a written waiver signed by the person "
+                 "whose address it requests", [bank, ban]) == [bank, ban]
+    # A section's own exception gives way only to the ban ranked right behind it.
+    assert order("can the jail keep my brother for immigration", [interview, hold]) == [hold, interview]
+    assert order("can the jail keep my brother for immigration", [interview, bank, hold])[0] == interview
+    # An exception does not lead unless it is first; a ban alone is unchanged.
+    assert order("can my landlord get my address", [ban, bank]) == [ban, bank]
