@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kb.embedding import DEFAULT_MODEL
+from kb.text import SENTENCE_RULES
 
 # The repository this package sits in: `corpus/` and `index/` live beside `kb/`.
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -38,15 +39,19 @@ class ChunkerSettings:
     whole (kb/chunking.py, _windows); stored so an index chunked the old way (sentences cut)
     is rebuilt. Here, not in kb/chunking.py: the check before every question compares them
     without importing the chunker.
+    sentence_rules: the version of kb.text.split_sentences' rules (kb.text.SENTENCE_RULES), by
+    which passages are windowed and answer sentences stored: an index split by older rules is
+    rebuilt.
     """
 
     max_tokens: int = 254
     overlap_tokens: int = 32
     whole_sentence_windows: int = 3
+    sentence_rules: int = SENTENCE_RULES
 
     def to_json(self) -> dict:
         return {"max_tokens": self.max_tokens, "overlap_tokens": self.overlap_tokens,
-                "whole_sentence_windows": self.whole_sentence_windows}
+                "whole_sentence_windows": self.whole_sentence_windows, "sentence_rules": self.sentence_rules}
 
 
 def _default_dir(name: str) -> Path:

@@ -7,15 +7,21 @@ import functools
 import re
 from typing import Callable
 
-# Abbreviations that end in a period without ending a sentence, common in legal writing.
+# Abbreviations that end in a period without ending a sentence, common in legal writing: among
+# them the California codes' ("Health & Saf. Code", "Welf. & Inst. Code", "Pub. Util. Code").
 _ABBREVIATIONS = frozenset(
     """
     cal veh gov civ code regs tit subd subds para paras sec secs stats stat ch chs no nos
     art div pt pts pub l u.s u.s.c c.f.r cir app supp cf e.g i.e etc v vs inc corp co dept
     jan feb mar apr jun jul aug sep sept oct nov dec st mr ms dr rev ann f.3d f.2d f.4th
     n.y traf wash or colo ill ilcs approx al p.a sen rep hon asm assy
+    saf welf inst util educ bus prof pen evid fam lab ins elec fin harb nav ex sess
     """.split()
 )
+# The version of split_sentences' rules, stored with the chunker settings in an index's manifest
+# (kb.config.ChunkerSettings): an index split by older rules is stale and is rebuilt.
+# 2: the codes' abbreviations above ("Health & Saf.") and initials ("N.D. Cal.") end no sentence.
+SENTENCE_RULES = 2
 
 
 def compiled_on_use(pattern: str, flags: int = 0) -> Callable[[], re.Pattern[str]]:
@@ -77,7 +83,7 @@ def split_sentences(text: str) -> list[str]:
         for m in _BOUNDARY().finditer(block):
             before = block[start : m.start()].rstrip("\"”’)")
             word = before.rsplit(" ", 1)[-1].rstrip(".?!").lower().lstrip("(")
-            if word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", word):
+            if word in _ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)*[a-z]", word):  # "a", "N.D"
                 continue
             out.append(block[start : m.start()].strip())
             start = m.end()

@@ -136,3 +136,31 @@ def test_a_legislators_title_does_not_end_a_sentence():
     text = "SB 225 (Sen. Celina Villanueva) passed on May 31, 2021. Rep. Smith and Hon. Jones voted no."
     assert split_sentences(text) == ["SB 225 (Sen. Celina Villanueva) passed on May 31, 2021.",
                                      "Rep. Smith and Hon. Jones voted no."]
+
+
+def test_a_california_codes_abbreviation_or_a_courts_initials_end_no_sentence():
+    from kb.text import split_sentences
+
+    text = ("A state agency may disclose it under the Act (Health & Saf. Code § 11000 et seq.), if limited. "
+            "An electrical corporation (Pub. Util. Code § 218) may ask. The case was decided (N.D. Cal. 2018). "
+            "It stands.")
+    assert split_sentences(text) == [
+        "A state agency may disclose it under the Act (Health & Saf. Code § 11000 et seq.), if limited.",
+        "An electrical corporation (Pub. Util. Code § 218) may ask.",
+        "The case was decided (N.D. Cal. 2018).", "It stands."]
+
+
+def test_an_index_split_by_older_sentence_rules_is_stale(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from kb.config import ChunkerSettings, Settings
+    from kb.indexing import build_index
+    from kb.staleness import check_index
+
+    settings = Settings(write_corpus(tmp_path / "corpus", {"s.md": STATUTE}), tmp_path / "index", "hashing-64")
+    build_index(settings)
+    assert not check_index(settings).stale
+    older = replace(ChunkerSettings(), sentence_rules=ChunkerSettings().sentence_rules - 1)
+    monkeypatch.setattr("kb.staleness.chunker_settings_for", lambda spec, emb=None: older)
+    report = check_index(settings)
+    assert report.stale and any("chunker settings" in reason for reason in report.reasons)
