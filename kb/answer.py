@@ -26,8 +26,8 @@ from kb.records import COMMENTARY, CORRECTED
 from kb.retrieval import Retriever
 from kb.jurisdictions import is_home, state_name, states_named
 from kb.search import Ranked, Ranking, best_first
-from kb.subject import (asks_errand, holders_named, is_policy_place, on_subject, outside_holders, outside_sharer,
-                        parties_named)
+from kb.subject import (asks_errand, holders_named, on_subject, outside_holders, outside_sharer, parties_named,
+                        policy_place)
 from kb.text import compiled_on_use
 
 
@@ -300,7 +300,7 @@ def answer_question(
     # apply: "how do I apply for Medi-Cal" is off the subject).
     outside = [] if query.citations else outside_holders(query.text)
     sharer = None if query.citations or outside else outside_sharer(query.text)
-    place = sharer if sharer and is_policy_place(sharer) else None  # "can the school give ICE my kid's records"
+    place = sharer if sharer and policy_place(sharer) else None  # "can the school give ICE my kid's records"
     if outside or (sharer and not place):
         about = (f"on the records of {_joined(outside)}" if outside else
                  f"on what {sharer} may share with immigration enforcement")
@@ -410,9 +410,11 @@ def answer_question(
 
 def _naming_first(retriever: Retriever, table: "_SentenceTable", found: _Candidates, name: str,
                   settings: AnswerSettings) -> _Candidates:
-    """`found` with the best-ranked passage of law whose opening names `name` ("the school": a
-    passage naming public schools) first, if one is among the first rerank_depth."""
-    stem = re.sub(r"(?:ies|y|es|s)$", "", name.split()[-1].lower())  # "library", "libraries": "librar"
+    """`found` with the best-ranked passage of law whose opening names the place `name` is ("the
+    school", "my kid's school district": a passage naming public schools) first, if one is among
+    the first rerank_depth."""
+    word = policy_place(name) or name.split()[-1]
+    stem = re.sub(r"(?:ies|y|es|s)$", "", word.lower())  # "library", "libraries": "librar"
     naming = re.compile(rf"\b{re.escape(stem)}\w*", re.IGNORECASE)
     for row, _score in found.law[: settings.rerank_depth]:
         if not retriever.index.is_commentary(row) and naming.search(_opening(table, row)):

@@ -215,9 +215,11 @@ PLACES = (r"schools?|school districts?|colleges?|universit(?:y|ies)|hospitals?|h
 _PLACES = _whole_words({"places": PLACES})["places"]
 
 
-def is_policy_place(name: str) -> bool:
-    """Whether a sharer (outside_sharer) is one of the places of Gov. Code § 7284.8(a) (PLACES)."""
-    return bool(_PLACES().search(name))
+def policy_place(name: str) -> str | None:
+    """The place of Gov. Code § 7284.8(a) (PLACES) a sharer (outside_sharer) is, in its words
+    ("school" for "your school district"), or None when it is none of them."""
+    found = _PLACES().search(name)
+    return found.group(0).split()[0] if found else None
 
 
 # Errands at the DMV or elsewhere: renewing, replacing or reinstating a license, appointments,

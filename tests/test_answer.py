@@ -1030,6 +1030,9 @@ def test_a_question_about_a_place_the_model_policies_name_leads_with_them_as_the
     assert not answer.abstained and answer.closest
     assert answer.reason.startswith("the corpus holds no rule on what the school may share")
     assert answer.sentences[0].text.startswith("The Attorney General shall publish model policies")
+    # Named with more words ("school district"): the place is the school, which the policies name.
+    district = answer_question(r, "can my kid's school district give ICE the records it keeps about my kid", settings=OPEN)
+    assert district.sentences[0].text.startswith("The Attorney General shall publish model policies")
 
 
 UPLOAD_REPORT = """\

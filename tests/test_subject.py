@@ -2,7 +2,7 @@
 
 import pytest
 
-from kb.subject import (asks_errand, holders_named, is_policy_place, on_subject, outside_holders, outside_sharer,
+from kb.subject import (asks_errand, holders_named, on_subject, outside_holders, outside_sharer, policy_place,
                         parties_named, subject_groups)
 
 
@@ -92,8 +92,9 @@ def test_the_places_answered_from_the_model_policies_are_those_gov_code_7284_8_a
 
 def test_the_places_of_the_attorney_generals_model_policies_are_told_apart():
     # Gov. Code § 7284.8(a) speaks of them: a question about one is answered, not refused.
-    assert is_policy_place("the school") and is_policy_place("the public library")
-    assert not is_policy_place("the post office") and not is_policy_place("your bank")
+    assert policy_place("the school") == "school" and policy_place("the public library") == "library"
+    assert policy_place("your school district") == "school"  # the place named, not the last word
+    assert policy_place("the post office") is None and policy_place("your bank") is None
 
 
 def test_no_source_of_law_in_the_corpus_is_about_an_outside_holder():
