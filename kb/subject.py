@@ -122,6 +122,12 @@ OUTSIDE_HOLDERS = {
     "public-benefit programs (Medi-Cal, CalFresh, Covered California and the like)":
         r"medi-cal|medi cal|medicaid|calfresh|snap benefits|food stamps|calworks|wic|section 8 housing|"
         r"covered california",
+    # Local offices that are not law enforcement: SB 54 binds law enforcement agencies, the DMV's
+    # rules the DMV; no law here says what an assessor or a permit office may share.
+    "county assessors and recorders (property records)":
+        r"assessors?|assessor'?s office|county recorders?|recorder'?s office|property tax records?|"
+        r"property records?|property tax rolls?",
+    "city permit offices": r"(?:street )?vendor permits?|business permits?|building permits?",
 }
 _OUTSIDE = _whole_words(OUTSIDE_HOLDERS, word=r"\w-")  # "Medi-Cal" whole, "e-verify" too
 

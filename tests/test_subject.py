@@ -47,6 +47,10 @@ def test_questions_off_the_corpus_subject(question):
     ("can the first officer on scene ask about my status", []),  # "first" is not the IRS
     ("REAL ID: must the state check my social security number with the SSA", []),  # a law the corpus holds
     ("can the hospital give my medical records to immigration agents", []),  # "medical" is not Medi-Cal
+    ("does the county assessor tell immigration who owns which house",
+     ["county assessors and recorders (property records)"]),
+    ("will ICE see my name if I get a street vendor permit from the city", ["city permit offices"]),
+    ("can the sheriff give ICE the property records he pulled on me", []),  # the police named
 ])
 def test_holders_of_records_the_corpus_holds_no_law_on(question, named):
     assert sorted(outside_holders(question)) == sorted(named)
