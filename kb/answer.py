@@ -400,7 +400,7 @@ def answer_question(
     # Asked for a figure (a count, a fee, a phone number, a colour) that no sentence of the answer
     # gives ("how many people are enrolled in Safe at Home"): what it quotes is the closest law.
     asked_figure = _ASKS_FIGURE().search(f"{query.text} {query.dense}")  # "¿cuántos …?" too
-    if asked_figure and not any(_FIGURE().search(s.text) for s in composer.sentences):
+    if asked_figure and not any(_gives_figure(s.text) for s in composer.sentences):
         gaps.append("no passage stating the figure asked for")
     reason = f"the corpus holds {'; '.join(gaps)}" if gaps else ""
     return Answer(query.text, False, tuple(composer.sentences),
@@ -430,14 +430,25 @@ def _refused(retriever: Retriever, query: Query, everything: Ranked, reason: str
 
 # Asked for a figure: how many, how much, a phone number, a vote count, a colour.
 _ASKS_FIGURE = compiled_on_use(
-    r"\b(?:how many|how much|what (?:is|was|are) the (?:number|count|total|fee|cost|price)|"
-    r"(?:what(?:'s| is)?|whats) the (?:tele)?phone number|vote count|what colou?r)\b", re.IGNORECASE)
-# A figure in a sentence: an amount, a count or a year in digits (not a section's number or label,
-# "§ 12801.9(d)(1)", "8 U.S.C.", "ch. 524"), or a number written out.
+    # "how many …" opening the question or a clause of it, not inside a yes-or-no question ("is the
+    # AG supposed to publish numbers on how many people task forces arrested?")
+    r"(?:^|[.?!,;:]\s*|\b(?:and|but|so|also|exactly)\s+)[¿\s]*(?:how many|how much|"
+    r"what (?:is|was|are) the (?:number|count|total|fee|cost|price))\b|"
+    r"\b(?:(?:what(?:'s| is)?|whats) the (?:tele)?phone number|vote count|what colou?r)\b", re.IGNORECASE)
+# A figure in a sentence: an amount or a count in digits (not a section's number or label,
+# "§ 12801.9(d)(1)", "Section 12801", "8 U.S.C.", "ch. 524"), or a number written out ("one", as in "one of the
+# following", counts nothing).
 _FIGURE = compiled_on_use(
-    r"(?<![§.\w(/-])(?<!§ )(?<!ch\. )(?<!No\. )\$?\d[\d,]*(?![\w(]|\.\d|\s*(?:U\.?S\.?C|C\.?F\.?R))|"
-    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred|thousand|"
-    r"million|billion|half|double|twice)\b", re.IGNORECASE)
+    r"(?<![§.\w(/-])(?<!§ )(?<!ch\. )(?<!No\. )(?<!section )(?<!sections )"
+    r"\$?\d[\d,]*(?![\w(]|\.\d|\s*(?:U\.?S\.?C|C\.?F\.?R))|"
+    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred|thousand|"
+    r"million|billion|double|twice)\b", re.IGNORECASE)
+
+
+def _gives_figure(sentence: str) -> bool:
+    """Whether a sentence states a figure (_FIGURE) other than a date or a year: "on or after
+    January 1, 2023" gives no vote count, fee or phone number."""
+    return bool(_FIGURE().search(_YEAR().sub(" ", _DATE().sub(" ", sentence))))
 
 
 # A document's number as its citation writes it ("18-10-CJIS", "DLE-2018-01"), and the kinds of

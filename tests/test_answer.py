@@ -1145,13 +1145,28 @@ def test_a_question_asking_for_a_figure_no_answer_sentence_gives_is_answered_as_
         "figure asked for")
 
 
-def test_a_figure_is_an_amount_count_or_year_not_a_sections_number():
-    from kb.answer import _FIGURE
+def test_a_figure_is_an_amount_or_count_not_a_sections_number_or_a_date():
+    from kb.answer import _gives_figure
 
-    assert _FIGURE().search("a fine of up to $5,000") and _FIGURE().search("within ten days")
-    assert _FIGURE().search("about 325,000 people were told")
-    for cited in ("under § 12801.9(d)(1)(B) the license must", "8 U.S.C. § 1373 and Stats. ch. 524"):
-        assert not _FIGURE().search(cited), cited
+    assert _gives_figure("a fine of up to $5,000") and _gives_figure("within ten days")
+    assert _gives_figure("about 325,000 people were told") and _gives_figure("kept for at least 7 years")
+    for cited in ("under § 12801.9(d)(1)(B) the license must", "8 U.S.C. § 1373 and Stats. ch. 524",
+                  "Section 12801 in this version became operative on January 1, 2015",
+                  "on the next card revision on or after January 1, 2023", "enacted in 2013",
+                  "one of the following"):
+        assert not _gives_figure(cited), cited
+
+
+def test_how_many_asks_for_a_figure_only_when_it_opens_the_question_or_a_clause():
+    from kb.answer import _ASKS_FIGURE
+
+    for asked in ("how much does a real id cost", "of the 292,000 lookups last year, how many were ours",
+                  "is there a fee, and how much is it", "what was the assembly vote count on AB 60",
+                  "whats the phone number for the help line", "what color is the card"):
+        assert _ASKS_FIGURE().search(asked), asked
+    # A yes-or-no question about a duty to publish counts asks for no count itself.
+    assert not _ASKS_FIGURE().search("is the attorney general supposed to publish numbers on how many people "
+                                     "task forces arrested")
 
 
 ADDRESS_RULE = _statute("9999.31", "Residence addresses", """\
