@@ -240,6 +240,9 @@ ACCESS_WORDS: dict[str, str] = {
 # "criminal history" and "transfer". Appended to the lexical query only, like ACCESS_WORDS (the
 # embedding already reads them as near-synonyms). Keys are patterns, so a pronoun may vary.
 _WHO = r"(?:i|we|you|he|she|they|someone|somebody|people|my \w+|a person)"
+# Federal and state bodies by their initials or names.
+GOVERNMENT_BODIES = (r"irs|internal revenue service|fbi|federal bureau of investigation|dea|atf|"
+                     r"social security administration|franchise tax board|ftb")
 # "asked if I'm legal", "am I here legally": a person's immigration status, in a client's words
 # (the statutes: "immigration status", Gov. Code § 7284.6(a)(1)(A)). Not "is it legal".
 BEING_LEGAL = (r"(?:(?:i'?m|i am|am i|is (?:he|she)|are (?:you|they|we)|he'?s|she'?s|they'?re|we'?re|you'?re)"
@@ -252,6 +255,9 @@ EVERYDAY_WORDS: tuple[tuple[str, str], ...] = (
     (r"police officers?|cops?|officers? of the law", "peace officer law enforcement"),
     (r"sheriffs?(?: department| deputies| deputy)?|police departments?", "law enforcement agency"),
     (r"jails?|lock-?up|prisons?", "custody"),
+    # A federal or state body by its initials or name: what the statutes call a "government agency"
+    # ("can the DMV share my info with the IRS": 18 U.S.C. § 2721(b)(1), Civ. Code § 1798.24(e)).
+    (GOVERNMENT_BODIES, "government agency"),
     (r"(?:hand|turn|give)(?:s|ed|ing)? (?:me|him|her|them|us|someone|somebody|people|a person|inmates?|prisoners?) over",
      "transfer custody"),
     (r"(?:ice|immigration|federal|la migra) (?:agents?|officers?|officials?)", "immigration authorities"),
@@ -292,6 +298,7 @@ EVERYDAY_DENSE: tuple[tuple[str, str], ...] = (
     (r"(?<!can you )(?<!could you )(?:tell|let|warn)(s?) (me|you|him|her|them|us)(?: know)? (if|when|whether|who|before)",
      r"notify\1 \2 \3"),
     (r"translat(?:e|es|ed|ing)", "interpret"),
+    (rf"(?:the )?(?:{GOVERNMENT_BODIES})", r"a government agency (\g<0>)"),
     (r"(?:hand|turn)(s|ed|ing)? (me|him|her|them|us|someone|somebody|people|a person|inmates?|prisoners?) over",
      r"transfer\1 \2"),
 )

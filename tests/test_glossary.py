@@ -49,6 +49,16 @@ def test_everyday_phrasings_reach_the_statutes_terms():
     assert plain_terms("can the county jail hand someone over to ICE") == "can the county jail transfer someone to ICE"
 
 
+def test_a_federal_or_state_body_named_by_its_initials_reads_as_a_government_agency():
+    from kb.glossary import plain_terms
+
+    # 18 U.S.C. § 2721(b)(1) and Civ. Code § 1798.24(e) speak of a "government agency", never the IRS.
+    assert "government agency" in expand_query("can the DMV share my info with the IRS")
+    assert plain_terms("can the DMV send my record to the FBI") == (
+        "can the DMV send my record to a government agency (the FBI)")
+    assert plain_terms("the firs and the fbiz") == "the firs and the fbiz"  # whole words only
+
+
 def test_translating_and_being_here_legally_reach_the_statutes_terms():
     from kb.glossary import plain_terms
 
