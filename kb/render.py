@@ -280,8 +280,20 @@ def answer_text(a: Answer, full: bool = False) -> str:
     return text
 
 
+def _passage_numbers(hits: list[Hit]) -> dict[str, int]:
+    """Each hit's number, by passage: the windows of one long passage (same citation and
+    heading) share one number, so an answer quoting two of them cites the passage once."""
+    first: dict[tuple, int] = {}
+    return {h.chunk.id: first.setdefault((h.chunk.citation, h.chunk.heading_trail), len(first) + 1)
+            for h in hits}
+
+
+def _marks(chunk_ids, number: dict[str, int], form: str = "[{}]") -> str:
+    return "".join(form.format(n) for n in dict.fromkeys(number[c] for c in chunk_ids if c in number))
+
+
 def _answer_with(a: Answer, hits: list[Hit], full: bool, dropped: int = 0) -> str:
-    number = {h.chunk.id: i + 1 for i, h in enumerate(hits)}
+    number = _passage_numbers(hits)
     out = []
     if a.sentences:
         if a.closest:
@@ -290,17 +302,20 @@ def _answer_with(a: Answer, hits: list[Hit], full: bool, dropped: int = 0) -> st
         else:
             out.append("Answer:")
         for s in a.sentences:
-            marks = "".join(f"[{number[c]}]" for c in s.chunk_ids if c in number)
+            marks = _marks(s.chunk_ids, number)
             tag = f" ({SENTENCE_TAGS[s.authority]})" if s.authority in SENTENCE_TAGS else ""
             out.append(_wrap(f"{s.text} {marks}{tag}", "  "))
     else:
         out.append("No single sentence answers this; the passages below are the closest.")
-    group = None
+    group, listed = None, set()
     for h in hits:
+        if not full and number[h.chunk.id] in listed:  # another window of a passage listed
+            continue
+        listed.add(number[h.chunk.id])
         if group_of(h.source, h.chunk) != group:
             group = group_of(h.source, h.chunk)
             out.append("\n" + GROUP_HEADINGS[group])
-        if full:
+        if full:  # every window's text, each marked "part i of n"
             out.append(passage_text(number[h.chunk.id], h, limit=None))
             out.append("")
         else:
@@ -459,24 +474,27 @@ def answer_markdown(a: Answer) -> str:
         for cid in s.chunk_ids:
             if cid in by_id and by_id[cid] not in quoted_hits:
                 quoted_hits.append(by_id[cid])
-    number = {h.chunk.id: i + 1 for i, h in enumerate(quoted_hits)}
+    number = _passage_numbers(quoted_hits)
     if not a.sentences:
         out += ["No single sentence answers this; the passages below are the closest.", ""]
     elif a.closest:
         why = f" ({_md_line(a.reason)})" if a.reason else ""
         out += [_closest_line(a, why), ""]
     for s in a.sentences:
-        marks = "".join(f"[^{number[c]}]" for c in s.chunk_ids if c in number)
+        marks = _marks(s.chunk_ids, number, "[^{}]")
         tag = f" *({SENTENCE_TAGS[s.authority]})*" if s.authority in SENTENCE_TAGS else ""
         out += [f"{_md_line(' '.join(s.text.split()))}{marks}{tag}", ""]
     if quoted_hits:
         out += ["## Passages quoted", ""]
         for h in quoted_hits:
             where = f"`{h.source.path}`, {_md_lines(h.chunk.start_line, h.chunk.end_line)}"
-            out += [f"**{_md_line(h.chunk.citation)}**[^{number[h.chunk.id]}] · {where}", ""]
+            part = f" (part {h.chunk.part + 1} of {h.chunk.parts})" if h.chunk.parts > 1 else ""
+            out += [f"**{_md_line(h.chunk.citation)}**{part}[^{number[h.chunk.id]}] · {where}", ""]
             out += _md_quote(h.chunk.text) + [""]
     out += ["---", "", f"*{DISCLAIMER}*", "", _md_corpus_line(a.corpus), ""]
-    out += [f"[^{number[h.chunk.id]}]: {_footnote(h)}" for h in quoted_hits]
+    # One footnote a passage, however many of its windows are quoted.
+    firsts = {number[h.chunk.id]: h for h in reversed(quoted_hits)}
+    out += [f"[^{n}]: {_footnote(firsts[n])}" for n in sorted(firsts)]
     return "\n".join(out).rstrip() + "\n"
 
 
