@@ -898,17 +898,23 @@ def _sibling_binding(retriever: Retriever, table: "_SentenceTable", top: int, la
                      parties: frozenset[str], settings: AnswerSettings) -> int | None:
     """When the passage of law that would lead (`top`) binds a party other than the one the
     question names (the employer rule, asked about a gym), the best-ranked passage of the same
-    section binding the named party (the business rule); None when there is none or `top`
-    already binds it."""
+    section binding the named party (the business rule); when `top` binds no party, the
+    best-ranked of its own items binding it. None when there is none or `top` already binds it."""
     if not parties:
         return None
     bound = parties_named(_opening(table, top))
-    if not bound or bound & parties:
+    if bound & parties:
         return None
+    # A rule binding no one party in particular yields only to its own items ("discriminating
+    # against a holder … is a violation of law, including (1) to (3)": the employer's item (2)(A)
+    # for "my boss saw my AB 60 license, can he fire me").
+    labels = retriever.index.chunks[top].chunk.labels
     source = retriever.index.chunks[top].chunk.source_id
     for row, _score in law[: settings.rerank_depth]:
         chunk = retriever.index.chunks[row].chunk
-        if row != top and chunk.source_id == source and not chunk.is_commentary and parties & parties_named(_opening(table, row)):
+        if (row != top and chunk.source_id == source and not chunk.is_commentary
+                and (bound or (labels and chunk.labels[: len(labels)] == labels))
+                and parties & parties_named(_opening(table, row))):
             return row
     return None
 

@@ -904,6 +904,23 @@ def test_of_sibling_rules_the_one_binding_the_party_the_question_names_leads(tmp
     assert _texts(r, f"Cal. Veh. Code § 9999.12(g)(2) at the gym: {asked}")[0].startswith(employer)
 
 
+def test_a_rule_binding_no_party_yields_to_its_item_binding_the_party_named(tmp_path):
+    from kb.answer import _sibling_binding
+
+    r = _corpus(tmp_path, **{"ca/veh-9999.12.md": THREE_PARTIES})
+    cites = {r.index.chunks[row].chunk.citation: row for row in range(len(r.index.chunks))}
+    rule, employer = cites["Cal. Veh. Code § 9999.12(g)"], cites["Cal. Veh. Code § 9999.12(g)(2)"]
+    business = cites["Cal. Veh. Code § 9999.12(g)(1)"]
+    query = parse_query("my boss saw the card, is discriminating against me unlawful")
+    ranked = Ranking(np.asarray([rule, business, employer], dtype=np.int64), np.linspace(2.0, 1.9, 3))
+    table = _SentenceTable(r, query)
+    assert _sibling_binding(r, table, rule, ranked, frozenset({"employer"}), AnswerSettings()) == employer
+    assert _sibling_binding(r, table, rule, ranked, frozenset(), AnswerSettings()) is None
+    # A rule binding no party that is not the items' parent keeps its place.
+    summary = cites["Cal. Veh. Code § 9999.12"]
+    assert _sibling_binding(r, table, summary, ranked, frozenset({"employer"}), AnswerSettings()) is None
+
+
 def test_an_errand_is_refused_even_when_it_names_a_law_the_corpus_holds(tmp_path):
     r = _corpus(tmp_path)
     for errand in ("can I renew my AB 60 license online", "my car got towed, how do I get it out of impound",
