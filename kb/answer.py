@@ -436,8 +436,8 @@ _ASKS_FIGURE = compiled_on_use(
     r"what (?:is|was|are) the (?:number|count|total|fee|cost|price))\b|"
     r"\b(?:(?:what(?:'s| is)?|whats) the (?:tele)?phone number|vote count|what colou?r)\b", re.IGNORECASE)
 # A figure in a sentence: an amount or a count in digits (not a section's number or label,
-# "§ 12801.9(d)(1)", "Section 12801", "8 U.S.C.", "ch. 524"), or a number written out ("one", as in "one of the
-# following", counts nothing).
+# "§ 12801.9(d)(1)", "Section 12801", "8 U.S.C.", "ch. 524"), or a number written out ("one",
+# as in "one of the following", counts nothing).
 _FIGURE = compiled_on_use(
     r"(?<![§.\w(/-])(?<!§ )(?<!ch\. )(?<!No\. )(?<!section )(?<!sections )"
     r"\$?\d[\d,]*(?![\w(]|\.\d|\s*(?:U\.?S\.?C|C\.?F\.?R))|"
@@ -838,14 +838,14 @@ def _excepted_rows(retriever: Retriever, table: "_SentenceTable", row: int) -> l
     match = _EXCEPTS().match(table.items[first[0]].text) if first else None
     if match is None:
         return []
-    own = parse_citation(retriever.index.chunks[row].chunk.citation)
-    if match.group(1) == own.section:
-        return retriever.resolver.source_rows(retriever.index.chunks[row].chunk.source_id)
-    try:
-        _ref, rows = retriever.resolver.rows(CitationRef(own.code, match.group(1)))
+    chunk = retriever.index.chunks[row].chunk
+    try:  # a case's or another state's passage may have no citation of a code's section
+        own = parse_citation(chunk.citation)
+        if match.group(1) == own.section:
+            return retriever.resolver.source_rows(chunk.source_id)
+        return retriever.resolver.rows(CitationRef(own.code, match.group(1)))[1]
     except KbError:
         return []
-    return rows
 
 
 def _forbids(retriever: Retriever, table: "_SentenceTable", row: int) -> bool:
