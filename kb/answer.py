@@ -653,6 +653,8 @@ _NAMES_A_LAW = re.compile(r"\b(?:federal|dppa|driver'?s privacy|safe at home|rea
 # ... about the DMV's records: the DMV, a license or ID, or what its files hold.
 _ABOUT_DMV_RECORDS = re.compile(r"\b(?:dmv|licen[cs]es?|licencia|ab ?60|id cards?|driver'?s? (?:record|info\w*|data)|"
                                 r"records?|photos?|pictures?|address(?:es)?|documents?|data|info\w*|ssn|social security|"
+                                # a car's records are the DMV's ("find me through my car registration")
+                                r"(?:car |vehicle )?registrations?|(?:license )?plates?|"
                                 # the networks that carry them ("does ICE have access to CLETS")
                                 r"clets|nlets|databases?)\b",
                                 re.IGNORECASE)

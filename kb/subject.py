@@ -37,6 +37,7 @@ GROUPS = {
     # personal records and their release
     "records": (
         r"records?|information|data|databases?|files?|address\w*|photo\w*|pictures?|images?|"
+        r"registrations?|(?:license )?plates?|"
         r"facial recognition|social security numbers?|ssns?|documents?|birth certificates?|passports?|"
         r"consular|matr[ií]cula|confidential\w*|privacy|private|public records?|disclos\w*|"
         r"shar\w*|releas\w*|sell\w*|sold|give|giv\w*|gave|hand\w* over|access\w*|look\w* up|"
@@ -76,7 +77,7 @@ _GROUPS = _whole_words(GROUPS)
 # them (both are limits on immigration enforcement; which binds depends on who holds the data).
 HOLDERS = {
     "dmv": r"dmv|department of motor vehicles|motor vehicles?|driver'?s? licen[cs]es?|licen[cs]es?|"
-           r"id cards?|identification cards?",
+           r"id cards?|identification cards?|(?:car |vehicle )?registrations?|license plates?|plates",
     "police": r"police|sheriffs?|deput(?:y|ies)|officers?|cops?|jails?|law enforcement|lapd|probation|parole",
 }
 _HOLDERS = _whole_words(HOLDERS)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from kb.subject import (asks_errand, holders_named, on_subject, outside_holders, outside_sharer, policy_place,
-                        parties_named, subject_groups)
+from kb.subject import (asks_errand, holders_named, on_subject, outside_holders, outside_sharer, parties_named,
+                        policy_place, subject_groups)
 
 
 @pytest.mark.parametrize("question", [
@@ -13,9 +13,16 @@ from kb.subject import (asks_errand, holders_named, on_subject, outside_holders,
     "la policía puede darle mi dirección a la migra?",  # Spanish, through the glossary
     "can my employer share my license information",
     "cops pulled me over and asked if im legal, can they do that",  # police, and status in a client's words
+    "can ICE run my plates",  # a car's plates and registration are the DMV's records
 ])
 def test_questions_on_the_corpus_subject(question):
     assert on_subject(question)
+
+
+def test_a_cars_registration_and_plates_are_records_the_dmv_holds():
+    assert "dmv" in holders_named("can ICE find me through my car registration")
+    assert "dmv" in holders_named("can immigration agents look up my license plates")
+    assert not on_subject("how much do personalized plates cost")  # the records alone: one group
 
 
 @pytest.mark.parametrize("question", [
