@@ -770,7 +770,7 @@ def _describes_only(retriever: Retriever, table: "_SentenceTable", row: int) -> 
     what the section is ("Section 12926 holds the definitions for FEHA")."""
     if not retriever.index.chunks[row].chunk.is_summary:
         return False
-    return not any(_STATES_A_RULE().search(table.items[i].text) for i in table.quotable(row)[:1])
+    return not _STATES_A_RULE().search(table.first(row))
 
 
 def _windows(retriever: Retriever, row: int) -> list[int]:
@@ -813,7 +813,7 @@ def _home_rule_before_federal_permission(retriever: Retriever, query: Query, tab
     rules = _first_rules(retriever, law, settings)
     if len(rules) < 2 or place(rules[0]) != "US":
         return law
-    if not any(_PERMITS().search(table.items[i].text) for i in table.quotable(rules[0])[:1]):
+    if not _PERMITS().search(table.first(rules[0])):
         return law
     home = next((row for row in rules[1:] if is_home(place(row))), None)
     return law if home is None else law.first([home, rules[0]], law[0][1])
@@ -836,8 +836,7 @@ def _excepted_rows(retriever: Retriever, table: "_SentenceTable", row: int) -> l
     apply to a financial institution …": § 1808.21's; its own section's, for "Section 7284.6
     does not prevent …" in § 7284.6); [] when `row`'s opening sentence is not an exception
     naming a section the corpus holds."""
-    first = table.quotable(row)[:1]
-    match = _EXCEPTS().match(table.items[first[0]].text) if first else None
+    match = _EXCEPTS().match(table.first(row))
     if match is None:
         return []
     chunk = retriever.index.chunks[row].chunk
@@ -854,8 +853,8 @@ def _forbids(retriever: Retriever, table: "_SentenceTable", row: int) -> bool:
     """Whether a passage of law's opening sentence forbids something (and is no exception)."""
     if retriever.index.is_commentary(row):
         return False
-    first = [table.items[i].text for i in table.quotable(row)[:1]]
-    return bool(first) and bool(_FORBIDS().search(first[0])) and not _EXCEPTS().match(first[0])
+    first = table.first(row)
+    return bool(_FORBIDS().search(first)) and not _EXCEPTS().match(first)
 
 
 def _rule_before_exception(retriever: Retriever, table: "_SentenceTable", law: Ranking,
@@ -877,11 +876,7 @@ def _rule_before_exception(retriever: Retriever, table: "_SentenceTable", law: R
     bans = [row for row in near if row in excepted and _forbids(retriever, table, row)]
     if not bans:
         return law
-
-    def closeness(row: int) -> float:
-        return max(table.cosines(table.quotable(row) + table.keys(row)), default=0.0)
-
-    if closeness(rules[0]) >= max(map(closeness, bans)) + EXCEPTION_MARGIN:
+    if table.closest(rules[0]) >= max(map(table.closest, bans)) + EXCEPTION_MARGIN:
         return law
     return law.first([bans[0], rules[0]], law[0][1])
 
@@ -1018,8 +1013,7 @@ def _rerank_law(retriever: Retriever, law: Ranking, table: "_SentenceTable", set
     rescored = []
     for row, score in head:
         weight = settings.summary_weight if _is_summary(retriever, row) else 1.0
-        closest = max(table.cosines(table.quotable(row) + table.keys(row)), default=0.0)
-        rescored.append((row, weight * score + settings.best_sentence * top * closest))
+        rescored.append((row, weight * score + settings.best_sentence * top * table.closest(row)))
     rescored.sort(key=lambda rs: -rs[1])
     floor = min(score for _row, score in rescored)
     depth = len(head)
@@ -1246,6 +1240,15 @@ class _SentenceTable:
     def keys(self, row: int) -> list[int]:
         """Questions passage `row` answers (front matter `questions:`): never quoted."""
         return self._of(row, "key")
+
+    def first(self, row: int) -> str:
+        """Passage `row`'s opening sentence ("" if it has none), which states its rule."""
+        quotable = self.quotable(row)
+        return self.items[quotable[0]].text if quotable else ""
+
+    def closest(self, row: int) -> float:
+        """The best cosine with the question of passage `row`'s sentences and questions."""
+        return max(self.cosines(self.quotable(row) + self.keys(row)), default=0.0)
 
     def cosines(self, ids: list[int]) -> list[float]:
         return [float(c) for c in self.vectors[ids] @ self.qv] if ids else []
