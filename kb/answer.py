@@ -1455,12 +1455,25 @@ class _Composer:
         for sibling in self._excepting_siblings(row):
             opening = self.table.quotable(sibling)
             if opening and self._add(sibling, opening[0], room=1 + added):
+                # Right after the rule it excepts (and the rule's item quoted with it): read
+                # before the rule's further sentences.
+                at = self.ids.index(quoted[0]) + 1
+                labels = self.retriever.index.chunks[row].chunk.labels
+                if at < len(self.ids) - 1 and self._item_of(self.table.items[self.ids[at]].row, labels):
+                    at += 1
+                self.sentences.insert(at, self.sentences.pop())
+                self.ids.insert(at, self.ids.pop())
                 return
         parent = _parent_row(self.retriever, row)
         if parent is not None:
             for i in self._passage_sentences(parent):
                 if _PERMITS_ONLY().search(items[i].text) and self._add(items[i].row, i, room=1 + added):
                     return
+
+    def _item_of(self, row: int, labels: tuple[str, ...]) -> bool:
+        """Whether passage `row` is one of the items of the subdivision labelled `labels`."""
+        own = self.retriever.index.chunks[row].chunk.labels
+        return len(own) == len(labels) + 1 and own[: len(labels)] == labels
 
     def _passage_sentences(self, row: int) -> list[int]:
         """The quotable sentences of the passage `row` belongs to: all its windows, in order."""
@@ -1476,7 +1489,9 @@ class _Composer:
         label = re.escape(chunk.labels[-1])
         refers = re.compile(
             rf"\bnotwithstanding (?:(?:sub)?(?:division|paragraph) )?\({label}\)|"
-            rf"\b(?:(?:sub)?(?:division|paragraph) )?\({label}\),? does not apply", re.IGNORECASE)
+            # "(A) does not apply", "paragraph (1) do not apply", "subparagraphs (A), (B) and (C) do not apply"
+            rf"(?:\b(?:sub)?(?:division|paragraph)s? )?(?:\(\w+\)(?:,? (?:and |or )?)?)*\({label}\)"
+            rf"(?:,? (?:and |or )?\(\w+\))*,? do(?:es)? not apply", re.IGNORECASE)
         out = []
         for r in self.retriever.resolver.source_rows(chunk.source_id):
             other = chunks[r].chunk

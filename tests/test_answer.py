@@ -1243,3 +1243,32 @@ def test_a_ban_leads_an_exception_to_it_ranked_just_above_it(tmp_path):
     assert order("can the jail keep my brother for immigration", [interview, bank, hold])[0] == interview
     # An exception does not lead unless it is first; a ban alone is unchanged.
     assert order("can my landlord get my address", [ban, bank]) == [ban, bank]
+
+
+REQUESTS = _statute("9999.34", "Requests to inspect records", """\
+Section 9999.34 sets the procedures for requests to inspect department records.
+
+## (b)
+
+### (1)
+
+The department must require a person asking to inspect a record to identify themselves and state a reason. The procedures must also provide for notifying the person the record concerns of what was provided and to whom.
+
+### (2)
+
+The procedures required by paragraph (1) do not apply to a governmental entity or to a court.
+""", extra='questions:\n  "(b)(1)": ["Can immigration agents inspect my record at the department?"]\n')
+
+
+def test_a_sibling_exception_to_a_numbered_paragraph_follows_the_rule_at_once(tmp_path):
+    # "The procedures required by paragraph (1) do not apply to …": plural, and naming the
+    # paragraph by its number. Quoted right after the rule it excepts, before the rule's further
+    # sentences: a government requester is not identified or reported.
+    r = _corpus(tmp_path, **{"ca/veh-9999.34.md": REQUESTS})
+    texts = _texts(r, "does a person asking to inspect a record have to identify themselves and state a reason")
+    rule = ("The department must require a person asking to inspect a record to identify themselves and "
+            "state a reason.")
+    exception = "The procedures required by paragraph (1) do not apply to a governmental entity or to a court."
+    assert rule in texts and exception in texts
+    assert texts.index(exception) == texts.index(rule) + 1
+
