@@ -339,7 +339,7 @@ def answer_question(
                 composer.add_closest(history, dated=True)
     # A question about immigration enforcement and DMV records: the rule limiting immigration
     # enforcement leads even over a passage answering the question without those words.
-    exact = None if found.immigration_first else _exact_law(found.law, table, settings)
+    exact = None if found.immigration_first else _exact_law(query, found.law, table, settings)
     if lead is not None and exact is not None and not asked:
         lead = None  # a subdivision answers exactly: it leads over a general note
     if lead is not None:
@@ -1060,13 +1060,24 @@ def _law_ranking(retriever: Retriever, query: Query) -> Ranking:
     return Ranking(rows, scores)
 
 
-def _exact_law(law: Ranked, table: "_SentenceTable", settings: AnswerSettings) -> int | None:
+def _exact_law(query: Query, law: Ranked, table: "_SentenceTable", settings: AnswerSettings) -> int | None:
     """A passage among the first few of law one of whose questions (front matter `questions:`)
-    is the question asked, near enough (cosine >= key_match): it answers exactly."""
+    is the question asked, near enough (cosine >= key_match) and of the same kind: it answers
+    exactly."""
     for row, _score in law[:3]:
-        if max(table.cosines(table.keys(row)), default=0.0) >= settings.key_match:
+        keys = table.keys(row)
+        if any(cosine >= settings.key_match and _same_kind(query.text, table.items[i].text)
+               for i, cosine in zip(keys, table.cosines(keys))):
             return row
     return None
+
+
+def _same_kind(question: str, key: str) -> bool:
+    """Whether a question and a passage's question ask the same kind of thing: both whether the
+    person is told, or neither ("will the DMV tell me if ICE looks up my record" is not "can ICE
+    get my information from the DMV", however many words they share); both when, or neither."""
+    return (bool(_NOTICE_ASKED().search(question)) == bool(_NOTICE_ASKED().search(key))
+            and asks_when(question) == asks_when(key))
 
 
 # "When was SB 54 signed", "when did AB 1766 become law": asked when a law was made, which its

@@ -1272,3 +1272,23 @@ def test_a_sibling_exception_to_a_numbered_paragraph_follows_the_rule_at_once(tm
     assert rule in texts and exception in texts
     assert texts.index(exception) == texts.index(rule) + 1
 
+
+def test_a_question_on_being_told_is_not_answered_exactly_by_a_key_on_access(tmp_path):
+    from kb.answer import _exact_law, _same_kind
+
+    r = _corpus(tmp_path, **{"ca/veh-9999.34.md": REQUESTS})
+    row = next(row for row in range(len(r.index.chunks))
+               if r.index.chunks[row].chunk.citation == "Cal. Veh. Code § 9999.34(b)(1)")
+    near = AnswerSettings(key_match=0.3)  # hashing vectors: the shared words make the key near
+
+    def exact(question):
+        query = parse_query(question)
+        table = _SentenceTable(r, query)
+        assert max(table.cosines(table.keys(row))) >= near.key_match  # near enough by its words
+        return _exact_law(query, Ranking(np.asarray([row], dtype=np.int64), np.asarray([1.0])), table, near)
+
+    # The key asks whether the agents may inspect the record; the question whether I am told.
+    assert exact("will the department tell me if immigration agents inspect my record") is None
+    assert exact("can immigration agents inspect my record at the department office") == row
+    assert not _same_kind("when did immigration agents get to inspect records", "Can immigration agents "
+                          "inspect my record at the department?")
