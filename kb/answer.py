@@ -350,6 +350,7 @@ def answer_question(
     else:
         law = found.law
         if not found.named:  # passages ranked for the question, not a section it cites: which leads
+            law = _holder_first(retriever, query, table, law, settings)
             law = _rule_before_item(retriever, query, table, law, settings)
             law = _rule_before_summary(retriever, table, law, settings)
             law = _home_rule_before_federal_permission(retriever, query, table, law, settings)
@@ -722,6 +723,25 @@ def _first_rules(retriever: Retriever, law: Ranking, settings: AnswerSettings) -
     """The first law_passages passages of law that give rules (not our Notes or History)."""
     rules = (row for row, _score in law if not retriever.index.is_commentary(row))  # read as far as needed
     return list(itertools.islice(rules, settings.law_passages))
+
+
+def _holder_first(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranking,
+                  settings: AnswerSettings) -> Ranking:
+    """When a question on being told names one holder of records (the DMV, the police) and the
+    best passage of law binds only another ("will the DMV tell me if ICE looks up my record":
+    the TRUTH Act's notice by a local jail), the first law_passages rules binding the holder
+    named, or no holder in particular, come before those binding only others, in their order."""
+    holders = holders_named(query.text)
+    if len(holders) != 1 or not _NOTICE_ASKED().search(f"{query.text} {query.dense}"):
+        return law
+    rules = _first_rules(retriever, law, settings)
+    if not rules or _binds(table, rules[0]) & holders or not _binds(table, rules[0]):
+        return law
+    depth = [row for row, _score in law[: settings.rerank_depth] if not retriever.index.is_commentary(row)]
+    kept = [row for row in depth if not _binds(table, row) or _binds(table, row) & holders]
+    if not kept:
+        return law
+    return law.first(kept[: settings.law_passages], law[0][1])
 
 
 def _rule_before_item(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranking,

@@ -1292,3 +1292,38 @@ def test_a_question_on_being_told_is_not_answered_exactly_by_a_key_on_access(tmp
     assert exact("can immigration agents inspect my record at the department office") == row
     assert not _same_kind("when did immigration agents get to inspect records", "Can immigration agents "
                           "inspect my record at the department?")
+
+
+JAIL_NOTICE = _statute("9999.35", "Notice of hold requests", """\
+Section 9999.35 sets what a jail tells a person about hold requests.
+
+## (a)
+
+A local law enforcement agency that receives a hold request must give the person a copy of it and tell the person whether it will comply.
+""", code="GOV")
+DMV_NOTICE = _statute("9999.36", "Notice of record inspections", """\
+Section 9999.36 sets when the DMV tells a person about inspections of their record.
+
+## (a)
+
+The DMV must notify a person when someone inspects the person's driver's license record, except a governmental entity.
+""")
+
+
+def test_a_question_on_being_told_by_the_dmv_puts_the_dmvs_rules_before_a_jails(tmp_path):
+    from kb.answer import _holder_first
+
+    r = _corpus(tmp_path, **{"ca/gov-9999.35.md": JAIL_NOTICE, "ca/veh-9999.36.md": DMV_NOTICE})
+    cites = {r.index.chunks[row].chunk.citation: row for row in range(len(r.index.chunks))}
+    jail, dmv = cites["Cal. Gov. Code § 9999.35(a)"], cites["Cal. Veh. Code § 9999.36(a)"]
+
+    def order(question):
+        query = parse_query(question)
+        ranked = Ranking(np.asarray([jail, dmv], dtype=np.int64), np.asarray([2.0, 1.9]))
+        return list(_holder_first(r, query, _SentenceTable(r, query), ranked, AnswerSettings()).rows[:2])
+
+    # The jail's notice binds the police; the question asks what the DMV tells.
+    assert order("will the DMV tell me if ICE looks up my record") == [dmv, jail]
+    # Not asked whether the person is told, or asked of the police: the ranking stands.
+    assert order("can ICE look up my DMV record") == [jail, dmv]
+    assert order("will the jail tell me if ICE sends a hold request") == [jail, dmv]
