@@ -174,6 +174,14 @@ _POINTS_TO_ITEMS = re.compile(
     r"(?:in\s+)?\(\w+\)\s*(?:to|through|and|or)\s*\(\w+\)",
     re.IGNORECASE,
 )
+# A sentence that excepts cases by their labels ("except for the uses permitted in (b)(1), (b)(4)
+# and (b)(9)", "except as subsection (b) provides", "except as paragraph (5) provides"): group 1
+# holds the labels.
+_EXCEPTED_BY_LABEL = compiled_on_use(
+    r"\bexcept (?:as|for|in|under)\b[^.;]{0,60}?((?:\([a-z0-9]+\))+(?:(?:,\s*|\s+(?:and|or)\s+|,\s+(?:and|or)\s+)"
+    r"(?:\([a-z0-9]+\))+)*)", re.IGNORECASE)
+_LABEL_PATH = re.compile(r"(?:\([a-z0-9]+\))+", re.IGNORECASE)
+_LABEL = re.compile(r"\(([a-z0-9]+)\)", re.IGNORECASE)
 # A sentence cut by a window's edge: it does not end as a sentence ends, or begins mid-sentence.
 _ENDS = re.compile(r"[.?!:;][\"”’')\]]*\s*$")
 
@@ -1249,6 +1257,7 @@ class _SentenceTable:
         self._spans = {kind: (start, rows[start:end]) for kind in ("", "key")
                        for start, end in [index.kind_span(kind)]}
         self.qv = np.asarray(retriever.searcher.vector(query), dtype=np.float32)
+        self.question = query.dense  # in the corpus's words ("the FBI": "a government agency (the FBI)")
 
     def _of(self, row: int, kind: str) -> list[int]:
         start, rows = self._spans[kind]
@@ -1464,7 +1473,9 @@ class _Composer:
             cosines = self.table.cosines([i for _r, i in openings])
             best = max(range(len(openings)), key=cosines.__getitem__)
             if cosines[best] >= self.settings.item_floor:  # an item the question is about
-                self._add(*openings[best], room=1)
+                item, i = openings[best]
+                if self._add(item, i, room=1):  # with the exception it attaches, as a rule's
+                    self._add_conditions(item, self.table.quotable(item), [i])
 
     def _add_conditions(self, row: int, picked: list[int], quoted: list[int]) -> None:
         """A quoted sentence is never left without the exception its passage attaches: the
@@ -1495,11 +1506,43 @@ class _Composer:
                 self.sentences.insert(at, self.sentences.pop())
                 self.ids.insert(at, self.ids.pop())
                 return
+        if self._add_referenced_exception(row, quoted, room=1 + added):
+            return
         parent = _parent_row(self.retriever, row)
         if parent is not None:
             for i in self._passage_sentences(parent):
                 if _PERMITS_ONLY().search(items[i].text) and self._add(items[i].row, i, room=1 + added):
                     return
+
+    def _add_referenced_exception(self, row: int, quoted: list[int], room: int) -> bool:
+        """After a quoted sentence that excepts cases by label ("except for the uses permitted in
+        (b)(1), (b)(4), (b)(6) and (b)(9)", "except as subsection (b) provides"), the exception of
+        its section closest to the question, when it bears on it (cosine at least item_floor):
+        its opening sentence ("can the DMV give my photo to the FBI": the DPPA's bar on photos,
+        then (b)(1), any government agency's use). Of a subdivision with items, its items too."""
+        chunks = self.retriever.index.chunks
+        chunk = chunks[row].chunk
+        paths = [tuple(_LABEL.findall(path)) for i in quoted
+                 for m in _EXCEPTED_BY_LABEL().finditer(self.table.items[i].text)
+                 for path in _LABEL_PATH.findall(m.group(1))]
+        if not paths:
+            return False
+        # "(b)(1)" from the section's top; "paragraph (5)" among the quoted passage's siblings.
+        wanted = set(paths) | {chunk.labels[: len(chunk.labels) - len(p)] + p for p in paths}
+        rows = [r for r in self.retriever.resolver.source_rows(chunk.source_id)
+                if r != row and chunks[r].chunk.part == 0 and not chunks[r].chunk.is_commentary
+                and (chunks[r].chunk.labels in wanted or chunks[r].chunk.labels[:-1] in wanted)]
+        # Only an exception for the party the question names ("the FBI": a government agency)
+        # tells the question's case; the closest by words alone is often another party's.
+        asked = parties_named(self.table.question)
+        openings = [(r, first[0]) for r in rows for first in [self.table.quotable(r)[:1]]
+                    if first and stands_alone(self.table.items[first[0]].text)
+                    and asked & parties_named(self.table.items[first[0]].text)]
+        if not openings:
+            return False
+        cosines = self.table.cosines([i for _r, i in openings])
+        best = max(range(len(openings)), key=cosines.__getitem__)
+        return cosines[best] >= self.settings.item_floor and self._add(*openings[best], room=room)
 
     def _item_of(self, row: int, labels: tuple[str, ...]) -> bool:
         """Whether passage `row` is one of the items of the subdivision labelled `labels`."""

@@ -1327,3 +1327,73 @@ def test_a_question_on_being_told_by_the_dmv_puts_the_dmvs_rules_before_a_jails(
     # Not asked whether the person is told, or asked of the police: the ranking stands.
     assert order("can ICE look up my DMV record") == [jail, dmv]
     assert order("will the jail tell me if ICE sends a hold request") == [jail, dmv]
+
+
+FEDERAL_PERMITS = """\
+---
+id: us-usc-18-9722
+title: Test federal disclosure rules
+citation: 18 U.S.C. § 9722
+jurisdiction: US
+authority: statute
+url: https://www.law.cornell.edu/uscode/text/18/9722
+as_of: 2026-11-25
+verified: secondary
+---
+
+Federal rules on what a state motor vehicle department may disclose.
+
+## (a)
+
+A state department shall not disclose the information in paragraphs (1) and (2).
+
+### (1)
+
+A state department shall not disclose personal information from a motor vehicle record, except as subsection (b) provides.
+
+### (2)
+
+A state department shall not disclose a licensee's photograph, except for the uses permitted in (b)(1) and (b)(2).
+
+## (b)
+
+### (1)
+
+A state department may disclose personal information for use by any government agency in carrying out its functions.
+
+### (2)
+
+A state department may disclose personal information for use by an employer to verify a commercial driver's license.
+"""
+
+
+def test_an_exception_named_by_its_label_follows_the_rule_for_the_party_asked_about(tmp_path):
+    from kb.answer import _Composer
+
+    r = _corpus(tmp_path, **{"us/usc-18-9722.md": FEDERAL_PERMITS})
+    cites = {r.index.chunks[row].chunk.citation: row for row in range(len(r.index.chunks))}
+    government = "A state department may disclose personal information for use by any government agency in carrying out its functions."
+    employer = "A state department may disclose personal information for use by an employer to verify a commercial driver's license."
+
+    def quoted(question, citation):
+        query = parse_query(question)
+        composer = _Composer(r, _SentenceTable(r, query), AnswerSettings(item_floor=0.0))
+        composer.add_law(cites[citation])
+        return [s.text for s in composer.sentences]
+
+    # "except for the uses permitted in (b)(1) and (b)(2)": the one for the party asked about
+    # (the FBI reads as a government agency) follows the bar, not the employer's.
+    photo = quoted("can the department give my photograph to the FBI", "18 U.S.C. § 9722(a)(2)")
+    assert photo[0].startswith("A state department shall not disclose a licensee's photograph")
+    assert government in photo and employer not in photo
+    assert employer in quoted("can my employer get my photograph from the department", "18 U.S.C. § 9722(a)(2)")
+    # "except as subsection (b) provides": an item of (b); and an item quoted under its rule ("the
+    # information in paragraphs (1) and (2)") brings its exception as a rule does.
+    assert government in quoted("can the department share my information with the IRS", "18 U.S.C. § 9722(a)(1)")
+    shared = quoted("can the department share personal information from a motor vehicle record with the IRS",
+                    "18 U.S.C. § 9722(a)")
+    assert shared[1].startswith("A state department shall not disclose personal information") and government in shared
+    # No party named: nothing added on words alone.
+    assert quoted("can the department share my personal information", "18 U.S.C. § 9722(a)(1)") == [
+        "A state department shall not disclose personal information from a motor vehicle record, except as "
+        "subsection (b) provides."]
