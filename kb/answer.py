@@ -78,7 +78,11 @@ class AnswerSettings:
     names its section and holds at least this share of its stemmed content words (0.4: the
     seed notes that restate § 1808.48 hold 0.43-0.87 of its words, those that only discuss it
     0.0-0.3); key_match: a passage one of whose questions (front matter `questions:`) has at
-    least this cosine with the question answers it exactly and leads over a general note;
+    least this cosine with the question answers it exactly and leads over a general note,
+    when one of its own sentences reaches key_own_floor ("can I sue if someone misused my DMV
+    info" matched (b)(4)'s key "Can a court order someone to stop misusing my DMV
+    information?" at 0.87, its sentence "the court may award such other … relief" at 0.10:
+    0.3 changed no tuning answer, 0.4 lost one lead);
     ban_depth: when none of the limits for immigration enforcement among the first rerank_depth
     passages binds the holder the question names (the DMV), how deep one that does is looked for.
     history_depth: for a "when" question, how deep among the passages of law a History passage
@@ -117,6 +121,7 @@ class AnswerSettings:
     duplicate: float = 0.9
     restated: float = 0.4
     key_match: float = 0.8
+    key_own_floor: float = 0.3
     history_depth: int = 10
     max_sentences: int = 4
     law_shown: int = 4
@@ -1090,10 +1095,12 @@ def _law_ranking(retriever: Retriever, query: Query) -> Ranking:
 
 def _exact_law(query: Query, law: Ranked, table: "_SentenceTable", settings: AnswerSettings) -> int | None:
     """A passage among the first few of law one of whose questions (front matter `questions:`)
-    is the question asked, near enough (cosine >= key_match) and of the same kind: it answers
-    exactly."""
+    is the question asked, near enough (cosine >= key_match) and of the same kind, and whose own
+    words are not far from it (a sentence at key_own_floor): it answers exactly."""
     for row, _score in law[:3]:
         keys = table.keys(row)
+        if max(table.cosines(table.quotable(row)), default=0.0) < settings.key_own_floor:
+            continue  # its own words are far from the question: the key matched on others
         if any(cosine >= settings.key_match and _same_kind(query.text, table.items[i].text)
                for i, cosine in zip(keys, table.cosines(keys))):
             return row

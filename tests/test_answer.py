@@ -1279,7 +1279,8 @@ def test_a_question_on_being_told_is_not_answered_exactly_by_a_key_on_access(tmp
     r = _corpus(tmp_path, **{"ca/veh-9999.34.md": REQUESTS})
     row = next(row for row in range(len(r.index.chunks))
                if r.index.chunks[row].chunk.citation == "Cal. Veh. Code § 9999.34(b)(1)")
-    near = AnswerSettings(key_match=0.3)  # hashing vectors: the shared words make the key near
+    # Hashing vectors: the shared words make the key near (and the rule's own words need no floor).
+    near = AnswerSettings(key_match=0.3, key_own_floor=0.0)
 
     def exact(question):
         query = parse_query(question)
@@ -1397,3 +1398,31 @@ def test_an_exception_named_by_its_label_follows_the_rule_for_the_party_asked_ab
     assert quoted("can the department share my personal information", "18 U.S.C. § 9722(a)(1)") == [
         "A state department shall not disclose personal information from a motor vehicle record, except as "
         "subsection (b) provides."]
+
+
+RELIEF = _statute("9999.37", "Relief for misuse of records", """\
+Section 9999.37 lets a person harmed by misuse of department records go to court.
+
+## (a)
+
+A person who misuses department records is liable to the person they concern, who may bring a civil action.
+
+## (b)
+
+The judge may award such other preliminary and equitable relief as it finds appropriate.
+""", extra='questions:\n  "(b)": ["can a court order someone to stop misusing my records"]\n')
+
+
+def test_a_key_alone_does_not_make_a_passage_whose_own_words_are_far_the_exact_answer(tmp_path):
+    from kb.answer import _exact_law
+
+    r = _corpus(tmp_path, **{"ca/veh-9999.37.md": RELIEF})
+    row = next(row for row in range(len(r.index.chunks))
+               if r.index.chunks[row].chunk.citation == "Cal. Veh. Code § 9999.37(b)")
+    query = parse_query("can a court order someone to stop misusing my records")
+    table = _SentenceTable(r, query)
+    ranked = Ranking(np.asarray([row], dtype=np.int64), np.asarray([1.0]))
+    assert max(table.cosines(table.keys(row))) >= 0.8  # the key is the question, nearly word for word
+    assert max(table.cosines(table.quotable(row))) < AnswerSettings().key_own_floor  # its rule is not
+    assert _exact_law(query, ranked, table, AnswerSettings()) is None
+    assert _exact_law(query, ranked, table, AnswerSettings(key_own_floor=0.0)) == row
