@@ -1472,7 +1472,7 @@ class _Composer:
         openings = []
         for r in self.retriever.resolver.source_rows(chunks[row].chunk.source_id):
             child = chunks[r].chunk
-            if child.part == 0 and not child.is_commentary and child.labels[:-1] == labels and len(child.labels) == len(labels) + 1:
+            if child.part == 0 and not child.is_commentary and self._item_of(r, labels):
                 first = self.table.quotable(r)[:1]
                 if first and stands_alone(self.table.items[first[0]].text):
                     openings.append((r, first[0]))
