@@ -748,10 +748,16 @@ def _holder_first(retriever: Retriever, query: Query, table: "_SentenceTable", l
     if len(holders) != 1 or not _NOTICE_ASKED().search(f"{query.text} {query.dense}"):
         return law
     rules = _first_rules(retriever, law, settings)
-    if not rules or _binds(table, rules[0]) & holders or not _binds(table, rules[0]):
+    top = _binds(table, rules[0]) if rules else frozenset()
+    if not top or top & holders:
         return law
+
+    def named_or_none(row: int) -> bool:  # binds the holder named, or no holder in particular
+        bound = _binds(table, row)
+        return not bound or bool(bound & holders)
+
     depth = [row for row, _score in law[: settings.rerank_depth] if not retriever.index.is_commentary(row)]
-    kept = [row for row in depth if not _binds(table, row) or _binds(table, row) & holders]
+    kept = [row for row in depth if named_or_none(row)]
     if not kept:
         return law
     return law.first(kept[: settings.law_passages], law[0][1])
@@ -1097,22 +1103,22 @@ def _exact_law(query: Query, law: Ranked, table: "_SentenceTable", settings: Ans
     """A passage among the first few of law one of whose questions (front matter `questions:`)
     is the question asked, near enough (cosine >= key_match) and of the same kind, and whose own
     words are not far from it (a sentence at key_own_floor): it answers exactly."""
+    asked = _kind(query.text)
     for row, _score in law[:3]:
         keys = table.keys(row)
         if max(table.cosines(table.quotable(row)), default=0.0) < settings.key_own_floor:
             continue  # its own words are far from the question: the key matched on others
-        if any(cosine >= settings.key_match and _same_kind(query.text, table.items[i].text)
+        if any(cosine >= settings.key_match and _kind(table.items[i].text) == asked
                for i, cosine in zip(keys, table.cosines(keys))):
             return row
     return None
 
 
-def _same_kind(question: str, key: str) -> bool:
-    """Whether a question and a passage's question ask the same kind of thing: both whether the
-    person is told, or neither ("will the DMV tell me if ICE looks up my record" is not "can ICE
-    get my information from the DMV", however many words they share); both when, or neither."""
-    return (bool(_NOTICE_ASKED().search(question)) == bool(_NOTICE_ASKED().search(key))
-            and asks_when(question) == asks_when(key))
+def _kind(question: str) -> tuple[bool, bool]:
+    """What kind of thing a question asks, as far as a key must match it: whether the person is
+    told, and whether it asks when ("will the DMV tell me if ICE looks up my record" is not "can
+    ICE get my information from the DMV", however many words they share)."""
+    return bool(_NOTICE_ASKED().search(question)), asks_when(question)
 
 
 # "When was SB 54 signed", "when did AB 1766 become law": asked when a law was made, which its
@@ -1469,20 +1475,24 @@ class _Composer:
         paragraph (it may exceed max_sentences by one)."""
         chunks = self.retriever.index.chunks
         labels = chunks[row].chunk.labels
-        openings = []
-        for r in self.retriever.resolver.source_rows(chunks[row].chunk.source_id):
-            child = chunks[r].chunk
-            if child.part == 0 and not child.is_commentary and self._item_of(r, labels):
-                first = self.table.quotable(r)[:1]
-                if first and stands_alone(self.table.items[first[0]].text):
-                    openings.append((r, first[0]))
-        if openings:
-            cosines = self.table.cosines([i for _r, i in openings])
-            best = max(range(len(openings)), key=cosines.__getitem__)
-            if cosines[best] >= self.settings.item_floor:  # an item the question is about
-                item, i = openings[best]
-                if self._add(item, i, room=1):  # with the exception it attaches, as a rule's
-                    self._add_conditions(item, self.table.quotable(item), [i])
+        items = [r for r in self.retriever.resolver.source_rows(chunks[row].chunk.source_id)
+                 if chunks[r].chunk.part == 0 and not chunks[r].chunk.is_commentary and self._item_of(r, labels)]
+        found = self._closest_opening(items)  # an item the question is about
+        if found is not None and self._add(*found, room=1):  # with the exception it attaches, as a rule's
+            self._add_conditions(found[0], self.table.quotable(found[0]), [found[1]])
+
+    def _closest_opening(self, rows: list[int], keep=lambda text: True) -> tuple[int, int] | None:
+        """Of `rows`, (row, sentence) for the opening sentence closest to the question among those
+        that stand alone and that `keep` accepts, when it bears on the question (cosine at least
+        item_floor); None when none does."""
+        openings = [(r, first[0]) for r in rows for first in [self.table.quotable(r)[:1]]
+                    if first and stands_alone(self.table.items[first[0]].text)
+                    and keep(self.table.items[first[0]].text)]
+        if not openings:
+            return None
+        cosines = self.table.cosines([i for _r, i in openings])
+        best = max(range(len(openings)), key=cosines.__getitem__)
+        return openings[best] if cosines[best] >= self.settings.item_floor else None
 
     def _add_conditions(self, row: int, picked: list[int], quoted: list[int]) -> None:
         """A quoted sentence is never left without the exception its passage attaches: the
@@ -1542,14 +1552,8 @@ class _Composer:
         # Only an exception for the party the question names ("the FBI": a government agency)
         # tells the question's case; the closest by words alone is often another party's.
         asked = parties_named(self.table.question)
-        openings = [(r, first[0]) for r in rows for first in [self.table.quotable(r)[:1]]
-                    if first and stands_alone(self.table.items[first[0]].text)
-                    and asked & parties_named(self.table.items[first[0]].text)]
-        if not openings:
-            return False
-        cosines = self.table.cosines([i for _r, i in openings])
-        best = max(range(len(openings)), key=cosines.__getitem__)
-        return cosines[best] >= self.settings.item_floor and self._add(*openings[best], room=room)
+        found = self._closest_opening(rows, keep=lambda text: bool(asked & parties_named(text)))
+        return found is not None and self._add(*found, room=room)
 
     def _item_of(self, row: int, labels: tuple[str, ...]) -> bool:
         """Whether passage `row` is one of the items of the subdivision labelled `labels`."""

@@ -1274,7 +1274,7 @@ def test_a_sibling_exception_to_a_numbered_paragraph_follows_the_rule_at_once(tm
 
 
 def test_a_question_on_being_told_is_not_answered_exactly_by_a_key_on_access(tmp_path):
-    from kb.answer import _exact_law, _same_kind
+    from kb.answer import _exact_law, _kind
 
     r = _corpus(tmp_path, **{"ca/veh-9999.34.md": REQUESTS})
     row = next(row for row in range(len(r.index.chunks))
@@ -1291,8 +1291,8 @@ def test_a_question_on_being_told_is_not_answered_exactly_by_a_key_on_access(tmp
     # The key asks whether the agents may inspect the record; the question whether I am told.
     assert exact("will the department tell me if immigration agents inspect my record") is None
     assert exact("can immigration agents inspect my record at the department office") == row
-    assert not _same_kind("when did immigration agents get to inspect records", "Can immigration agents "
-                          "inspect my record at the department?")
+    assert _kind("when did immigration agents get to inspect records") != _kind(
+        "Can immigration agents inspect my record at the department?")
 
 
 JAIL_NOTICE = _statute("9999.35", "Notice of hold requests", """\
