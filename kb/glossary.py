@@ -368,6 +368,28 @@ SPANISH_WORDS: dict[str, str] = {
     "otra cosa": "something else", "aparte de": "other than", "verificar": "verify", "quién soy": "who I am",
     "firmó": "signed", "gobernador": "governor", "ley de valores": "Values Act",
     "cobrar": "charge", "tarifa": "fee", "cuota": "fee",
+    # Twelfth session: everyday words of the subject's questions that were left in Spanish, from
+    # general usage (personal details, proofs of identity and residence, travel, schools and
+    # research, learning of something, warrants), not from any one question.
+    "nombre": "name", "nombres": "names", "apellido": "last name", "apellidos": "last names",
+    "fecha de nacimiento": "date of birth", "lugar de nacimiento": "place of birth", "nacimiento": "birth",
+    "edad": "age", "teléfono": "phone number", "número de teléfono": "phone number",
+    "correo electrónico": "email", "firma": "signature",
+    "papel": "document", "certificado": "certificate", "constancia": "certificate record",
+    "comprobante": "proof", "comprobante de domicilio": "proof of residence",
+    "recibo": "bill receipt", "recibos": "bills receipts", "recibo de luz": "utility bill",
+    "factura": "bill", "contrato de renta": "lease rental agreement", "contrato": "contract agreement",
+    "estado de cuenta": "bank statement", "carta": "letter", "cartas": "letters",
+    "notas": "grades", "calificaciones": "grades", "muestre": "shows", "muestra": "shows",
+    "aeropuerto": "airport", "aeropuertos": "airports", "vuelo": "flight", "vuelos": "flights",
+    "universidad": "university", "universidades": "universities", "estudiante": "student",
+    "estudiantes": "students", "estudio": "study research", "investigación": "investigation research",
+    "investigadores": "researchers", "investigador": "investigator",
+    "enterarme": "find out", "enterarse": "find out", "averiguar": "find out", "sabe": "knows",
+    "saben": "know", "sabía": "knew", "permitido": "allowed", "permitida": "allowed",
+    "prohibido": "prohibited", "prohibida": "prohibited", "escapar": "escape flee",
+    "sin orden": "without a warrant",
+    "pagar": "pay", "costo": "cost", "gratis": "free",
 }
 # Spanish grammar words left after the glossary's words are translated: the question reads as
 # Spanish. Not "el", "la", "los", "las", "se", "no" or "es": English questions name "El Salvador",

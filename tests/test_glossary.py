@@ -131,6 +131,14 @@ def test_spanish_words_for_crimes_custody_and_suppression_reach_the_statutes_ter
     assert "judicial warrant" in translate_query("sin una orden de un juez")
 
 
+def test_everyday_spanish_words_of_personal_details_proofs_and_schools_are_translated():
+    assert translate_query("¿necesito un papel que muestre mi nombre y fecha de nacimiento?") == (
+        "need a document that shows my name and date of birth?")
+    assert "researchers" in translate_query("¿el DMV le da mis datos a investigadores de la universidad?")
+    assert "without a warrant" in translate_query("¿me pueden arrestar sin orden?")
+    assert "proof of residence" in translate_query("¿sirve el comprobante de domicilio?")
+
+
 def test_spanish_is_read_typed_with_or_without_accents():
     assert translate_query("detencion") == translate_query("detención") == "detention"
     assert "suppressed" in translate_query("suprimio")
