@@ -24,7 +24,6 @@ from kb.models import AUTHORITIES, PRIMARY_AUTHORITIES, Answer, AnswerSentence, 
 from kb.query import Query, bills_in, parse_query
 from kb.records import COMMENTARY, CORRECTED
 from kb.retrieval import Retriever
-from kb.asked import NOTICE_ASKED, asks_when, question_kind
 from kb.jurisdictions import is_home, state_name, states_named
 from kb.search import Ranked, Ranking, best_first
 from kb.subject import (asks_errand, holders_named, on_subject, outside_holders, outside_sharer, parties_named,
@@ -215,6 +214,28 @@ _HOME_NAMED = compiled_on_use(r"\b(?:california|calif\.|cal\.)(?!\w)", re.IGNORE
 
 def states_named_home(text: str) -> bool:
     return bool(_HOME_NAMED().search(text))
+
+
+# "When did…", "what year…", "since when…": asked for a date, answered from History.
+_WHEN = re.compile(r"^\s*(?:¿\s*)?(?:when|what year|what date(?! of birth)|since when|since what (?:date|year)|"
+                   r"cu[aá]ndo|(?:en )?qu[eé] (?:fecha|año|dia|día))\b|"
+                   r"\bwhen (?:did|was|were|does|do)\b|"
+                   # "from what date could people apply", "… and what year was it", "on what date was that"
+                   r"^\s*(?:from|on|in|since) (?:what|which) (?:date|year|day)\b|"
+                   r"\b(?:and|,) (?:on |in )?what (?:date|year) (?:was|were|did|is)\b|\bon what date\b",
+                   re.IGNORECASE)
+# ... but not a leading clause of condition, its subject straight after "when", before the question
+# itself: "when police answer ICE's rap sheet request, can they add the address", "when the ID
+# cards come out, do the rules cover them".
+_WHEN_CLAUSE = compiled_on_use(
+    r"^\s*when\s+(?!(?:did|was|were|does|do|is|are|will|would|has|have|had|can|could|should|must|might|may)\b)"
+    r"\S.*\b(?:can|could|do|does|did|is|are|was|were|will|would|should|must|may|what|how|who|which)\b",
+    re.IGNORECASE)
+
+
+def asks_when(text: str) -> bool:
+    """Whether a question asks for a date ("when did AB 60 take effect", "what year…")."""
+    return bool(_WHEN.search(text)) and not _WHEN_CLAUSE().search(text)
 
 
 _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*")
@@ -545,7 +566,7 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
     words = f"{query.text} {query.dense}"  # as typed, and in the corpus's English (a Spanish question)
     records = bool(_ABOUT_DMV_RECORDS.search(words) and (
         _ACCESS_ASKED.search(words) or (_TELLS_IMMIGRATION().search(words) and "dmv" in holders_named(query.text))))
-    if (_ABOUT_IMMIGRATION.search(_IMMIGRATION_SETTING().sub(" ", words)) and not NOTICE_ASKED().search(words)
+    if (_ABOUT_IMMIGRATION.search(_IMMIGRATION_SETTING().sub(" ", words)) and not _NOTICE_ASKED().search(words)
             and (records or _asks_to_hold_or_help(words))
             and not _NAMES_A_LAW.search(query.text) and not query.bills_asked
             and not (states_named(query.text) and not states_named_home(query.text))):
@@ -593,8 +614,13 @@ _IMMIGRATION_SETTING = compiled_on_use(
     r"\b(?:immigration|ice)\s+(?:immigration enforcement\s+)?"
     r"(?:lawyers?|attorneys?|advocates?|courts?(?:\s+cases?)?|judges?|cases?|hearings?|"
     r"detention(?:\s+(?:centers?|facilit(?:y|ies)))?|forms?|applications?)\b", re.IGNORECASE)
-# Whether someone may have them or use them (not whether the person is told: kb/asked.py's
-# NOTICE_ASKED): get, see, share, give, use, search, run, or whether they are safe from it (the immigration limits forbid obtaining, accessing, using and
+# Whether the person will learn of it ("is there a way to find out whether ICE asked for my file",
+# "the DMV would never tell her they looked her up"): notice to the person decides, not the ban.
+_NOTICE_ASKED = compiled_on_use(
+    r"\b(?:find(?:s|ing)? out|found out|know (?:if|whether|when|who)|let (?:me|her|him|them|us) know|"
+    r"(?:tell|tells|told|notif(?:y|ies|ied)|warn(?:s|ed)?|inform(?:s|ed)?) (?:me|her|him|them|us)\b)", re.IGNORECASE)
+# ... whether someone may have them or use them: get, see, share, give, use, search, run, or
+# whether they are safe from it (the immigration limits forbid obtaining, accessing, using and
 # disclosing alike; "tell me when ICE looks" asks about notice).
 _ACCESS_ASKED = re.compile(r"\b(?:get|gets|getting|see|access\w*|obtain\w*|receiv\w*|give|gives|giving|gave|"
                            r"look(?:s|ed|ing)? up|share\w*|send\w*|hand\w*|disclos\w*|releas\w*|sell\w*|"
@@ -719,7 +745,7 @@ def _holder_first(retriever: Retriever, query: Query, table: "_SentenceTable", l
     the TRUTH Act's notice by a local jail), the first law_passages rules binding the holder
     named, or no holder in particular, come before those binding only others, in their order."""
     holders = holders_named(query.text)
-    if len(holders) != 1 or not NOTICE_ASKED().search(f"{query.text} {query.dense}"):
+    if len(holders) != 1 or not _NOTICE_ASKED().search(f"{query.text} {query.dense}"):
         return law
     rules = _first_rules(retriever, law, settings)
     top = _binds(table, rules[0]) if rules else frozenset()
@@ -1077,15 +1103,22 @@ def _exact_law(query: Query, law: Ranked, table: "_SentenceTable", settings: Ans
     """A passage among the first few of law one of whose questions (front matter `questions:`)
     is the question asked, near enough (cosine >= key_match) and of the same kind, and whose own
     words are not far from it (a sentence at key_own_floor): it answers exactly."""
-    asked = question_kind(query.text)
+    asked = _kind(query.text)
     for row, _score in law[:3]:
         keys = table.keys(row)
         if max(table.cosines(table.quotable(row)), default=0.0) < settings.key_own_floor:
             continue  # its own words are far from the question: the key matched on others
-        if any(cosine >= settings.key_match and question_kind(table.items[i].text) == asked
+        if any(cosine >= settings.key_match and _kind(table.items[i].text) == asked
                for i, cosine in zip(keys, table.cosines(keys))):
             return row
     return None
+
+
+def _kind(question: str) -> tuple[bool, bool]:
+    """What kind of thing a question asks, as far as a key must match it: whether the person is
+    told, and whether it asks when ("will the DMV tell me if ICE looks up my record" is not "can
+    ICE get my information from the DMV", however many words they share)."""
+    return bool(_NOTICE_ASKED().search(question)), asks_when(question)
 
 
 # "When was SB 54 signed", "when did AB 1766 become law": asked when a law was made, which its

@@ -88,11 +88,6 @@ class RetrievalSettings:
     is their constant), or "score", a weighted sum of max-normalised scores.
     authority: rank multipliers, so primary law ranks ahead of guidance and secondary sources
     of similar relevance.
-    key_other_kind: a question a passage answers (front matter `questions:`) counts this much less
-    for it when it asks another kind of thing than the question (kb/asked.py: whether the person
-    is told, whether it asks when): "Will the DMV tell me if someone looked up my record?" is no
-    paraphrase of "I asked DMV for my records, can they make me give more info" at 0.78 (tuned:
-    0.05 gained three leads and lost none; 0.1 and 0.2 lost some; 0.0 is no penalty).
     """
 
     fusion: str = "score"
@@ -103,7 +98,6 @@ class RetrievalSettings:
         ("statute", 1.0), ("regulation", 1.0), ("case", 0.97), ("agency", 0.93), ("note", 0.9),
         ("secondary", 0.8),
     )
-    key_other_kind: float = 0.05
 
 
 @dataclass
@@ -123,7 +117,6 @@ class Searcher:
     _weights: object = field(default=None, repr=False)  # np.ndarray
     _keys: tuple | None = field(default=None, repr=False)
     _contexts: object = field(default=None, repr=False)
-    _key_kinds: dict | None = field(default=None, repr=False)  # key number -> question_kind
 
     def encoder(self):
         """The query encoder the index was built for (ONNX, or sentence-transformers)."""
@@ -149,7 +142,7 @@ class Searcher:
         several ways (fused, law only, best cosine). One numpy product over the mapped vectors
         (9 ms at 51,800 rows; loading them into FAISS and searching every row took 87 + 44 ms,
         issue 15)."""
-        if self._last_dense is None or self._last_dense[0] != (query.dense, query.text):
+        if self._last_dense is None or self._last_dense[0] != query.dense:
             import numpy as np
 
             vectors = self.index.vector_matrix()
@@ -159,10 +152,10 @@ class Searcher:
             rows, keys = self.key_rows()
             key = float("-inf")  # no keys: the passages decide
             if len(rows):
-                key_scores = self._kind_weighted(query, keys @ qv, scores[rows])
+                key_scores = keys @ qv
                 key = float(key_scores.max())
                 np.maximum.at(scores, rows, key_scores)
-            self._last_dense = ((query.dense, query.text), scores, (own, key))  # keys read the text's kind
+            self._last_dense = (query.dense, scores, (own, key))
         return self._last_dense[1]
 
     def key_rows(self):
@@ -174,32 +167,6 @@ class Searcher:
             start, end = self.index.kind_span("key")  # one run of rows: no record parsed
             self._keys = (self.index.sentence_rows()[start:end], np.asarray(vectors[start:end]))
         return self._keys
-
-    def _kind_weighted(self, query: Query, key_scores: "np.ndarray", own: "np.ndarray") -> "np.ndarray":
-        """The keys' cosines, key_other_kind less for each that asks another kind of thing than the
-        question (kb/asked.py). A key's kind is read, and kept, only where it can change a figure:
-        where the key is above its passage's own cosine (`own`), or within the penalty of the best
-        key. Reading all ~1,000 on every question cost 16-27 ms; these ~300, about 5."""
-        import numpy as np
-
-        from kb.asked import question_kind
-
-        penalty = self.tuning.key_other_kind
-        if not penalty or not len(key_scores):
-            return key_scores
-        asked = question_kind(query.text)
-        if self._key_kinds is None:
-            self._key_kinds = {}
-        items, _vectors = self.index.sentences()
-        start, _end = self.index.kind_span("key")
-        out = key_scores.copy()
-        for i in np.flatnonzero((key_scores > own) | (key_scores >= key_scores.max() - penalty)).tolist():
-            kind = self._key_kinds.get(i)
-            if kind is None:
-                kind = self._key_kinds[i] = question_kind(items[start + i].text)
-            if kind != asked:
-                out[i] -= penalty
-        return out
 
     def best_context_cosine(self, query: Query) -> float | None:
         """The question's cosine with the closest file context (front matter `context:`): how

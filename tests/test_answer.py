@@ -4,7 +4,6 @@ import dataclasses
 import re
 
 import numpy as np
-import pytest
 
 from conftest import FAQ, FEDERAL, NOTE, OPT_OUT_NOTE, STATUTE, write_corpus
 from kb.answer import (AnswerSettings, _home_rule_before_federal_permission, _rule_before_item, _SentenceTable,
@@ -1275,8 +1274,7 @@ def test_a_sibling_exception_to_a_numbered_paragraph_follows_the_rule_at_once(tm
 
 
 def test_a_question_on_being_told_is_not_answered_exactly_by_a_key_on_access(tmp_path):
-    from kb.answer import _exact_law
-    from kb.asked import question_kind as _kind
+    from kb.answer import _exact_law, _kind
 
     r = _corpus(tmp_path, **{"ca/veh-9999.34.md": REQUESTS})
     row = next(row for row in range(len(r.index.chunks))
@@ -1295,31 +1293,6 @@ def test_a_question_on_being_told_is_not_answered_exactly_by_a_key_on_access(tmp
     assert exact("can immigration agents inspect my record at the department office") == row
     assert _kind("when did immigration agents get to inspect records") != _kind(
         "Can immigration agents inspect my record at the department?")
-
-
-def test_a_key_asking_another_kind_of_thing_counts_less_for_its_passage(tmp_path):
-    # The key asks whether agents may inspect the record; asked whether I am told, it is no
-    # paraphrase, however many words they share: it counts key_other_kind less for its passage,
-    # and for the best key's cosine. Asked the same kind of thing, it counts in full.
-    from kb.search import RetrievalSettings
-
-    r = _corpus(tmp_path, **{"ca/veh-9999.34.md": REQUESTS})
-    row = next(row for row in range(len(r.index.chunks))
-               if r.index.chunks[row].chunk.citation == "Cal. Veh. Code § 9999.34(b)(1)")
-    searcher = r.searcher
-
-    def scored(question, penalty):
-        searcher.tuning = dataclasses.replace(RetrievalSettings(), key_other_kind=penalty)
-        searcher._last_dense = None
-        query = parse_query(question)
-        return float(searcher.dense_scores(query)[row]), searcher.best_cosines(query)[1]
-
-    told = "will the department tell me if immigration agents inspect my record at the department"
-    (full, full_key), (less, less_key) = scored(told, 0.0), scored(told, 0.05)
-    assert full_key > 0.5 and less_key == pytest.approx(full_key - 0.05, abs=1e-6)
-    assert less == pytest.approx(full - 0.05, abs=1e-6)  # the key, not the passage's words, lifted it
-    same = "can immigration agents inspect my record at the department office"
-    assert scored(same, 0.05) == pytest.approx(scored(same, 0.0))
 
 
 JAIL_NOTICE = _statute("9999.35", "Notice of hold requests", """\
