@@ -85,6 +85,16 @@ def test_holders_of_records_the_corpus_holds_no_law_on(question, named):
     ("what does eligible for release mean for an ICE hold", None),  # no one named
     ("when did AB 2156 pass the assembly, and does ICE get the data", None),
     ("how do I get a green card through marriage", None),
+    # What may stand between the one named and the verb, and buying from someone (twelfth session).
+    ("is the gas company allowed to sell customer records to ICE?", "the gas company"),
+    ("is my landlord supposed to report me to immigration", "your landlord"),
+    ("my landlord says he'll call ICE on us if we complain. is that legal?", "your landlord"),
+    ("my boss threatened to report me to ICE", "your boss"),
+    ("can ICE buy my address from a data broker without a warrant?", "a data broker"),
+    ("is the DMV allowed to sell my address to ICE", None),  # the DMV: bound
+    ("my deputy says he'll call ICE", None),  # the police: bound
+    # A clause that goes on is no name: "ran my plate and passed my info" names no sharer.
+    ("a guy at the tow yard ran my plate and passed my info to ICE. can I sue him?", None),
 ])
 def test_a_sharer_no_law_here_binds(question, sharer):
     assert outside_sharer(question) == sharer
