@@ -219,6 +219,7 @@ GLOSSARY: dict[str, str] = {
     "cdl": "commercial driver's license",
     "ab60": "AB 60", "sb54": "SB 54", "ab1766": "AB 1766", "ab1747": "AB 1747", "ab1660": "AB 1660",
     "dppa": "Driver's Privacy Protection Act",
+    "cdcr": "CDCR Department of Corrections and Rehabilitation state prison",
     "clets": "CLETS California Law Enforcement Telecommunications System", "realid": "REAL ID", "opt out": "opt-out consent",
     "opt-out": "opt-out consent", "sanctuary": "California Values Act SB 54",
     "sanctuary state": "California Values Act SB 54",

@@ -139,6 +139,12 @@ def test_everyday_spanish_words_of_personal_details_proofs_and_schools_are_trans
     assert "proof of residence" in translate_query("¿sirve el comprobante de domicilio?")
 
 
+def test_cdcr_reads_as_the_department_the_values_act_excludes():
+    # Gov. Code § 7284.4(a): "California law enforcement agency" excludes the Department of
+    # Corrections and Rehabilitation, which people call CDCR.
+    assert "Department of Corrections and Rehabilitation" in translate_query("does SB 54 stop CDCR from calling ICE")
+
+
 def test_spanish_is_read_typed_with_or_without_accents():
     assert translate_query("detencion") == translate_query("detención") == "detention"
     assert "suppressed" in translate_query("suprimio")
