@@ -368,6 +368,8 @@ SPANISH_WORDS: dict[str, str] = {
     "emergencia": "emergency", "patron": "employer",
     "otra cosa": "something else", "aparte de": "other than", "verificar": "verify", "quién soy": "who I am",
     "firmó": "signed", "gobernador": "governor", "ley de valores": "Values Act",
+    # A law named after "ley", as Spanish orders it: "la ley TRUTH" is the TRUTH Act.
+    "ley truth": "TRUTH Act", "ley trust": "TRUST Act", "ley de privacidad": "privacy law",
     "cobrar": "charge", "tarifa": "fee", "cuota": "fee",
     # Twelfth session: everyday words of the subject's questions that were left in Spanish, from
     # general usage (personal details, proofs of identity and residence, travel, schools and

@@ -21,7 +21,8 @@ from kb.text import compiled_on_use
 
 # Laws and programs the corpus is built around: naming one puts a question on the subject.
 NAMED_LAWS = (
-    r"ab\s?60|sb\s?54|ab\s?1766|ab\s?1747|ab\s?1660|ab\s?398|ab\s?4|sb\s?31|values act|trust act|"
+    r"ab\s?60|sb\s?54|ab\s?1766|ab\s?1747|ab\s?1660|ab\s?398|ab\s?4|sb\s?31|values act|trust act|truth act|ab\s?2792|"
+    r"keep washington working|fair employment and housing act|feha|unruh(?: civil rights act)?|"
     r"sanctuary|dppa|driver'?s privacy protection|real\s?id|clets|information practices act|"
     r"safe at home|green light law|8 u\.?s\.?c\.? ?(?:§ ?)?(?:1373|1644)|federal limits apply|"
     r"state[- ]to[- ]state|s2s|requester code|religious freedom act|muslim registry"

@@ -14,6 +14,8 @@ from kb.subject import (asks_errand, holders_named, on_subject, outside_holders,
     "can my employer share my license information",
     "cops pulled me over and asked if im legal, can they do that",  # police, and status in a client's words
     "can ICE run my plates",  # a car's plates and registration are the DMV's records
+    "what year did the TRUTH Act take effect",  # Gov. Code §§ 7283-7283.1, named (twelfth session)
+    "when was the Keep Washington Working act passed",
 ])
 def test_questions_on_the_corpus_subject(question):
     assert on_subject(question)
