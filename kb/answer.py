@@ -26,8 +26,8 @@ from kb.records import COMMENTARY, CORRECTED
 from kb.retrieval import Retriever
 from kb.jurisdictions import is_home, state_name, states_named
 from kb.search import Ranked, Ranking, best_first
-from kb.subject import (asks_errand, holders_named, on_subject, outside_holders, outside_sharer, parties_named,
-                        policy_place)
+from kb.subject import (ACT_BILLS, acts_named, asks_errand, holders_named, on_subject, outside_holders,
+                        outside_sharer, parties_named, policy_place)
 from kb.text import compiled_on_use
 
 
@@ -347,7 +347,7 @@ def answer_question(
         dated = None if _ENACTED().search(query.text) else _dated_law(retriever, found.law, table, settings)
         if dated is not None:
             composer.add_law(dated)
-        event = _bill_event(retriever, query, table, found.law)
+        event = _bill_event(retriever, query, table, found.law, query.bills_asked | acts_named(query.dense))
         if event is not None:  # "when did AB 60 take effect": the History event naming that bill
             composer.add_sentence(*event)
         else:
@@ -1151,18 +1151,19 @@ _WHEN_WORDS = frozenset(w for text in ("when what year date since did does was w
                         for w in _content_words(text))
 
 
-def _bill_event(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranking) -> tuple[int, int] | None:
-    """For a "when" question naming a bill, the History sentence of a section it added or
-    amended that names the bill: one saying the bill added a section first, then the best-ranked
-    section's."""
-    if not query.bills_asked:
+def _bill_event(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranking,
+                bills: frozenset[str]) -> tuple[int, int] | None:
+    """For a "when" question naming a bill (`bills`: by number, or an act by its popular name),
+    the History sentence of a section it added or amended that names the bill: one saying the
+    bill added a section first, then the best-ranked section's."""
+    if not bills:
         return None
     # Only when the bill itself is what the question asks about ("when did AB 60 take effect"), not
     # one of its rules ("when did AB 60 discrimination become illegal for employers").
-    bill_words = _content_words(" ".join(query.bills_asked))
-    if len(_content_words(query.text) - bill_words - _WHEN_WORDS) > 1:
+    bill_words = _content_words(" ".join(bills)) | _content_words(" ".join(ACT_BILLS)) | _content_words("law california")
+    if len(_content_words(query.dense) - bill_words - _WHEN_WORDS) > 1:
         return None
-    enacted = {s.id for s in retriever.resolver.sources_of_bills(query.bills_asked)}
+    enacted = {s.id for s in retriever.resolver.sources_of_bills(bills)}
     found = []
     for source_id in enacted:
         rows = retriever.resolver.source_rows(source_id)
@@ -1173,7 +1174,7 @@ def _bill_event(retriever: Retriever, query: Query, table: "_SentenceTable", law
                 continue
             for i in table.quotable(row):
                 text = table.items[i].text
-                if query.bills_asked & bills_in(text):
+                if bills & bills_in(text):
                     found.append((not text.startswith("Added"), section_rank, row, i))
     return min(found)[2:] if found else None
 

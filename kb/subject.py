@@ -28,6 +28,17 @@ NAMED_LAWS = (
     r"state[- ]to[- ]state|s2s|requester code|religious freedom act|muslim registry"
 )
 
+# The bills behind the acts people name by their popular names: a "when" question about the act
+# asks when that bill became law ("¿en qué año entró en vigor la ley TRUTH?": AB 2792, 2016).
+ACT_BILLS = {"truth act": "AB 2792", "trust act": "AB 4", "values act": "SB 54"}
+
+
+def acts_named(text: str) -> frozenset[str]:
+    """The bills (ACT_BILLS) whose acts `text` names by their popular names."""
+    lowered = " ".join(text.lower().split())
+    return frozenset(bill for name, bill in ACT_BILLS.items() if re.search(rf"\b{name}\b", lowered))
+
+
 GROUPS = {
     # immigration enforcement and immigration status
     "immigration": (

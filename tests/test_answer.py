@@ -463,6 +463,41 @@ def test_a_when_question_quotes_the_history_sentence_that_names_a_year(tmp_path)
     assert texts[0] == "Enacted in 1996 as section 42 of a test act."
 
 
+TWO_ACTS = {
+    "ca/gov-9999.40.md": _statute("9999.40", "Notices to people in jail", """\
+Section 9999.40 sets the notices a jail gives people in custody under the TRUTH Act.
+
+## (a)
+
+A jail must give a person in custody a copy of any hold request it receives.
+
+## History
+
+Added by AB 2792 (Bonta), chapter 768, Statutes of 2016.
+""", code="GOV", extra='history:\n  - "Added by AB 2792 (Stats. 2016, ch. 768)"\n'),
+    "ca/gov-9999.41.md": _statute("9999.41", "Limits on jails", """\
+Section 9999.41 sets what a jail may not do under the Values Act.
+
+## (a)
+
+A jail may not hold a person for immigration enforcement.
+
+## History
+
+In what year it took effect: the act took effect in the year 2018, after SB 54 was approved in 2017.
+""", code="GOV", extra='history:\n  - "Added by SB 54 (Stats. 2017, ch. 495)"\n'),
+}
+
+
+def test_a_when_question_naming_an_act_by_its_popular_name_is_answered_from_its_bills_history(tmp_path):
+    # "la ley TRUTH": the TRUTH Act is AB 2792, whose History event answers, not the Values Act's
+    # History sentence that shares the words "took effect".
+    r = _corpus(tmp_path, **TWO_ACTS)
+    for question in ("¿en qué año entró en vigor la ley TRUTH?", "what year did the TRUTH Act take effect"):
+        texts = _texts(r, question)
+        assert texts[0].startswith("Added by AB 2792"), (question, texts)
+
+
 def test_a_when_question_answered_with_a_year_quotes_no_unrelated_rule_after_it(tmp_path):
     r = _corpus(tmp_path, **{"ca/veh-9999.3.md": PHOTOS})
     loose = answer_question(r, "when was Cal. Veh. Code § 9999.3 enacted?",

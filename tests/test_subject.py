@@ -2,8 +2,8 @@
 
 import pytest
 
-from kb.subject import (asks_errand, holders_named, on_subject, outside_holders, outside_sharer, parties_named,
-                        policy_place, subject_groups)
+from kb.subject import (acts_named, asks_errand, holders_named, on_subject, outside_holders, outside_sharer,
+                        parties_named, policy_place, subject_groups)
 
 
 @pytest.mark.parametrize("question", [
@@ -153,3 +153,9 @@ def test_the_parties_bound_not_to_discriminate_are_read_from_the_question():
     assert parties_named("my new manager saw my license and cut my shifts") == {"employer"}
     assert parties_named("the county clinic called the police") == {"government"}
     assert parties_named("my landlord saw my license") == frozenset()  # no passage says which rule binds one
+
+
+def test_acts_named_by_their_popular_names_are_their_bills():
+    assert acts_named("when did the TRUTH Act take effect") == {"AB 2792"}
+    assert acts_named("is the Values Act older than the TRUST Act") == {"SB 54", "AB 4"}
+    assert acts_named("what does the act say about trust") == frozenset()
