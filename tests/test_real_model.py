@@ -31,9 +31,9 @@ HELDOUT_ABSTENTION_FLOOR = 0.64
 # (77 of 94; 0.835, 66 of 79, before the v-block, whose 15 gave 11; 0.906 on the 64 before the
 # r-block). Lowered from 0.82 when the v-block joined: main's code measures the same.
 HELDOUT_DECLINED_OR_CLOSEST_FLOOR = 0.80
-HELDOUT_WRONG_ABSTENTION_CEILING = 0.03  # measured 0.019 (12 of 635)
-HELDOUT_FIRST_SENTENCE_FLOOR = 0.62  # measured 0.703: the first answer sentence from an expected passage
-HELDOUT_CITES_EXPECTED_FLOOR = 0.74  # measured 0.836: some answer sentence from an expected passage
+HELDOUT_WRONG_ABSTENTION_CEILING = 0.03  # measured 0.016 (10 of 635)
+HELDOUT_FIRST_SENTENCE_FLOOR = 0.62  # measured 0.704: the first answer sentence from an expected passage
+HELDOUT_CITES_EXPECTED_FLOOR = 0.74  # measured 0.837: some answer sentence from an expected passage
 # Answers whose every sentence is primary law or our notes: measured 0.973 (0.992 before the ninth
 # session); the rest open with an agency document the question names ("bulletin 18-10-CJIS"),
 # labelled as the agency's, or with a report we digested on a question about a reported event
@@ -41,9 +41,9 @@ HELDOUT_CITES_EXPECTED_FLOOR = 0.74  # measured 0.836: some answer sentence from
 HELDOUT_LAW_OR_NOTES_FLOOR = 0.94
 HELDOUT_WITH_REPORTS_CEILING = 0.05
 # The everyday questions of issue 13 (the f-, g-, h-, p-, r- and v-blocks).
-EVERYDAY_LEAD_ON_POINT_FLOOR = 0.72  # measured 0.773 (405 of 524)
-EVERYDAY_EXPECTED_SHOWN_FLOOR = 0.85  # measured 0.885 (464 of 524)
-EVERYDAY_WRONGLY_ABSTAINED_CEILING = 0.04  # measured 0.023 (12 of 524)
+EVERYDAY_LEAD_ON_POINT_FLOOR = 0.72  # measured 0.777 (407 of 524)
+EVERYDAY_EXPECTED_SHOWN_FLOOR = 0.85  # measured 0.889 (466 of 524)
+EVERYDAY_WRONGLY_ABSTAINED_CEILING = 0.04  # measured 0.019 (10 of 524)
 OFF_TOPIC_ABSTAINED_FLOOR = 0.70  # measured 0.776 (52 of 67)
 
 
