@@ -321,7 +321,7 @@ def answer_question(
             # A school, hospital, library or shelter: the closest the law comes is the model
             # policies Gov. Code § 7284.8(a) has the Attorney General publish for such places,
             # listed first; the eval's writers, asked for off-topic questions, wrote these.
-            about += f", beyond the model policies Gov. Code § 7284.8(a) has such places adopt or encourages"
+            about += ", beyond the model policies Gov. Code § 7284.8(a) has such places adopt or encourages"
             everything = _naming_first(retriever, _SentenceTable(retriever, query), everything, place, settings)
         return _refused(retriever, query, everything,
                         f"the corpus holds no law {about}: it covers DMV and police records and how far "
@@ -1159,9 +1159,11 @@ def _bill_event(retriever: Retriever, query: Query, table: "_SentenceTable", law
     if not bills:
         return None
     # Only when the bill itself is what the question asks about ("when did AB 60 take effect"), not
-    # one of its rules ("when did AB 60 discrimination become illegal for employers").
-    bill_words = _content_words(" ".join(bills)) | _content_words(" ".join(ACT_BILLS)) | _content_words("law california")
-    if len(_content_words(query.dense) - bill_words - _WHEN_WORDS) > 1:
+    # one of its rules ("when did AB 60 discrimination become illegal for employers"). Words that
+    # only name the bill do not count: its number, an act's popular name, "law", "California".
+    # Read in the question's English form ("¿en qué año entró en vigor la ley TRUTH?").
+    naming = _content_words(" ".join((*bills, *ACT_BILLS, "law california")))
+    if len(_content_words(query.dense) - naming - _WHEN_WORDS) > 1:
         return None
     enacted = {s.id for s in retriever.resolver.sources_of_bills(bills)}
     found = []
