@@ -515,9 +515,12 @@ def _naming_sentence(retriever: Retriever, query: Query, table: "_SentenceTable"
     if rare & set(lexical.tokenize(" ".join(s.text for s in composer.sentences))):
         return None
     found = []
+    answering = _answering_rows(retriever, query)
     for row, _score in everything[: settings.named_depth]:
         if group_of(retriever.source_of(row), retriever.index.chunks[row].chunk) not in ("law", "note"):
             continue  # an answer's sentences are the law's and our notes' (agency and guides are listed)
+        if not answering[row]:
+            continue  # another state's law ("tail light" is no question about New York's Green Light law)
         for i in table.quotable(row):
             text = table.items[i].text
             if stands_alone(text) and rare & set(lexical.tokenize(text)):
@@ -1071,6 +1074,18 @@ def _is_summary(retriever: Retriever, row: int) -> bool:
     return any(retriever.index.chunks[r].chunk.labels for r in retriever.resolver.source_rows(chunk.source_id))
 
 
+def _answering_rows(retriever: Retriever, query: Query) -> "np.ndarray":
+    """Per row, whether its source may answer the question (issue 13, item 4): California's and
+    federal law and our notes always, another state's law only for a question naming that state.
+    From the build's tables: no record is parsed."""
+    import numpy as np
+
+    states = states_named(query.text)
+    places, jurisdiction = retriever.index.jurisdictions()
+    home_or_named = np.asarray([is_home(j) or j in states for j in places], dtype=bool)
+    return home_or_named[jurisdiction][retriever.index.source_numbers()]
+
+
 def _law_ranking(retriever: Retriever, query: Query) -> Ranking:
     """Primary law ranked on its own; another state's law only for a question naming the state."""
     import numpy as np
@@ -1080,9 +1095,8 @@ def _law_ranking(retriever: Retriever, query: Query) -> Ranking:
     # Per source from the build's tables, then per row: no record is parsed.
     places, jurisdiction = index.jurisdictions()
     primary = np.isin(index.authorities(), [AUTHORITIES.index(a) for a in PRIMARY_AUTHORITIES])
-    kept = primary & np.asarray([is_home(j) or j in states for j in places], dtype=bool)[jurisdiction]
     numbers = index.source_numbers()
-    rows, scores = retriever.searcher.ranked_rows(query, kept[numbers])
+    rows, scores = retriever.searcher.ranked_rows(query, primary[numbers] & _answering_rows(retriever, query))
 
     def weighted(rows, scores, chosen: list[bool], weight: float):
         """`scores` times `weight` for the rows of the chosen jurisdictions, ranked again (ties by row)."""

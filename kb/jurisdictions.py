@@ -14,11 +14,14 @@ STATE_NAMES = {
     "NY": "New York", "WA": "Washington", "OR": "Oregon", "CO": "Colorado", "IL": "Illinois",
     "NJ": "New Jersey", "TX": "Texas", "FL": "Florida", "NV": "Nevada", "AZ": "Arizona",
 }
-# How a question names a state: its name, and the abbreviations people type for the ones the
-# corpus holds ("NY", "N.Y.", "NJ").
+# Names in Spanish that differ from the English ("en Nueva York, ¿el DMV puede …?").
+SPANISH_NAMES = {"NY": "Nueva York", "NJ": "Nueva Jersey", "OR": "Oregón"}
+# How a question names a state: its name, in English or Spanish, and the abbreviations people
+# type for the ones the corpus holds ("NY", "N.Y.", "NJ").
 _NAMED = {
-    code: re.compile(rf"(?<!\w)(?:{re.escape(name)}|{code[0]}\.?\s?{code[1]}\.?)(?!\w)", re.IGNORECASE)
-    if code in ("NY", "NJ") else re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
+    code: re.compile(
+        rf"(?<!\w)(?:{'|'.join(re.escape(n) for n in (name, SPANISH_NAMES.get(code, name)))}"
+        + (rf"|{code[0]}\.?\s?{code[1]}\.?" if code in ("NY", "NJ") else "") + r")(?!\w)", re.IGNORECASE)
     for code, name in STATE_NAMES.items()
 }
 

@@ -224,6 +224,27 @@ def test_another_states_law_answers_only_a_question_naming_that_state(tmp_path):
     assert not named.closest and not plain.closest
 
 
+NEW_YORK_NAMED = NEW_YORK.replace("id: ny-test-1", "id: ny-test-2").replace("§ 999", "§ 998").replace(
+    "title: New York test law on records", "title: New York Green Light law on records").replace(
+    "The commissioner must notify", "The Green Light law took effect in 2019. Under the Green Light law, the "
+    "commissioner must notify")
+
+
+def test_another_states_law_gives_no_sentence_for_a_word_its_name_shares_unless_the_state_is_named(tmp_path):
+    # "tail light" shares a word with New York's "Green Light law", which few passages name: the
+    # sentence naming it was quoted, New York's law answering a question about California.
+    r = _corpus(tmp_path, **{"ny/ny-test-2.md": NEW_YORK_NAMED})
+    rare = dataclasses.replace(OPEN, rare_share=0.3)  # in this small corpus, one passage in twenty is rare
+    plain = answer_question(r, "the cop said my tail light was out, must the department notify me when my records "
+                               "are requested", settings=rare)
+    assert plain.sentences and all(h.source.jurisdiction != "NY" for h in plain.hits)
+    # Named, in Spanish too: its law answers.
+    for question in ("in New York must the commissioner notify the person when records are requested",
+                     "en Nueva York, ¿el commissioner tiene que notify the person when records are requested?"):
+        named = answer_question(r, question, settings=OPEN)
+        assert any(h.source.jurisdiction == "NY" for h in named.hits), question
+
+
 def test_a_question_naming_a_state_the_corpus_holds_no_law_of_gets_only_the_closest_law(tmp_path):
     from kb.render import answer_json, answer_markdown, answer_text
 
