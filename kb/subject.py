@@ -19,15 +19,6 @@ import re
 from kb.glossary import BEING_LEGAL, translate_query
 from kb.text import compiled_on_use
 
-# Laws and programs the corpus is built around: naming one puts a question on the subject.
-NAMED_LAWS = (
-    r"ab\s?60|sb\s?54|ab\s?1766|ab\s?1747|ab\s?1660|ab\s?398|ab\s?4|sb\s?31|values act|trust act|truth act|ab\s?2792|"
-    r"keep washington working|fair employment and housing act|feha|unruh(?: civil rights act)?|"
-    r"sanctuary|dppa|driver'?s privacy protection|real\s?id|clets|information practices act|"
-    r"safe at home|green light law|8 u\.?s\.?c\.? ?(?:§ ?)?(?:1373|1644)|federal limits apply|"
-    r"state[- ]to[- ]state|s2s|requester code|religious freedom act|muslim registry"
-)
-
 # The bills behind the acts people name by their popular names: a "when" question about the act
 # asks when that bill became law ("¿en qué año entró en vigor la ley TRUTH?": AB 2792, 2016).
 ACT_BILLS = {"truth act": "AB 2792", "trust act": "AB 4", "values act": "SB 54"}
@@ -38,6 +29,16 @@ def acts_named(text: str) -> frozenset[str]:
     lowered = " ".join(text.lower().split())
     return frozenset(bill for name, bill in ACT_BILLS.items() if re.search(rf"\b{name}\b", lowered))
 
+
+# Laws and programs the corpus is built around: naming one puts a question on the subject (the
+# acts of ACT_BILLS among them).
+NAMED_LAWS = (
+    r"ab\s?60|sb\s?54|ab\s?1766|ab\s?1747|ab\s?1660|ab\s?398|ab\s?4|sb\s?31|ab\s?2792|" + "|".join(ACT_BILLS) + "|"
+    r"keep washington working|fair employment and housing act|feha|unruh(?: civil rights act)?|"
+    r"sanctuary|dppa|driver'?s privacy protection|real\s?id|clets|information practices act|"
+    r"safe at home|green light law|8 u\.?s\.?c\.? ?(?:§ ?)?(?:1373|1644)|federal limits apply|"
+    r"state[- ]to[- ]state|s2s|requester code|religious freedom act|muslim registry"
+)
 
 GROUPS = {
     # immigration enforcement and immigration status
