@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 # someone who never saw kb's answers (the k- to o-blocks, each measured once while held out, moved
 # to the tuning half; the p-, r- and v-blocks stay held out); the held-out split holds 635
 # answerable questions, 94 unanswerable and 19 lookups.
-HELDOUT_HYBRID_RECALL_AT_5_FLOOR = 0.86  # measured 0.899
+HELDOUT_HYBRID_RECALL_AT_5_FLOOR = 0.86  # measured 0.901
 # Unanswerable questions abstained on: measured 0.670 (63 of 94; 0.671, 53 of 79, before the
 # v-block joined). Lowered from 0.70 when the
 # r-block joined (its 15 unanswerable: 7 abstained on main, 0.734 before on the other 64), and one
@@ -32,8 +32,8 @@ HELDOUT_ABSTENTION_FLOOR = 0.64
 # r-block). Lowered from 0.82 when the v-block joined: main's code measures the same.
 HELDOUT_DECLINED_OR_CLOSEST_FLOOR = 0.80
 HELDOUT_WRONG_ABSTENTION_CEILING = 0.03  # measured 0.016 (10 of 635)
-HELDOUT_FIRST_SENTENCE_FLOOR = 0.62  # measured 0.704: the first answer sentence from an expected passage
-HELDOUT_CITES_EXPECTED_FLOOR = 0.74  # measured 0.837: some answer sentence from an expected passage
+HELDOUT_FIRST_SENTENCE_FLOOR = 0.62  # measured 0.702: the first answer sentence from an expected passage
+HELDOUT_CITES_EXPECTED_FLOOR = 0.74  # measured 0.835: some answer sentence from an expected passage
 # Answers whose every sentence is primary law or our notes: measured 0.973 (0.992 before the ninth
 # session); the rest open with an agency document the question names ("bulletin 18-10-CJIS"),
 # labelled as the agency's, or with a report we digested on a question about a reported event
@@ -41,7 +41,7 @@ HELDOUT_CITES_EXPECTED_FLOOR = 0.74  # measured 0.837: some answer sentence from
 HELDOUT_LAW_OR_NOTES_FLOOR = 0.94
 HELDOUT_WITH_REPORTS_CEILING = 0.05
 # The everyday questions of issue 13 (the f-, g-, h-, p-, r- and v-blocks).
-EVERYDAY_LEAD_ON_POINT_FLOOR = 0.72  # measured 0.777 (407 of 524)
+EVERYDAY_LEAD_ON_POINT_FLOOR = 0.72  # measured 0.775 (406 of 524)
 EVERYDAY_EXPECTED_SHOWN_FLOOR = 0.85  # measured 0.889 (466 of 524)
 EVERYDAY_WRONGLY_ABSTAINED_CEILING = 0.04  # measured 0.019 (10 of 524)
 OFF_TOPIC_ABSTAINED_FLOOR = 0.70  # measured 0.776 (52 of 67)
