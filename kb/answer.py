@@ -368,6 +368,7 @@ def answer_question(
         law = found.law
         if not found.named:  # passages ranked for the question, not a section it cites: which leads
             law = _holder_first(retriever, query, table, law, settings)
+            law = _own_record_first(retriever, query, table, law, settings)
             law = _rule_before_item(retriever, query, table, law, settings)
             law = _rule_before_summary(retriever, table, law, settings)
             law = _home_rule_before_federal_permission(retriever, query, table, law, settings)
@@ -768,6 +769,26 @@ def _holder_first(retriever: Retriever, query: Query, table: "_SentenceTable", l
     return law.first(kept[: settings.law_passages], law[0][1])
 
 
+def _own_record_first(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranking,
+                      settings: AnswerSettings) -> Ranking:
+    """When the person asks for their own record ("can I ask the DMV whether it keeps a record on
+    me") and the best rule answers no such question (its front matter `questions:` are about
+    others' requests, as Veh. Code § 1810(b)(1)'s procedures for people inspecting someone's
+    record), the best-ranked rule among the first rerank_depth that answers one (the Information
+    Practices Act's right of access) leads. Keys are read only for such a question."""
+    if not (asks_own_record(query.text) or asks_own_record(query.dense)):
+        return law
+    depth = [row for row, _score in law[: settings.rerank_depth] if not retriever.index.is_commentary(row)]
+
+    def answers_own(row: int) -> bool:
+        return any(asks_own_record(table.items[i].text) for i in table.keys(row))
+
+    if not depth or answers_own(depth[0]):
+        return law
+    found = next((row for row in depth if answers_own(row)), None)
+    return law if found is None else law.first([found], law[0][1])
+
+
 def _rule_before_item(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranking,
                       settings: AnswerSettings) -> Ranking:
     """When the best passage of law is an item of a rule ranked close behind it ("the DMV may
@@ -1120,6 +1141,7 @@ def _exact_law(query: Query, law: Ranked, table: "_SentenceTable", settings: Ans
     is the question asked, near enough (cosine >= key_match) and of the same kind, and whose own
     words are not far from it (a sentence at key_own_floor): it answers exactly."""
     asked = _kind(query.text)
+    asked = (*asked[:2], asked[2] or asks_own_record(query.dense))  # "¿puedo ver mi expediente?" too
     for row, _score in law[:3]:
         keys = table.keys(row)
         if max(table.cosines(table.quotable(row)), default=0.0) < settings.key_own_floor:
@@ -1130,11 +1152,42 @@ def _exact_law(query: Query, law: Ranked, table: "_SentenceTable", settings: Ans
     return None
 
 
-def _kind(question: str) -> tuple[bool, bool]:
+def _kind(question: str) -> tuple[bool, bool, bool]:
     """What kind of thing a question asks, as far as a key must match it: whether the person is
-    told, and whether it asks when ("will the DMV tell me if ICE looks up my record" is not "can
-    ICE get my information from the DMV", however many words they share)."""
-    return bool(_NOTICE_ASKED().search(question)), asks_when(question)
+    told, whether it asks when ("will the DMV tell me if ICE looks up my record" is not "can
+    ICE get my information from the DMV", however many words they share), and whether the person
+    asks for their own record ("can I ask the DMV whether it keeps a record on me" is not "will
+    the DMV tell me if someone looked up my record")."""
+    return bool(_NOTICE_ASKED().search(question)), asks_when(question), asks_own_record(question)
+
+
+# The person asking for their own record ("can I see my DMV file", "how do I get a copy of my
+# records", "the DMV won't show me my file", "I asked the DMV for my records", "my records
+# request"), not someone else seeking it: the Information Practices Act's right of access
+# (Civ. Code §§ 1798.32, 1798.34) answers, not the rules on others' requests (Veh. Code § 1810(b)).
+_RECORD = r"(?:records?|files?|info|information|data|archivos?|expedientes?|registros?)"
+_OWN_RECORD = compiled_on_use(
+    rf"\b(?:can|could|may|do|does|how do|how can|where do|where can|am)\s+i\s+(?:\w+\s+){{0,3}}?"
+    rf"(?:see|get|obtain|inspect|review|read|copy|access|request|ask|look at|view|check)\b"
+    rf"[^?.!]{{0,40}}?\b(?:my|me)\b[^?.!]{{0,20}}?\b{_RECORD}\b"
+    rf"|\b(?:can|could|may|do|does|how do|how can|where do|where can)\s+i\s+(?:\w+\s+){{0,3}}?"
+    rf"(?:see|get|obtain|inspect|review|read|copy|access|request|ask)\b[^?.!]{{0,40}}?\b{_RECORD}\s+(?:on|about)\s+me\b"
+    rf"|\b(?:give|show|send|mail|let)\s+me\s+(?:see\s+|have\s+|inspect\s+|look at\s+)?"
+    rf"(?:my|a copy|copies|certain|the)\b[^?.!]{{0,30}}?\b{_RECORD}\b"
+    rf"|\bmy own\s+(?:[\w-]+\s+){{0,2}}?{_RECORD}\b"
+    rf"|\bi\s+(?:asked|requested|ask|request)\b[^?.!]{{0,30}}?\bfor\s+my\s+(?:[\w-]+\s+){{0,2}}?{_RECORD}\b"
+    rf"|\bmy\s+(?:records?|file) requests?\b",
+    re.IGNORECASE)
+
+
+# ... to see it, not to have it corrected ("how do I get my record corrected": Civ. Code § 1798.35).
+_CORRECTION = compiled_on_use(r"\b(?:correct\w*|fix\w*|amend\w*|updat\w*|chang\w*|wrong|mistakes?|errors?)\b",
+                              re.IGNORECASE)
+
+
+def asks_own_record(question: str) -> bool:
+    """Whether the person asks to see their own record (_OWN_RECORD), not to correct it."""
+    return bool(_OWN_RECORD().search(question)) and not _CORRECTION().search(question)
 
 
 # "When was SB 54 signed", "when did AB 1766 become law": asked when a law was made, which its

@@ -4,10 +4,11 @@ import dataclasses
 import re
 
 import numpy as np
+import pytest
 
 from conftest import FAQ, FEDERAL, NOTE, OPT_OUT_NOTE, STATUTE, write_corpus
-from kb.answer import (AnswerSettings, _home_rule_before_federal_permission, _rule_before_item, _SentenceTable,
-                       answer_question, asks_when, stands_alone)
+from kb.answer import (AnswerSettings, _home_rule_before_federal_permission, _law_ranking, _rule_before_item,
+                       _SentenceTable, answer_question, asks_when, stands_alone)
 from kb.config import Settings
 from kb.indexing import build_index
 from kb.models import group_of
@@ -1353,6 +1354,48 @@ def test_a_question_on_being_told_is_not_answered_exactly_by_a_key_on_access(tmp
     assert exact("can immigration agents inspect my record at the department office") == row
     assert _kind("when did immigration agents get to inspect records") != _kind(
         "Can immigration agents inspect my record at the department?")
+
+
+OWN_ACCESS = _statute("9999.36", "A person's access to their own records", """\
+Section 9999.36 gives a person access to the records the department keeps on them.
+
+## (a)
+
+Every individual may ask the department whether it keeps records on them and see those records.
+""", extra='questions:\n  "(a)": ["Can I see my own records at the department?"]\n')
+
+
+def test_a_person_asking_for_their_own_record_is_answered_by_the_right_of_access(tmp_path):
+    # "can I inspect my record" shares its words with the procedures for others' requests
+    # (§ 9999.34(b)(1), whose key asks whether agents may inspect it), which rank first; the rule
+    # whose key asks for one's own record leads.
+    r = _corpus(tmp_path, **{"ca/veh-9999.34.md": REQUESTS, "ca/veh-9999.36.md": OWN_ACCESS})
+    question = "can I inspect my record at the department, must I identify myself and state a reason"
+    law = [r.index.chunks[row].chunk.citation for row, _score in _law_ranking(r, parse_query(question))]
+    assert law.index("Cal. Veh. Code § 9999.34(b)(1)") < law.index("Cal. Veh. Code § 9999.36(a)")
+    texts = _texts(r, question)
+    assert texts[0] == "Every individual may ask the department whether it keeps records on them and see those records."
+    # Someone else's request is not the person's own: the procedures stay first.
+    other = _texts(r, "must a person asking to inspect my record at the department identify themselves and state a reason")
+    assert other[0].startswith("The department must require a person asking to inspect a record")
+
+
+@pytest.mark.parametrize(("question", "own"), [
+    ("can I ask the DMV whether it keeps a record on me", True),
+    ("how do I get a copy of my DMV file", True),
+    ("the DMV won't show me my file, is that allowed", True),
+    ("I asked DMV for my records and they said my name isn't enough", True),
+    ("does the DMV have to help me make my records request specific enough", True),
+    ("can ICE see my file if I renew my license", False),  # someone else seeks it
+    ("can police get my records", False),
+    ("will the DMV tell me if someone looked up my record", False),  # notice, not access
+    ("how do I get my DMV record corrected", False),  # a correction (Civ. Code § 1798.35)
+    ("can i get my license back", False),
+])
+def test_a_question_asking_for_ones_own_record_is_told_apart(question, own):
+    from kb.answer import asks_own_record
+
+    assert asks_own_record(question) is own
 
 
 JAIL_NOTICE = _statute("9999.35", "Notice of hold requests", """\
