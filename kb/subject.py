@@ -6,7 +6,10 @@ enforcement. A question is taken to be on that subject when it names one of the 
 is built around, or when its words fall in two of three groups: immigration enforcement, personal
 records and their disclosure, and the people and bodies that hold or seek them. One group alone
 is not enough: "how do I make a DMV appointment" names the DMV and nothing else the corpus is
-about; "can LAPD share my immigration status" names all three.
+about; "can LAPD share my immigration status" names all three. An employer, a business or a
+landlord requiring or refusing a license is on the subject too (Veh. Code § 12801.9(g)): "job
+ad says must have a driver's license, can they require that" names no records and no
+immigration.
 
 The lists were written from the corpus's own contexts and headings (front matter `context:`),
 read with the glossary's English forms, so a Spanish question counts too.
@@ -298,7 +301,29 @@ def subject_groups(question: str) -> frozenset[str]:
     return frozenset(found)
 
 
+# A license held against its holder: required, refused or used to turn someone down ("job ad says
+# must have a driver's license", "landlord turned me down because of my license"). Asked of an
+# employer, a business or a landlord, it is Veh. Code § 12801.9(g)'s subject, whatever else the
+# question names.
+_HELD_AGAINST = _whole_words({"against": (
+    r"discriminat\w*|requir\w*|demand\w*|insist\w*|make (?:me|us|him|her|them|every \w+|new hires?|workers?|"
+    r"employees?|applicants?) show|refus\w*|reject\w*|turn\w* (?:me |him |her |us |them )?down|"
+    r"den(?:y|ied|ies)|(?:won'?t|wouldn'?t|will not|would not) (?:hire|rent|serve|accept|take|let)|"
+    r"passed (?:me |him |her |us |them )?over|fire[ds]?|firing|double deposit|charg\w* (?:me )?more"
+)})["against"]
+_LICENSE = _whole_words({"license": r"licen[cs]es?|id cards?|identification cards?|ids?"})["license"]
+_LANDLORD = _whole_words({"landlord": r"landlords?|apartment managers?|property managers?|leasing offices?"})["landlord"]
+
+
+def license_held_against(question: str) -> bool:
+    """Whether the question asks about an employer, a business or a landlord requiring or refusing
+    a license (_HELD_AGAINST), read through the glossary."""
+    text = translate_query(question)
+    return bool(_LICENSE().search(text) and _HELD_AGAINST().search(text)
+                and (_names_found(_PARTIES, text) or _LANDLORD().search(text)))
+
+
 def on_subject(question: str) -> bool:
     """Whether the question's words put it on the corpus's subject (see the module docstring)."""
     groups = subject_groups(question)
-    return "named" in groups or len(groups) >= 2
+    return "named" in groups or len(groups) >= 2 or license_held_against(question)

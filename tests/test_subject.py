@@ -16,6 +16,9 @@ from kb.subject import (acts_named, asks_errand, holders_named, on_subject, outs
     "can ICE run my plates",  # a car's plates and registration are the DMV's records
     "what year did the TRUTH Act take effect",  # Gov. Code §§ 7283-7283.1, named (twelfth session)
     "when was the Keep Washington Working act passed",
+    # An employer, a business or a landlord requiring or refusing a license: Veh. Code § 12801.9(g).
+    "job ad says 'must have valid CA drivers license' for a cashier job that doesn't drive, can they require that",
+    "apartment manager turned me down because of my license",
 ])
 def test_questions_on_the_corpus_subject(question):
     assert on_subject(question)
@@ -37,6 +40,8 @@ def test_a_cars_registration_and_plates_are_records_the_dmv_holds():
     # "declets" not CLETS (the named-law pattern once bounded only its first and last names).
     "a surreal identity crisis at the dmv",
     "my declets card at the dmv",
+    "does my employer have to let me leave early to renew my license",  # a license and a boss, nothing held against it
+    "can my boss refuse to pay me overtime",  # refused, but no license
 ])
 def test_questions_off_the_corpus_subject(question):
     assert not on_subject(question), subject_groups(question)
