@@ -568,6 +568,9 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
     named_sources = {retriever.index.chunks[r].chunk.source_id for r in first}
     first = [r for r in _definition_asked(retriever, query, law, settings)
              if not named_sources or retriever.index.chunks[r].chunk.source_id in named_sources] + first
+    # "was SB 54 struck down by the supreme court", "what did the court say about 8 USC 1373":
+    # asked what a court decided, the decision leads, before the law it decided on.
+    first = _decision_asked(retriever, query, law, settings) + first
     immigration_first = False
     words = f"{query.text} {query.dense}"  # as typed, and in the corpus's English (a Spanish question)
     records = bool(_ABOUT_DMV_RECORDS.search(words) and (
@@ -787,6 +790,28 @@ def _own_record_first(retriever: Retriever, query: Query, table: "_SentenceTable
         return law
     found = next((row for row in depth if answers_own(row)), None)
     return law if found is None else law.first([found], law[0][1])
+
+
+# Asked what a court decided about a law: whether it was struck down or upheld, what a court said
+# or held, a lawsuit over it, an appeal, a rehearing (not "can a court order …", a rule's words).
+_ASKS_DECISION = compiled_on_use(
+    r"\b(?:struck down|strike down|strikes down|upheld|uphold\w*|unconstitutional|lawsuits?|sued|suing|"
+    r"rehear\w*|en banc|certiorari|appeal(?:ed|s)?|overturn\w*|"
+    r"(?:did|does|has|have|what did|how did|what has)\s+(?:the\s+)?(?:\w+\s+)?(?:courts?|judges?|ninth circuit|"
+    r"9th circuit|supreme court)\s+(?:say|said|rule|ruled|decide|decided|hold|held|find|found|think)|"
+    r"(?:courts?|judges?|ninth circuit|9th circuit|supreme court)\s+(?:said|ruled|decided|held|found))\b",
+    re.IGNORECASE)
+
+
+def _decision_asked(retriever: Retriever, query: Query, law: Ranking, settings: AnswerSettings) -> list[int]:
+    """For a question asking what a court decided (_ASKS_DECISION), the best-ranked passage of a
+    court decision among the first rerank_depth passages of law, else nothing."""
+    if not _ASKS_DECISION().search(f"{query.text} {query.dense}"):
+        return []
+    for row, _score in law[: settings.rerank_depth]:
+        if retriever.source_of(row).authority == "case":
+            return [row]
+    return []
 
 
 def _rule_before_item(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranking,

@@ -1398,6 +1398,44 @@ def test_a_question_asking_for_ones_own_record_is_told_apart(question, own):
     assert asks_own_record(question) is own
 
 
+DECISION = """\
+---
+id: case-us-v-testland-2030
+title: "United States v. Testland (9th Cir. 2030): a test case"
+citation: "United States v. Testland, 999 F.3d 1 (9th Cir. 2030)"
+jurisdiction: US
+authority: case
+url: https://example.test/case
+as_of: 2030-01-01
+verified: official
+---
+
+The court of appeals left the test state's limits on helping immigration enforcement in force.
+
+## Holding
+
+The panel affirmed the denial of a preliminary injunction against the test act.
+"""
+
+
+def test_a_question_on_what_a_court_decided_leads_with_the_decision(tmp_path):
+    r = _corpus(tmp_path, **{"ca/veh-9999.4.md": BAN, "cases/us-v-testland-2030.md": DECISION})
+    # The question cites the section the decision was about: that section would lead, as a
+    # section named in a question does.
+    question = "did a court strike down Cal. Veh. Code § 9999.4, the ban on immigration enforcement"
+    texts = _texts(r, question)
+    assert texts[0] in ("The court of appeals left the test state's limits on helping immigration enforcement in force.",
+                        "The panel affirmed the denial of a preliminary injunction against the test act.")
+    assert any(t.startswith("No agency or person may obtain or use information") for t in texts[1:])
+    # A rule's own words about courts ask nothing of a decision.
+    from kb.answer import _ASKS_DECISION
+
+    assert not _ASKS_DECISION().search("can a court order the department to release my records")
+    assert not _ASKS_DECISION().search("do I need a court order to see my file")
+    assert _ASKS_DECISION().search("what did the ninth circuit say about SB 54")
+    assert _ASKS_DECISION().search("was SB 54 upheld")
+
+
 JAIL_NOTICE = _statute("9999.35", "Notice of hold requests", """\
 Section 9999.35 sets what a jail tells a person about hold requests.
 
