@@ -79,6 +79,20 @@ Federal summary on disclosure by state motor vehicle departments.
 Any government agency may receive personal information to carry out its functions.
 """
 
+# A court decision's front matter (a body follows): tests that need a case in the corpus.
+CASE_FRONT_MATTER = """\
+---
+id: case-us-v-testland-2030
+title: "United States v. Testland (9th Cir. 2030): a test case"
+citation: "United States v. Testland, 999 F.3d 1 (9th Cir. 2030)"
+jurisdiction: US
+authority: case
+url: https://example.test/case
+as_of: 2030-01-01
+verified: official
+---
+"""
+
 FAQ = """\
 ---
 id: faq-test

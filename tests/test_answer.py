@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from conftest import FAQ, FEDERAL, NOTE, OPT_OUT_NOTE, STATUTE, write_corpus
+from conftest import CASE_FRONT_MATTER, FAQ, FEDERAL, NOTE, OPT_OUT_NOTE, STATUTE, write_corpus
 from kb.answer import (AnswerSettings, _home_rule_before_federal_permission, _law_ranking, _rule_before_item,
                        _SentenceTable, answer_question, asks_when, stands_alone)
 from kb.config import Settings
@@ -1398,18 +1398,7 @@ def test_a_question_asking_for_ones_own_record_is_told_apart(question, own):
     assert asks_own_record(question) is own
 
 
-DECISION = """\
----
-id: case-us-v-testland-2030
-title: "United States v. Testland (9th Cir. 2030): a test case"
-citation: "United States v. Testland, 999 F.3d 1 (9th Cir. 2030)"
-jurisdiction: US
-authority: case
-url: https://example.test/case
-as_of: 2030-01-01
-verified: official
----
-
+DECISION = CASE_FRONT_MATTER + """
 The court of appeals left the test state's limits on helping immigration enforcement in force.
 
 ## Holding

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import FAKE_MODEL, FEDERAL, STATUTE, write_corpus
+from conftest import CASE_FRONT_MATTER, FAKE_MODEL, FEDERAL, STATUTE, write_corpus
 from kb.config import Settings
 from kb.errors import CitationNotFound
 
@@ -36,18 +36,7 @@ SANCTUARY = LICENSES.replace("9999.2", "9999.3").replace("Test licenses section"
     .replace("AB 1766 (Stern), ch. 482, Stats. 2022", "SB 54 (De León), ch. 495, Stats. 2017") \
     .replace("licenses for applicants who cannot prove lawful presence", "state cooperation with immigration agencies")
 
-CASE = """\
----
-id: case-us-v-testland-2030
-title: "United States v. Testland (9th Cir. 2030): a test case"
-citation: "United States v. Testland, 999 F.3d 1 (9th Cir. 2030)"
-jurisdiction: US
-authority: case
-url: https://example.test/case
-as_of: 2030-01-01
-verified: official
----
-
+CASE = CASE_FRONT_MATTER + """
 The court held that a test state may decline to help with immigration enforcement.
 
 ## Holding
