@@ -779,17 +779,13 @@ def _own_record_first(retriever: Retriever, query: Query, table: "_SentenceTable
     others' requests, as Veh. Code § 1810(b)(1)'s procedures for people inspecting someone's
     record), the best-ranked rule among the first rerank_depth that answers one (the Information
     Practices Act's right of access) leads. Keys are read only for such a question."""
-    if not (asks_own_record(query.text) or asks_own_record(query.dense)):
+    if not _asks_own(query):
         return law
-    depth = [row for row, _score in law[: settings.rerank_depth] if not retriever.index.is_commentary(row)]
-
-    def answers_own(row: int) -> bool:
-        return any(asks_own_record(table.items[i].text) for i in table.keys(row))
-
-    if not depth or answers_own(depth[0]):
+    rules = [row for row, _score in law[: settings.rerank_depth] if not retriever.index.is_commentary(row)]
+    found = next((row for row in rules if any(asks_own_record(table.items[i].text) for i in table.keys(row))), None)
+    if found is None or found == rules[0]:  # the best rule already answers it
         return law
-    found = next((row for row in depth if answers_own(row)), None)
-    return law if found is None else law.first([found], law[0][1])
+    return law.first([found], law[0][1])
 
 
 # Asked what a court decided about a law: whether it was struck down or upheld, what a court said
@@ -808,10 +804,10 @@ def _decision_asked(retriever: Retriever, query: Query, law: Ranking, settings: 
     court decision among the first rerank_depth passages of law, else nothing."""
     if not _ASKS_DECISION().search(f"{query.text} {query.dense}"):
         return []
-    for row, _score in law[: settings.rerank_depth]:
-        if retriever.source_of(row).authority == "case":
-            return [row]
-    return []
+    index = retriever.index  # authorities from the build's tables: no source record is parsed
+    case = AUTHORITIES.index("case")
+    return next(([row] for row, _score in law[: settings.rerank_depth]
+                 if index.authorities()[index.source_numbers()[row]] == case), [])
 
 
 def _rule_before_item(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranking,
@@ -1165,8 +1161,7 @@ def _exact_law(query: Query, law: Ranked, table: "_SentenceTable", settings: Ans
     """A passage among the first few of law one of whose questions (front matter `questions:`)
     is the question asked, near enough (cosine >= key_match) and of the same kind, and whose own
     words are not far from it (a sentence at key_own_floor): it answers exactly."""
-    asked = _kind(query.text)
-    asked = (*asked[:2], asked[2] or asks_own_record(query.dense))  # "¿puedo ver mi expediente?" too
+    asked = (*_kind(query.text)[:2], _asks_own(query))  # own record also in English ("¿puedo ver mi expediente?")
     for row, _score in law[:3]:
         keys = table.keys(row)
         if max(table.cosines(table.quotable(row)), default=0.0) < settings.key_own_floor:
@@ -1213,6 +1208,11 @@ _CORRECTION = compiled_on_use(r"\b(?:correct\w*|fix\w*|amend\w*|updat\w*|chang\w
 def asks_own_record(question: str) -> bool:
     """Whether the person asks to see their own record (_OWN_RECORD), not to correct it."""
     return bool(_OWN_RECORD().search(question)) and not _CORRECTION().search(question)
+
+
+def _asks_own(query: Query) -> bool:
+    """asks_own_record of the question as typed or in the corpus's English (a Spanish question)."""
+    return asks_own_record(query.text) or asks_own_record(query.dense)
 
 
 # "When was SB 54 signed", "when did AB 1766 become law": asked when a law was made, which its

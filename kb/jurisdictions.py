@@ -20,7 +20,7 @@ SPANISH_NAMES = {"NY": "Nueva York", "NJ": "Nueva Jersey", "OR": "Oregón"}
 # type for the ones the corpus holds ("NY", "N.Y.", "NJ").
 _NAMED = {
     code: re.compile(
-        rf"(?<!\w)(?:{'|'.join(re.escape(n) for n in (name, SPANISH_NAMES.get(code, name)))}"
+        rf"(?<!\w)(?:{'|'.join(re.escape(n) for n in dict.fromkeys((name, SPANISH_NAMES.get(code, name))))}"
         + (rf"|{code[0]}\.?\s?{code[1]}\.?" if code in ("NY", "NJ") else "") + r")(?!\w)", re.IGNORECASE)
     for code, name in STATE_NAMES.items()
 }
