@@ -249,6 +249,11 @@ GOVERNMENT_BODIES = (r"irs|internal revenue service|fbi|federal bureau of invest
 BEING_LEGAL = (r"(?:(?:i'?m|i am|am i|is (?:he|she)|are (?:you|they|we)|he'?s|she'?s|they'?re|we'?re|you'?re)"
                r" (?:here |in the (?:country|us|u\.s\.|united states) )?(?:il)?legal(?:ly)?(?! to\b)|"
                r"(?:il)?legally in the (?:country|us|u\.s\.|united states))")
+# A person's origin asked about ("cop asked where im from", "what country are you from"): in this
+# corpus's questions, an inquiry into immigration status (Gov. Code § 7284.6(a)(1)(A)).
+ORIGIN = (r"(?:where|what country) (?:i'?m|im|i am|you'?re|you are|are you|he'?s|she'?s|he is|she is|is (?:he|she)|"
+          r"they'?re|they are|are they|we'?re|we are|(?:my|his|her) \w+ (?:is|was)) (?:originally )?from|"
+          r"country of (?:origin|birth)")
 EVERYDAY_WORDS: tuple[tuple[str, str], ...] = (
     (rf"where {_WHO} (?:live|lives|stay|stays|sleep|sleeps)", "home address residence"),
     (rf"where {_WHO} (?:work|works)", "work address employer"),
@@ -269,7 +274,8 @@ EVERYDAY_WORDS: tuple[tuple[str, str], ...] = (
     (r"(?<!can you )(?<!could you )(?:tell|let|warn)s? (?:me|you|him|her|them|us)(?: know)? (?:if|when|whether|who|before)",
      "notify notice"),
     (r"(?:here|in the (?:us|u\.s\.|country)) (?:legally|illegally)|"
-     r"legal status|(?:has|have|had|got|get) (?:no )?papers|country of citizenship|" + BEING_LEGAL, "immigration status"),
+     r"legal status|(?:has|have|had|got|get) (?:no )?papers|country of citizenship|" + BEING_LEGAL + "|" + ORIGIN,
+     "immigration status"),
     (r"fined|fines?|penalt(?:y|ies)", "civil penalty"),
     # "can I get paid anything", "how much could I get": what the statutes call "damages".
     (r"get paid|be paid|paid anything|compensat\w*|how much (?:money )?(?:can|could|would|will) (?:i|we|you) "

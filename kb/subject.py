@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from kb.glossary import BEING_LEGAL, translate_query
+from kb.glossary import BEING_LEGAL, ORIGIN, translate_query
 from kb.text import compiled_on_use
 
 # The bills behind the acts people name by their popular names: a "when" question about the act
@@ -48,7 +48,7 @@ GROUPS = {
     "immigration": (
         r"immigra\w*|ice|dhs|cbp|border patrol|homeland security|deport\w*|undocumented|"
         r"without papers|detainers?|hold requests?|notification requests?|transfer requests?|287\s?\(?g\)?|"
-        r"citizenship|lawful presence|legal (?:status|presence)|status|visas?|removal|" + BEING_LEGAL
+        r"citizenship|lawful presence|legal (?:status|presence)|status|visas?|removal|" + BEING_LEGAL + "|" + ORIGIN
     ),
     # personal records and their release
     "records": (

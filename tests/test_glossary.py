@@ -72,6 +72,10 @@ def test_translating_and_being_here_legally_reach_the_statutes_terms():
     assert "immigration status" in expand_query("cops pulled me over and asked if im legal")
     assert plain_terms("they asked if im legal, can they") == "they asked about my immigration status, can they"
     assert plain_terms("is he legal to drive") == "is he legal to drive"
+    # Asked where a person is from: their origin, read as their status (the same inquiry).
+    assert "immigration status" in expand_query("cop pulled me over and asked where im from, is that allowed")
+    assert "immigration status" in expand_query("the deputy asked what country my husband is from")
+    assert "immigration status" not in expand_query("where is the DMV office i came from")
 
 
 def test_spanish_words_for_being_detained_and_a_file_are_translated():

@@ -19,6 +19,7 @@ from kb.subject import (acts_named, asks_errand, holders_named, on_subject, outs
     # An employer, a business or a landlord requiring or refusing a license: Veh. Code § 12801.9(g).
     "job ad says 'must have valid CA drivers license' for a cashier job that doesn't drive, can they require that",
     "apartment manager turned me down because of my license",
+    "cop pulled me over and asked where im from, is that allowed",  # origin asked: status
 ])
 def test_questions_on_the_corpus_subject(question):
     assert on_subject(question)
