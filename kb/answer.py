@@ -20,14 +20,15 @@ from dataclasses import dataclass
 
 from kb.citations import CitationRef, parse_citation
 from kb.errors import KbError
+from kb.glossary import BEING_LEGAL, ORIGIN
 from kb.models import AUTHORITIES, PRIMARY_AUTHORITIES, Answer, AnswerSentence, Hit, group_of
 from kb.query import Query, bills_in, parse_query
 from kb.records import COMMENTARY, CORRECTED
 from kb.retrieval import Retriever
 from kb.jurisdictions import is_home, state_name, states_named
 from kb.search import Ranked, Ranking, best_first
-from kb.subject import (ACT_BILLS, acts_named, asks_errand, holders_named, on_subject, outside_holders,
-                        outside_sharer, parties_named, policy_place)
+from kb.subject import (ACT_BILLS, acts_named, asks_errand, holders_named, holds_against, license_held_against,
+                        on_subject, outside_holders, outside_sharer, parties_named, policy_place)
 from kb.text import compiled_on_use
 
 
@@ -571,6 +572,10 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
     # "was SB 54 struck down by the supreme court", "what did the court say about 8 USC 1373":
     # asked what a court decided, the decision leads, before the law it decided on.
     first = _decision_asked(retriever, query, law, settings) + first
+    # "can I sue the DMV for leaking my information": the suit against an agency leads.
+    first = _suit_against_agency(retriever, query, table, law, settings) + first
+    # "cop pulled me over and asked where im from": the rule on inquiring into status leads.
+    first = _inquiry_asked(retriever, query, table, law, settings) + first
     immigration_first = False
     words = f"{query.text} {query.dense}"  # as typed, and in the corpus's English (a Spanish question)
     records = bool(_ABOUT_DMV_RECORDS.search(words) and (
@@ -598,8 +603,11 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
             else:
                 law = law.first([ban], law[0][1])
     elif law and not query.citations:  # asked about a party, not a cited subdivision
-        bound = _sibling_binding(retriever, table, first[0] if first else law[0][0], law,
-                                 parties_named(query.text), settings)
+        parties = parties_named(query.text)
+        top = first[0] if first else law[0][0]
+        bound = _sibling_binding(retriever, table, top, law, parties, settings)
+        if bound is None and license_held_against(query.text):
+            bound = _rule_against_holding(retriever, table, top, law, parties, settings)
         if bound is not None and first:
             first[0] = bound
         elif bound is not None:
@@ -632,7 +640,7 @@ _NOTICE_ASKED = compiled_on_use(
 # whether they are safe from it (the immigration limits forbid obtaining, accessing, using and
 # disclosing alike; "tell me when ICE looks" asks about notice).
 _ACCESS_ASKED = re.compile(r"\b(?:get|gets|getting|see|access\w*|obtain\w*|receiv\w*|give|gives|giving|gave|"
-                           r"look(?:s|ed|ing)? up|share\w*|send\w*|hand\w*|disclos\w*|releas\w*|sell\w*|"
+                           r"look(?:s|ed|ing)? (?:\w+ ){0,2}up|share\w*|send\w*|hand\w*|disclos\w*|releas\w*|sell\w*|"
                            r"resell\w*|sold|resold|buy\w*|bought|pass\w*|turn\w* over|find\w*|"
                            r"wants?|wanted|ask(?:s|ed)? for|request\w*|forward\w*|pull\w*|"
                            r"use|uses|used|using|search\w*|scan\w*|match\w*|compar\w*|run|runs|running|"
@@ -808,6 +816,50 @@ def _decision_asked(retriever: Retriever, query: Query, law: Ranking, settings: 
     case = AUTHORITIES.index("case")
     return next(([row] for row, _score in law[: settings.rerank_depth]
                  if index.authorities()[index.source_numbers()[row]] == case), [])
+
+
+# Asked whether a state agency itself can be sued ("can I sue the DMV", "demandar al DMV"),
+# in the question's English form; and a rule giving that suit, by its opening.
+_SUES_AGENCY = compiled_on_use(
+    r"\b(?:sue|suing|lawsuit against|take|taking)\s+(?:to\s+)?(?:the\s+)?(?:dmv|department of motor vehicles|"
+    r"state(?:\s+agenc(?:y|ies))?|agenc(?:y|ies))\b(?!\s+(?:worker|employee|clerk|officer|staff)s?\b)",
+    re.IGNORECASE)
+_SUIT_AGAINST_AGENCY = compiled_on_use(
+    r"\b(?:action\s+against|sue)\s+(?:a|an|the|any)\s+(?:california\s+)?(?:state\s+)?agency\b", re.IGNORECASE)
+
+
+def _suit_against_agency(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranking,
+                         settings: AnswerSettings) -> list[int]:
+    """For a question on suing a state agency itself (_SUES_AGENCY: "can I sue the DMV for leaking
+    my information"), the best-ranked rule among the first rerank_depth passages of law whose
+    opening gives an action against an agency (Civ. Code § 1798.45), else nothing: the federal
+    DPPA's suit lies against a "person", which excludes a state agency (18 U.S.C. § 2725(2))."""
+    if not _SUES_AGENCY().search(f"{query.text} {query.dense}"):
+        return []
+    return next(([row] for row, _score in law[: settings.rerank_depth]
+                 if not retriever.index.chunks[row].chunk.is_commentary
+                 and _SUIT_AGAINST_AGENCY().search(_opening(table, row))), [])
+
+
+# An official asking a person about status or origin ("asked where im from", "asked if he's here
+# legally", "the jail form asked his country of citizenship"), in the question's English form.
+_ASKS_STATUS = compiled_on_use(
+    rf"\b(?:ask\w*|question\w*|inquir\w*|interrogat\w*)\b[^?.!]*?"
+    rf"(?:\b(?:status|citizenship|papers|country)\b|{BEING_LEGAL}|{ORIGIN})", re.IGNORECASE)
+# A rule on inquiring into immigration status (Gov. Code § 7284.6(a)(1)(A)), by its opening.
+_INQUIRY_RULE = compiled_on_use(r"\binquir\w*\b[^.;]*\bimmigration status\b", re.IGNORECASE)
+
+
+def _inquiry_asked(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranking,
+                   settings: AnswerSettings) -> list[int]:
+    """For a question on whether the police may ask a person about status or origin
+    (_ASKS_STATUS), the best-ranked rule among the first rerank_depth passages of law whose opening
+    is about inquiring into immigration status, else nothing."""
+    if "police" not in holders_named(query.text) or not _ASKS_STATUS().search(f"{query.text} {query.dense}"):
+        return []
+    return next(([row] for row, _score in law[: settings.rerank_depth]
+                 if not retriever.index.chunks[row].chunk.is_commentary
+                 and _INQUIRY_RULE().search(_opening(table, row))), [])
 
 
 def _rule_before_item(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranking,
@@ -998,6 +1050,23 @@ def _sibling_binding(retriever: Retriever, table: "_SentenceTable", top: int, la
         if (row != top and chunk.source_id == source and not chunk.is_commentary
                 and (bound or (labels and chunk.labels[: len(labels)] == labels))
                 and parties & parties_named(_opening(table, row))):
+            return row
+    return None
+
+
+def _rule_against_holding(retriever: Retriever, table: "_SentenceTable", top: int, law: Ranking,
+                          parties: frozenset[str], settings: AnswerSettings) -> int | None:
+    """Asked whether an employer, a business or a government office may hold a license against
+    its holder ("my boss saw 'federal limits apply' on my license, can he fire me"), when the
+    passage that would lead binds none of them (the card's notice, § 12800.5(b)): the best-ranked
+    rule whose opening binds the party asked and forbids discriminating or requiring (§ 12801.9
+    (g)(2)(A)). None when `top` binds the party already or no such rule is ranked."""
+    if parties & parties_named(_opening(table, top)):
+        return None
+    for row, _score in law[: settings.rerank_depth]:
+        opening = _opening(table, row)
+        if (not retriever.index.chunks[row].chunk.is_commentary and parties & parties_named(opening)
+                and holds_against(opening)):
             return row
     return None
 

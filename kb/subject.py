@@ -315,6 +315,12 @@ _LICENSE = _whole_words({"license": r"licen[cs]es?|id cards?|identification card
 _LANDLORD = _whole_words({"landlord": r"landlords?|apartment managers?|property managers?|leasing offices?"})["landlord"]
 
 
+def holds_against(text: str) -> bool:
+    """Whether `text` speaks of requiring, refusing or discriminating (_HELD_AGAINST): of a rule,
+    whether it is one against holding a license against its holder."""
+    return bool(_HELD_AGAINST().search(text))
+
+
 def license_held_against(question: str) -> bool:
     """Whether the question asks about an employer, a business or a landlord requiring or refusing
     a license (_HELD_AGAINST), read through the glossary."""

@@ -358,6 +358,9 @@ def test_a_question_whether_ice_may_get_dmv_records_leads_with_the_immigration_l
 
     assert _ACCESS_ASKED.search("can ICE's app match my face against DMV pictures")
     assert _ACCESS_ASKED.search("do they compare faces with the DMV's photos")
+    # Looking someone up, with the person between the words, is getting the records.
+    assert _ACCESS_ASKED.search("can ICE look me up in CLETS")
+    assert _ACCESS_ASKED.search("they looked my brother up in the DMV")
     # "AB 60 photo" names the license's photo, not the bill: the question is still about the records.
     photo = _texts(r, "can ICE get the AB 60 photo of a license holder from the confidential residence records "
                       "the department keeps")
@@ -535,7 +538,8 @@ def test_a_when_question_answered_with_a_year_quotes_no_unrelated_rule_after_it(
 
 def test_a_third_rule_is_quoted_only_when_it_bears_on_the_question(tmp_path):
     r = _corpus(tmp_path, **{"ca/veh-9999.3.md": PHOTOS})
-    question = "must the department issue identification cards, sell photographs, or let employers refuse to hire"
+    # ("decline", not "refuse": an employer refusing a card would put the employer rule first.)
+    question = "must the department issue identification cards, sell photographs, or let employers decline to hire"
 
     def passages(second_sentence):
         settings = AnswerSettings(abstain_below=0.0, law_floor=0.0, second_sentence=second_sentence)
@@ -1556,3 +1560,107 @@ def test_a_key_alone_does_not_make_a_passage_whose_own_words_are_far_the_exact_a
     assert max(table.cosines(table.quotable(row))) < AnswerSettings().key_own_floor  # its rule is not
     assert _exact_law(query, ranked, table, AnswerSettings()) is None
     assert _exact_law(query, ranked, table, AnswerSettings(key_own_floor=0.0)) == row
+
+
+CARD_NOTICE = _statute("9999.50", "The card's notice", """\
+Section 9999.50 sets the notice printed on every license.
+
+## (b)
+
+Every license must carry the notice federal limits apply, and that it does not establish eligibility for employment.
+""")
+HOLDERS_RULES = _statute("9999.59", "Discrimination against holders", """\
+Section 9999.59 forbids discrimination against holders of licenses issued under it.
+
+## (g)
+
+### (1)
+
+A business establishment violates the civil rights act if it discriminates against a person because the person holds a license issued under this section.
+
+### (2)
+
+An employer violates the employment act if it discriminates against a person because the person holds a license issued under this section.
+""")
+
+
+def test_an_employer_holding_a_license_against_its_holder_is_answered_by_the_rule_binding_employers(tmp_path):
+    # The card's notice shares most words with the question and ranks first; it binds no
+    # employer. The rule forbidding an employer to discriminate against a holder leads.
+    r = _corpus(tmp_path, **{"ca/veh-9999.50.md": CARD_NOTICE, "ca/veh-9999.59.md": HOLDERS_RULES})
+    question = "my boss saw federal limits apply on my license, can he fire me for it"
+    law = [r.index.chunks[row].chunk.citation for row, _score in _law_ranking(r, parse_query(question))]
+    assert law[0] == "Cal. Veh. Code § 9999.50(b)"
+    texts = _texts(r, question)
+    assert texts[0].startswith("An employer violates the employment act if it discriminates")
+    # A store asked about: the business rule, not the employer's.
+    assert _texts(r, "a store saw federal limits apply on my license and refused it")[0].startswith(
+        "A business establishment violates")
+    # Nothing held against the holder: the notice still answers what it says.
+    assert _texts(r, "what does federal limits apply on my license mean")[0].startswith("Every license must carry")
+
+
+INQUIRY = _statute("9999.60", "Limits on police helping immigration enforcement", """\
+Section 9999.60 limits what law enforcement agencies may do for immigration enforcement.
+
+## (a)
+
+### (1)
+
+A law enforcement agency may not use its personnel for immigration enforcement purposes, including the items below.
+
+#### (A)
+
+Inquiring into a person's immigration status.
+
+## (e)
+
+A peace officer who pulled a driver over may not detain the driver solely because the driver is unlicensed.
+""", code="GOV")
+
+
+def test_the_police_asking_where_someone_is_from_is_answered_by_the_rule_on_inquiring_into_status(tmp_path):
+    r = _corpus(tmp_path, **{"ca/gov-9999.60.md": INQUIRY})
+    question = "a cop pulled me over and asked where im from, is that allowed for the officer"
+    law = [r.index.chunks[row].chunk.citation for row, _score in _law_ranking(r, parse_query(question))]
+    assert law[0] == "Cal. Gov. Code § 9999.60(e)"  # "pulled … over", "officer": its words are nearer
+    assert "Inquiring into a person's immigration status." in _texts(r, question)[0]
+    # Asked about being pulled over, not about being asked, the rule on inquiring is not sought.
+    from kb.answer import _ASKS_STATUS
+
+    assert _ASKS_STATUS().search("the jail form asked my dad his country of citizenship")
+    assert _ASKS_STATUS().search("the deputy asked if he's here legally")
+    assert not _ASKS_STATUS().search("a cop pulled me over for driving unlicensed, can the officer detain me")
+    assert not _ASKS_STATUS().search("the officer asked for my license and registration")
+
+
+AGENCY_SUIT = _statute("9999.45", "Suing a state agency", """\
+Section 9999.45 lets an individual bring a civil action against a state agency.
+
+## (c)
+
+An individual may sue a state agency that fails to comply with the privacy act in a way that harms the individual.
+""")
+PERSON_SUIT = _statute("9999.53", "Suing a person who leaks records", """\
+Section 9999.53 lets an individual sue a person who leaks department information.
+
+## Text
+
+Any person who intentionally discloses department information about my information is liable for leaking it.
+""")
+
+
+def test_a_question_on_suing_the_dmv_itself_is_answered_by_the_suit_against_an_agency(tmp_path):
+    from kb.answer import _SUES_AGENCY
+
+    r = _corpus(tmp_path, **{"ca/veh-9999.45.md": AGENCY_SUIT, "ca/veh-9999.53.md": PERSON_SUIT})
+    question = "can I sue the DMV for leaking my information"
+    law = [r.index.chunks[row].chunk.citation for row, _score in _law_ranking(r, parse_query(question))]
+    assert law.index("Cal. Veh. Code § 9999.53") < law.index("Cal. Veh. Code § 9999.45(c)")
+    assert _texts(r, question)[0] in (
+        "Section 9999.45 lets an individual bring a civil action against a state agency.",
+        "An individual may sue a state agency that fails to comply with the privacy act in a way that harms the individual.")
+    # Suing a worker, or someone else, is not suing the agency.
+    assert _SUES_AGENCY().search("can I sue to the DMV for giving my information to ICE")  # "demandar al DMV"
+    assert not _SUES_AGENCY().search("can I sue the DMV worker who leaked my address")
+    assert not _SUES_AGENCY().search("can I sue my neighbor for leaking my information")
