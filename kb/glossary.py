@@ -269,6 +269,12 @@ EVERYDAY_WORDS: tuple[tuple[str, str], ...] = (
     (r"(?:ice|immigration|federal|la migra) (?:agents?|officers?|officials?)", "immigration authorities"),
     (r"look(?:s|ed|ing)? (?:me |him |her |them |someone |it )?up|run(?:s)? (?:my |a |the )?(?:name|plates?)", "access obtain inquiry"),
     (r"sue|sued|suing|lawsuits?|take (?:them|it|him|her) to court", "civil action court case"),
+    # "will the jail call ICE", "the sheriff tells immigration when people get out": the Values
+    # Act's "notification" of a "release date" (Gov. Code §§ 7282.5(a), 7284.6(a)(1)(C)).
+    (r"(?:jails?|sheriffs?|deput(?:y|ies)|police|cops?|probation(?: officers?)?)\s+(?:\w+\s+){0,3}?"
+     r"(?:call|tell|notify|contact|alert|warn)(?:s|ed|ing)?\s+(?:the\s+)?(?:ice|immigration|la migra|migra)"
+     r"(?!\s+(?:\w+\s+)?where\b)",  # "tell immigration agents where I live" asks for an address
+     "notification request release date"),
     (r"challenged in court|court challenges?", "court case lawsuit"),
     (r"translat(?:e|es|ed|ing|ion|or|ors)", "interpreter interpret"),
     (r"(?<!can you )(?<!could you )(?:tell|let|warn)s? (?:me|you|him|her|them|us)(?: know)? (?:if|when|whether|who|before)",

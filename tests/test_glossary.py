@@ -76,6 +76,11 @@ def test_translating_and_being_here_legally_reach_the_statutes_terms():
     assert "immigration status" in expand_query("cop pulled me over and asked where im from, is that allowed")
     assert "immigration status" in expand_query("the deputy asked what country my husband is from")
     assert "immigration status" not in expand_query("where is the DMV office i came from")
+    # The jail or the police calling ICE about someone: the Values Act's notification of a release date.
+    assert "notification request release date" in expand_query("if i get arrested for DUI will the jail call ICE")
+    assert "notification request release date" in expand_query("will the sheriff tell ICE when my son gets out")
+    assert "notification request release date" not in expand_query("can the sheriff tell immigration agents where I live")
+    assert "notification request release date" not in expand_query("my landlord says he'll call ICE on us")
 
 
 def test_spanish_words_for_being_detained_and_a_file_are_translated():
