@@ -282,6 +282,14 @@ EVERYDAY_WORDS: tuple[tuple[str, str], ...] = (
     (r"(?:here|in the (?:us|u\.s\.|country)) (?:legally|illegally)|"
      r"legal status|(?:has|have|had|got|get) (?:no )?papers|country of citizenship|" + BEING_LEGAL + "|" + ORIGIN,
      "immigration status"),
+    # A paper an applicant gave the DMV ("my passport copy", "the birth certificate I brought"):
+    # what §§ 12800.7(b) and 12801.9(j) call documents provided to prove identity or residency.
+    (r"(?:passports?|birth certificates?|matr[ií]culas?(?: consular)?|consular (?:ids?|cards?)|green cards?|"
+     r"leases?|utility bills?|(?:light|electric|water) bills?)(?: cop(?:y|ies))?"
+     # ... not whether the DMV takes it ("my consular ID expired, will DMV still take it"): the list
+     # of documents it accepts (§ 12801.9(c)) answers that.
+     r"(?![^?.!]*\b(?:take|takes|accept\w*|valid|expired?)\b)",
+     "documents applicant provided to prove identity residency not public record"),
     (r"fined|fines?|penalt(?:y|ies)", "civil penalty"),
     # "can I get paid anything", "how much could I get": what the statutes call "damages".
     (r"get paid|be paid|paid anything|compensat\w*|how much (?:money )?(?:can|could|would|will) (?:i|we|you) "

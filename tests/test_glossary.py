@@ -81,6 +81,13 @@ def test_translating_and_being_here_legally_reach_the_statutes_terms():
     assert "notification request release date" in expand_query("will the sheriff tell ICE when my son gets out")
     assert "notification request release date" not in expand_query("can the sheriff tell immigration agents where I live")
     assert "notification request release date" not in expand_query("my landlord says he'll call ICE on us")
+    # A paper given to the DMV: the applicant's documents, which §§ 12800.7(b) and 12801.9(j) keep
+    # from the public; asked whether the DMV takes it, the list of documents it accepts answers.
+    docs = "documents applicant provided to prove identity residency not public record"
+    assert docs in expand_query("can the DMV give my passport copy to the police")
+    assert docs in expand_query("le di al DMV mi acta de nacimiento, ¿eso queda como registro público?")
+    assert docs not in expand_query("my consular ID expired last month. will DMV still take it")
+    assert docs not in expand_query("can the DMV give my address to the police")
 
 
 def test_spanish_words_for_being_detained_and_a_file_are_translated():
