@@ -223,8 +223,17 @@ _WHEN = re.compile(r"^\s*(?:¿\s*)?(?:when|what year|what date(?! of birth)|sinc
                    r"\bwhen (?:did|was|were|does|do)\b|"
                    # "from what date could people apply", "… and what year was it", "on what date was that"
                    r"^\s*(?:from|on|in|since) (?:what|which) (?:date|year|day)\b|"
-                   r"\b(?:and|,) (?:on |in )?what (?:date|year) (?:was|were|did|is)\b|\bon what date\b",
+                   r"\b(?:and|,) (?:on |in )?what (?:date|year) (?:was|were|did|is)\b|\bon what date\b|"
+                   # whether a law is still in force (_STILL_IN_FORCE): its History answers
+                   r"\b(?:still|currently) (?:in (?:effect|force)|the law|good law|on the books)\b|"
+                   r"\b(?:was|been|get|got|gotten) repealed\b|\bsigue (?:vigente|en vigor)\b",
                    re.IGNORECASE)
+# Whether a law is still in force ("is the TRUTH act still in effect", "has SB 54 been repealed"):
+# its History (enacted, amended), not a rule's own operative date ("paragraphs (1) and (2) become
+# inoperative …"), which would read as the law ending.
+_STILL_IN_FORCE = compiled_on_use(
+    r"\b(?:still|currently) (?:in (?:effect|force)|the law|good law|on the books)\b|"
+    r"\b(?:was|been|get|got|gotten) repealed\b|\bsigue (?:vigente|en vigor)\b", re.IGNORECASE)
 # ... but not a leading clause of condition, its subject straight after "when", before the question
 # itself: "when police answer ICE's rap sheet request, can they add the address", "when the ID
 # cards come out, do the rules cover them".
@@ -345,7 +354,8 @@ def answer_question(
         composer.add_closest(report)
     when = asks_when(query.text) and report is None
     if when:  # asked for a date: a rule that states one, else the History event
-        dated = None if _ENACTED().search(query.text) else _dated_law(retriever, found.law, table, settings)
+        dated = (None if _ENACTED().search(query.text) or _STILL_IN_FORCE().search(query.text)
+                 else _dated_law(retriever, found.law, table, settings))
         if dated is not None:
             composer.add_law(dated)
         event = _bill_event(retriever, query, table, found.law, query.bills_asked | acts_named(query.dense))

@@ -64,7 +64,8 @@ GROUPS = {
     "holders": (
         r"dmv|department of motor vehicles|motor vehicle|driver'?s? licen[cs]e\w*|licen[cs]e\w*|id cards?|"
         r"identification cards?|police|polic\w*|sheriff\w*|deput(?:y|ies)|officers?|cops?|jails?|prisons?|"
-        r"custody|holding cells?|checkpoints?|law enforcement|lapd|chp|highway patrol|agenc\w*|government|"
+        r"custody|holding cells?|checkpoints?|traffic stops?|pulled (?:me|him|her|them|us) over|"
+        r"law enforcement|lapd|chp|highway patrol|agenc\w*|government|"
         r"state|county|city|courts?|judges?|"
         r"employers?|boss|landlords?|business\w*|stores?|insurers?|insurance|attorneys?|lawyers?|"
         r"banks?|financial institutions?|schools?|hospitals?|attorney general|doj|task forces?"
@@ -168,7 +169,7 @@ def outside_sharer(text: str) -> str | None:
     if (_names_found(_HOLDERS, english) or _NAMED().search(english) or _names_found(_GOVERNMENT_NAMED, english)
             or not _IMMIGRATION().search(english)):
         return None
-    return _sharer(text) or (_sharer(english) if english != text else None)
+    return _sharer(text) or (_sharer(english) if english != text else None) or _place_of_records(english)
 
 
 # Who a question asks about giving away what it holds: the subject of a verb of sharing ("can
@@ -249,6 +250,17 @@ PLACES = (r"schools?|school districts?|colleges?|universit(?:y|ies)|hospitals?|h
 _PLACES = _whole_words({"places": PLACES})["places"]
 
 
+# Records named by the place that keeps them ("can ICE get my kids school records", "hospital
+# files"): that place holds them, whoever is asked to hand them over.
+_PLACE_RECORDS = compiled_on_use(rf"\b({PLACES})(?:'s)?\s+(?:records?|files?|information|info|data)\b", re.IGNORECASE)
+
+
+def _place_of_records(text: str) -> str | None:
+    """The place of Gov. Code § 7284.8(a) (PLACES) whose records `text` names ("the school"), if any."""
+    found = _PLACE_RECORDS().search(text)
+    return f"the {found.group(1).lower()}" if found else None
+
+
 def policy_place(name: str) -> str | None:
     """The place of Gov. Code § 7284.8(a) (PLACES) a sharer (outside_sharer) is, in its words
     ("school" for "your school district"), or None when it is none of them."""
@@ -309,7 +321,9 @@ _HELD_AGAINST = _whole_words({"against": (
     r"discriminat\w*|requir\w*|demand\w*|insist\w*|make (?:me|us|him|her|them|every \w+|new hires?|workers?|"
     r"employees?|applicants?) show|refus\w*|reject\w*|turn\w* (?:me |him |her |us |them )?down|"
     r"den(?:y|ied|ies)|(?:won'?t|wouldn'?t|will not|would not) (?:hire|rent|serve|accept|take|let)|"
-    r"passed (?:me |him |her |us |them )?over|fire[ds]?|firing|double deposit|charg\w* (?:me )?more"
+    r"passed (?:me |him |her |us |them )?over|fire[ds]?|firing|double deposit|charg\w* (?:me )?more|"
+    # asked to show it ("can a landlord ask for my license", "my boss wants to see my ID")
+    r"ask(?:s|ed|ing)? (?:me |us |him |her |them )?(?:for|to see)|wants? to see"
 )})["against"]
 _LICENSE = _whole_words({"license": r"licen[cs]es?|id cards?|identification cards?|ids?"})["license"]
 _LANDLORD = _whole_words({"landlord": r"landlords?|apartment managers?|property managers?|leasing offices?"})["landlord"]

@@ -798,6 +798,12 @@ def test_a_leading_when_clause_is_a_condition_not_a_question_about_dates():
     assert asks_when("when ab 60 started")  # no question after it: the date is what is asked
     assert not asks_when("when police answer ICE's rap sheet request through CLETS can they add the address")
     assert not asks_when("when the AB 60 ID cards come out, do the rules cover them")
+    # Whether a law is still in force: its History answers, not a rule's own operative date.
+    from kb.answer import _STILL_IN_FORCE
+
+    assert asks_when("is the TRUTH act still in effect") and asks_when("has SB 54 been repealed")
+    assert _STILL_IN_FORCE().search("is AB 60 still the law") and not _STILL_IN_FORCE().search("when did AB 60 start")
+    assert not asks_when("is my license still valid if ICE detains me")  # the license, not a law
     assert not asks_when("when DMV hands my record to the police, what does it write down")
 
 

@@ -20,6 +20,8 @@ from kb.subject import (acts_named, asks_errand, holders_named, on_subject, outs
     "job ad says 'must have valid CA drivers license' for a cashier job that doesn't drive, can they require that",
     "apartment manager turned me down because of my license",
     "cop pulled me over and asked where im from, is that allowed",  # origin asked: status
+    "my cousin got deported after a traffic stop, was that legal",  # a traffic stop: the police
+    "can a landlord ask for my license",  # asked to show it: Veh. Code § 12801.9(g)(2)(A)
 ])
 def test_questions_on_the_corpus_subject(question):
     assert on_subject(question)
@@ -103,6 +105,10 @@ def test_holders_of_records_the_corpus_holds_no_law_on(question, named):
     ("my deputy says he'll call ICE", None),  # the police: bound
     # A clause that goes on is no name: "ran my plate and passed my info" names no sharer.
     ("a guy at the tow yard ran my plate and passed my info to ICE. can I sue him?", None),
+    # Records named by the place that keeps them: that place, answered from its model policies.
+    ("can ICE get my kids school records", "the school"),
+    ("can immigration see my hospital records", "the hospital"),
+    ("can ICE get my DMV records", None),  # the DMV: bound
 ])
 def test_a_sharer_no_law_here_binds(question, sharer):
     assert outside_sharer(question) == sharer
