@@ -830,9 +830,11 @@ def _decision_asked(retriever: Retriever, query: Query, law: Ranking, settings: 
 
 # Asked whether a state agency itself can be sued ("can I sue the DMV", "demandar al DMV"),
 # in the question's English form; and a rule giving that suit, by its opening.
+_AGENCY_ITSELF = (r"(?:the\s+)?(?:dmv|department of motor vehicles|state(?:\s+agenc(?:y|ies))?|agenc(?:y|ies))\b"
+                  r"(?!\s+(?:worker|employee|clerk|officer|staff)s?\b)")
 _SUES_AGENCY = compiled_on_use(
-    r"\b(?:sue|suing|lawsuit against|take|taking)\s+(?:to\s+)?(?:the\s+)?(?:dmv|department of motor vehicles|"
-    r"state(?:\s+agenc(?:y|ies))?|agenc(?:y|ies))\b(?!\s+(?:worker|employee|clerk|officer|staff)s?\b)",
+    rf"\b(?:(?:sue|suing|lawsuit against)\s+(?:to\s+)?{_AGENCY_ITSELF}|"
+    rf"(?:take|taking)\s+{_AGENCY_ITSELF}\s+to\s+court)",  # not "taking the DMV written test"
     re.IGNORECASE)
 _SUIT_AGAINST_AGENCY = compiled_on_use(
     r"\b(?:action\s+against|sue)\s+(?:a|an|the|any)\s+(?:california\s+)?(?:state\s+)?agency\b", re.IGNORECASE)

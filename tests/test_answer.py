@@ -1670,3 +1670,5 @@ def test_a_question_on_suing_the_dmv_itself_is_answered_by_the_suit_against_an_a
     assert _SUES_AGENCY().search("can I sue to the DMV for giving my information to ICE")  # "demandar al DMV"
     assert not _SUES_AGENCY().search("can I sue the DMV worker who leaked my address")
     assert not _SUES_AGENCY().search("can I sue my neighbor for leaking my information")
+    assert _SUES_AGENCY().search("can I take the DMV to court over it")
+    assert not _SUES_AGENCY().search("does the DMV share my info when taking the DMV written test")
