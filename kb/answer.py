@@ -217,6 +217,12 @@ def states_named_home(text: str) -> bool:
     return bool(_HOME_NAMED().search(text))
 
 
+# Whether a law is still in force ("is the TRUTH act still in effect", "has SB 54 been repealed"):
+# its History (enacted, amended), not a rule's own operative date ("paragraphs (1) and (2) become
+# inoperative …"), which would read as the law ending.
+STILL_IN_FORCE = (r"\b(?:still|currently) (?:in (?:effect|force)|the law|good law|on the books)\b|"
+                  r"\b(?:was|been|get|got|gotten) repealed\b|\bsigue (?:vigente|en vigor)\b")
+_STILL_IN_FORCE = compiled_on_use(STILL_IN_FORCE, re.IGNORECASE)
 # "When did…", "what year…", "since when…": asked for a date, answered from History.
 _WHEN = re.compile(r"^\s*(?:¿\s*)?(?:when|what year|what date(?! of birth)|since when|since what (?:date|year)|"
                    r"cu[aá]ndo|(?:en )?qu[eé] (?:fecha|año|dia|día))\b|"
@@ -224,16 +230,8 @@ _WHEN = re.compile(r"^\s*(?:¿\s*)?(?:when|what year|what date(?! of birth)|sinc
                    # "from what date could people apply", "… and what year was it", "on what date was that"
                    r"^\s*(?:from|on|in|since) (?:what|which) (?:date|year|day)\b|"
                    r"\b(?:and|,) (?:on |in )?what (?:date|year) (?:was|were|did|is)\b|\bon what date\b|"
-                   # whether a law is still in force (_STILL_IN_FORCE): its History answers
-                   r"\b(?:still|currently) (?:in (?:effect|force)|the law|good law|on the books)\b|"
-                   r"\b(?:was|been|get|got|gotten) repealed\b|\bsigue (?:vigente|en vigor)\b",
+                   + STILL_IN_FORCE,  # whether a law is still in force: its History answers
                    re.IGNORECASE)
-# Whether a law is still in force ("is the TRUTH act still in effect", "has SB 54 been repealed"):
-# its History (enacted, amended), not a rule's own operative date ("paragraphs (1) and (2) become
-# inoperative …"), which would read as the law ending.
-_STILL_IN_FORCE = compiled_on_use(
-    r"\b(?:still|currently) (?:in (?:effect|force)|the law|good law|on the books)\b|"
-    r"\b(?:was|been|get|got|gotten) repealed\b|\bsigue (?:vigente|en vigor)\b", re.IGNORECASE)
 # ... but not a leading clause of condition, its subject straight after "when", before the question
 # itself: "when police answer ICE's rap sheet request, can they add the address", "when the ID
 # cards come out, do the rules cover them".
@@ -848,9 +846,7 @@ def _suit_against_agency(retriever: Retriever, query: Query, table: "_SentenceTa
     DPPA's suit lies against a "person", which excludes a state agency (18 U.S.C. § 2725(2))."""
     if not _SUES_AGENCY().search(f"{query.text} {query.dense}"):
         return []
-    return next(([row] for row, _score in law[: settings.rerank_depth]
-                 if not retriever.index.chunks[row].chunk.is_commentary
-                 and _SUIT_AGAINST_AGENCY().search(_opening(table, row))), [])
+    return _first_rule_opening(retriever, table, law, settings, _SUIT_AGAINST_AGENCY())
 
 
 # An official asking a person about status or origin ("asked where im from", "asked if he's here
@@ -869,9 +865,16 @@ def _inquiry_asked(retriever: Retriever, query: Query, table: "_SentenceTable", 
     is about inquiring into immigration status, else nothing."""
     if "police" not in holders_named(query.text) or not _ASKS_STATUS().search(f"{query.text} {query.dense}"):
         return []
+    return _first_rule_opening(retriever, table, law, settings, _INQUIRY_RULE())
+
+
+def _first_rule_opening(retriever: Retriever, table: "_SentenceTable", law: Ranking, settings: AnswerSettings,
+                        opening: "re.Pattern[str]") -> list[int]:
+    """The best-ranked rule (not our Notes or History) among the first rerank_depth passages of
+    law whose opening sentences `opening` matches, as a one-item list; else an empty one."""
     return next(([row] for row, _score in law[: settings.rerank_depth]
                  if not retriever.index.chunks[row].chunk.is_commentary
-                 and _INQUIRY_RULE().search(_opening(table, row))), [])
+                 and opening.search(_opening(table, row))), [])
 
 
 def _rule_before_item(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranking,
