@@ -846,7 +846,7 @@ def _suit_against_agency(retriever: Retriever, query: Query, table: "_SentenceTa
     DPPA's suit lies against a "person", which excludes a state agency (18 U.S.C. § 2725(2))."""
     if not _SUES_AGENCY().search(f"{query.text} {query.dense}"):
         return []
-    return _first_rule_opening(retriever, table, law, settings, _SUIT_AGAINST_AGENCY())
+    return _first_rule_opening(retriever, table, law, settings, _SUIT_AGAINST_AGENCY().search)
 
 
 # An official asking a person about status or origin ("asked where im from", "asked if he's here
@@ -863,18 +863,17 @@ def _inquiry_asked(retriever: Retriever, query: Query, table: "_SentenceTable", 
     """For a question on whether the police may ask a person about status or origin
     (_ASKS_STATUS), the best-ranked rule among the first rerank_depth passages of law whose opening
     is about inquiring into immigration status, else nothing."""
-    if "police" not in holders_named(query.text) or not _ASKS_STATUS().search(f"{query.text} {query.dense}"):
+    if not _ASKS_STATUS().search(f"{query.text} {query.dense}") or "police" not in holders_named(query.text):
         return []
-    return _first_rule_opening(retriever, table, law, settings, _INQUIRY_RULE())
+    return _first_rule_opening(retriever, table, law, settings, _INQUIRY_RULE().search)
 
 
 def _first_rule_opening(retriever: Retriever, table: "_SentenceTable", law: Ranking, settings: AnswerSettings,
-                        opening: "re.Pattern[str]") -> list[int]:
+                        keep) -> list[int]:
     """The best-ranked rule (not our Notes or History) among the first rerank_depth passages of
-    law whose opening sentences `opening` matches, as a one-item list; else an empty one."""
+    law whose opening sentences `keep` accepts, as a one-item list; else an empty one."""
     return next(([row] for row, _score in law[: settings.rerank_depth]
-                 if not retriever.index.chunks[row].chunk.is_commentary
-                 and opening.search(_opening(table, row))), [])
+                 if not retriever.index.chunks[row].chunk.is_commentary and keep(_opening(table, row))), [])
 
 
 def _rule_before_item(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranking,
@@ -1078,12 +1077,9 @@ def _rule_against_holding(retriever: Retriever, table: "_SentenceTable", top: in
     (g)(2)(A)). None when `top` binds the party already or no such rule is ranked."""
     if parties & parties_named(_opening(table, top)):
         return None
-    for row, _score in law[: settings.rerank_depth]:
-        opening = _opening(table, row)
-        if (not retriever.index.chunks[row].chunk.is_commentary and parties & parties_named(opening)
-                and holds_against(opening)):
-            return row
-    return None
+    found = _first_rule_opening(retriever, table, law, settings,
+                                lambda opening: bool(parties & parties_named(opening)) and holds_against(opening))
+    return found[0] if found else None
 
 
 def _named_rows(retriever: Retriever, query: Query, law: Ranking) -> list[int]:
