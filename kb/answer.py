@@ -584,6 +584,11 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
     first = _suit_against_agency(retriever, query, table, law, settings) + first
     # "cop pulled me over and asked where im from": the rule on inquiring into status leads.
     first = _inquiry_asked(retriever, query, table, law, settings) + first
+    # "a DMV clerk sold my address, is that a crime": the rule setting the penalty leads.
+    # (Not another law's penalty for a question naming a section: "is there a penalty for
+    # violating 1808.48" is not answered by the DPPA's fine.)
+    first = [row for row in _penalty_asked(retriever, query, table, law, settings)
+             if not named_sources or retriever.index.chunks[row].chunk.source_id in named_sources] + first
     immigration_first = False
     words = f"{query.text} {query.dense}"  # as typed, and in the corpus's English (a Spanish question)
     records = bool(_ABOUT_DMV_RECORDS.search(words) and (
@@ -866,6 +871,54 @@ def _inquiry_asked(retriever: Retriever, query: Query, table: "_SentenceTable", 
     if not _ASKS_STATUS().search(f"{query.text} {query.dense}") or "police" not in holders_named(query.text):
         return []
     return _first_rule_opening(retriever, table, law, settings, _INQUIRY_RULE().search)
+
+
+# Asked whether some conduct is punished, or how ("is that a crime", "what crime did he commit",
+# "what's the penalty", "what happens to a cop who …"), in the question's English form; and a rule
+# setting a penalty (a misdemeanor, a fine, civil penalties), by its opening. Not "damages" or
+# "sue": a suit is the person's remedy, not a penalty.
+_PENALTY_ASKED = compiled_on_use(
+    r"\b(?:(?:is|was|isn'?t|wasn'?t)\s+(?:that|this|it|what \w+ did)\s+(?:\w+\s+)?(?:a\s+)?crime|what crime|"
+    r"a crime (?:to|for|if|when)|commit\w*\s+a\s+crime|criminal(?:ly)? (?:charg\w*|liab\w*|penalt\w*)|"
+    r"penalt(?:y|ies)|punish\w*|get\s+fined|be\s+fined|jail time|go to jail|prosecut\w*|"
+    r"what happens to (?:a|an|the|that|this)\s+(?:[\w-]+\s+){0,2}?(?:who|that))\b",
+    re.IGNORECASE)
+_SETS_PENALTY = compiled_on_use(
+    r"\b(?:(?:is|commits?|guilty of)\s+(?:a\s+|an\s+)?(?:misdemeanor|felony)|civil penalt\w*|fine of|"
+    r"(?:shall|must|may)\s+be\s+(?:fined|punished|imprisoned)|punishable)\b", re.IGNORECASE)
+# ... or discipline, only when asked about losing a job ("can the DMV clerk be fired for it"):
+# Civ. Code § 1798.55 binds state agencies' officers and employees, not a city's police.
+_JOB_ASKED = compiled_on_use(
+    r"\b(?:workers?|employees?|clerks?|officers?|officials?|staff(?:ers?)?)\b[^?.!]*?"
+    r"\b(?:fired|disciplin\w*|terminat\w*|los[et] (?:his|her|their) jobs?)\b", re.IGNORECASE)
+_SETS_DISCIPLINE = compiled_on_use(r"\bdisciplin\w*", re.IGNORECASE)
+
+
+def _penalty_asked(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranking,
+                   settings: AnswerSettings) -> list[int]:
+    """For a question on whether or how conduct is punished (_PENALTY_ASKED), or whether a worker
+    can lose their job for it (_JOB_ASKED), the best-ranked rule among the first rerank_depth
+    passages of law whose opening sets a penalty (Veh. Code § 1808.45's misdemeanor, § 1808.46's
+    civil penalties, 18 U.S.C. § 2723's fine) or discipline (Civ. Code § 1798.55), else nothing."""
+    words = f"{query.text} {query.dense}"
+    job = _JOB_ASKED().search(words)
+    if not job and not _PENALTY_ASKED().search(words):
+        return []
+    sets = _SETS_DISCIPLINE() if job else _SETS_PENALTY()
+    # A penalty for breaking one subdivision's rules ("a knowing violation of paragraph (1) … of
+    # subdivision (d)": an attorney's use of an address) answers only when the best-ranked rule is
+    # that subdivision's: a DMV clerk selling an address is punished by another section.
+    top_citation = retriever.index.chunks[law[0][0]].chunk.citation if law else ""
+
+    def applies(row: int) -> bool:
+        listed = _OF_SUBDIVISION().search(_opening(table, row))
+        return listed is None or top_citation.startswith(f"{retriever.source_of(row).citation}({listed.group(1)})")
+
+    return _first_rule_opening(retriever, table, [rs for rs in law[: settings.rerank_depth] if applies(rs[0])],
+                               settings, sets.search)
+
+
+_OF_SUBDIVISION = compiled_on_use(r"\bviolation of (?:paragraphs?\b[^.;]*?\bof\s+)?subdivision \((\w+)\)", re.IGNORECASE)
 
 
 def _first_rule_opening(retriever: Retriever, table: "_SentenceTable", law: Ranking, settings: AnswerSettings,

@@ -1672,3 +1672,43 @@ def test_a_question_on_suing_the_dmv_itself_is_answered_by_the_suit_against_an_a
     assert not _SUES_AGENCY().search("can I sue my neighbor for leaking my information")
     assert _SUES_AGENCY().search("can I take the DMV to court over it")
     assert not _SUES_AGENCY().search("does the DMV share my info when taking the DMV written test")
+
+
+CLERK_RULE = _statute("9999.21", "Home addresses are confidential", """\
+Section 9999.21 keeps home addresses in department records confidential.
+
+## (a)
+
+A department clerk may not sell or give out a person's home address from department records.
+""")
+MISUSE_PENALTY = _statute("9999.46", "Penalty for misusing records", """\
+Section 9999.46 sets the penalty for misusing department records.
+
+## Text
+
+Anyone who willfully discloses information from a department record without authority commits a misdemeanor, punishable by a fine.
+""")
+
+
+def test_a_question_on_whether_conduct_is_a_crime_is_answered_by_the_rule_setting_the_penalty(tmp_path):
+    from kb.answer import _JOB_ASKED, _PENALTY_ASKED, _SETS_PENALTY
+
+    r = _corpus(tmp_path, **{"ca/veh-9999.21.md": CLERK_RULE, "ca/veh-9999.46.md": MISUSE_PENALTY})
+    question = "a department clerk sold my home address, is that a crime"
+    law = [r.index.chunks[row].chunk.citation for row, _score in _law_ranking(r, parse_query(question))]
+    assert law.index("Cal. Veh. Code § 9999.21(a)") < law.index("Cal. Veh. Code § 9999.46")  # the conduct is nearer
+    assert "commits a misdemeanor" in _texts(r, question)[0]
+    # Asked what the rule is, not whether breaking it is punished: the rule leads.
+    assert "commits a misdemeanor" not in _texts(r, "can a department clerk sell my home address")[0]
+    # A question naming one section asks about that section's penalty, not another law's.
+    assert "commits a misdemeanor" not in _texts(r, "is there a penalty for violating section 9999.21")[0]
+    assert _PENALTY_ASKED().search("what happens to a cop who looks up DMV info for ICE")
+    assert _PENALTY_ASKED().search("what's the penalty for selling DMV records")
+    assert not _PENALTY_ASKED().search("can police give ICE my criminal history")  # "criminal" alone is no penalty
+    assert not _PENALTY_ASKED().search("he has a felony conviction, can the jail transfer him to ICE")
+    # Losing a job is asked of a worker, not of a license holder ("can I be fired for my AB 60 license").
+    assert _JOB_ASKED().search("can the DMV clerk be fired for leaking my address")
+    assert not _JOB_ASKED().search("can I be fired for having an AB 60 license")
+    # An arrest power for a felony sets no penalty.
+    assert not _SETS_PENALTY().search("An officer may arrest a person without a warrant for any federal felony.")
+    assert _SETS_PENALTY().search("A knowing violation of paragraph (1) is a misdemeanor.")

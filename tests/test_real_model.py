@@ -4,6 +4,7 @@ the retrieval gate of issue 4, and ONNX/sentence-transformers agreement of issue
 Slow (a full build embeds ~2,900 texts): marked `slow`, run in CI all the same.
 """
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -197,6 +198,21 @@ def test_the_issue_13_examples_lead_with_the_law_that_decides_them(real):
     texts = " ".join(s.text for s in notice.sentences)
     if "notifying the person" in texts:
         assert "do not apply to any governmental entity" in texts
+
+
+def test_a_penalty_question_naming_a_section_is_not_answered_with_another_laws_penalty(real):
+    from kb.api import ask
+
+    # § 1808.48 states no penalty of its own; the DPPA's fine (18 U.S.C. § 2723) punishes DPPA
+    # violations, not this section's.
+    answer = ask(real, "is there a penalty for violating 1808.48")
+    by_id = {h.chunk.id: h for h in answer.hits}
+    cited = [by_id[s.chunk_ids[0]].chunk.citation for s in answer.sentences]
+    assert cited and cited[0].startswith("Cal. Veh. Code § 1808.48")
+    assert not any(c.startswith("18 U.S.C. § 2723") for c in cited)
+    # Without a section named, a rule setting a penalty leads (before: § 1808.48, which sets none).
+    crime = ask(real, "what happens to a cop who looks up DMV info for ICE")
+    assert re.search(r"misdemeanor|civil penalties", crime.sentences[0].text)
 
 
 def test_onnx_and_sentence_transformers_return_the_same_top_10(real):
