@@ -423,6 +423,9 @@ def answer_question(
     # A subdivision cited that the corpus lacks ("what does 8 CFR 287.4(c) say"): its section's
     # other passages answer, as the closest law, and the reason says what is missing.
     gaps += [gap for gap in map(retriever.resolver.not_held, query.citations) if gap]
+    # Asked whether breaking a section it names is punished, or gives a suit ("is there a penalty
+    # for violating 1808.48"), when no passage of that section sets one: say so.
+    gaps += [f"no penalty or remedy in {citation}" for citation in _unpunished_sections(retriever, query)]
     # Asked for a figure (a count, a fee, a phone number, a colour) that no sentence of the answer
     # gives ("how many people are enrolled in Safe at Home"): what it quotes is the closest law.
     asked_figure = _ASKS_FIGURE().search(f"{query.text} {query.dense}")  # "¿cuántos …?" too
@@ -919,6 +922,32 @@ def _penalty_asked(retriever: Retriever, query: Query, table: "_SentenceTable", 
 
 
 _OF_SUBDIVISION = compiled_on_use(r"\bviolation of (?:paragraphs?\b[^.;]*?\bof\s+)?subdivision \((\w+)\)", re.IGNORECASE)
+
+
+# Asked for a remedy ("can I sue under 8 USC 1373", "damages for a violation of …"); and words
+# by which a passage gives one.
+_REMEDY_ASKED = compiled_on_use(r"\b(?:sue|suing|lawsuits?|damages|remed(?:y|ies)|private right)\b", re.IGNORECASE)
+_GIVES_REMEDY = compiled_on_use(r"\b(?:civil action|may sue|may bring|liable|damages)\b", re.IGNORECASE)
+
+
+def _unpunished_sections(retriever: Retriever, query: Query) -> list[str]:
+    """For a question asking about a penalty or remedy (_PENALTY_ASKED, _REMEDY_ASKED) of a
+    statute it cites, the citations of the cited statutes none of whose passages (our Notes
+    aside) sets a penalty or gives a remedy."""
+    words = f"{query.text} {query.dense}"
+    if not query.citations or not (_PENALTY_ASKED().search(words) or _REMEDY_ASKED().search(words)):
+        return []
+    chunks = retriever.index.chunks
+    out: list[str] = []
+    for _ref, rows in retriever.cited_rows(query, whole_section=True):
+        source = retriever.source_of(rows[0])
+        if source.authority != "statute" or source.citation in out:
+            continue
+        texts = [chunks[r].chunk.text for r in retriever.resolver.source_rows(source.id)
+                 if not chunks[r].chunk.is_commentary]
+        if not any(_SETS_PENALTY().search(t) or _GIVES_REMEDY().search(t) for t in texts):
+            out.append(source.citation)
+    return out
 
 
 def _first_rule_opening(retriever: Retriever, table: "_SentenceTable", law: Ranking, settings: AnswerSettings,

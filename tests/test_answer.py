@@ -1712,3 +1712,14 @@ def test_a_question_on_whether_conduct_is_a_crime_is_answered_by_the_rule_settin
     # An arrest power for a felony sets no penalty.
     assert not _SETS_PENALTY().search("An officer may arrest a person without a warrant for any federal felony.")
     assert _SETS_PENALTY().search("A knowing violation of paragraph (1) is a misdemeanor.")
+
+
+def test_a_penalty_question_naming_a_section_that_sets_none_says_so(tmp_path):
+    r = _corpus(tmp_path, **{"ca/veh-9999.21.md": CLERK_RULE, "ca/veh-9999.46.md": MISUSE_PENALTY})
+    unpunished = answer_question(r, "is there a penalty for violating section 9999.21", settings=OPEN)
+    assert unpunished.closest and "no penalty or remedy in Cal. Veh. Code § 9999.21" in unpunished.reason
+    sued = answer_question(r, "can I sue under Veh. Code 9999.21 if a clerk sold my address", settings=OPEN)
+    assert "no penalty or remedy in Cal. Veh. Code § 9999.21" in sued.reason
+    # A section that sets one, or a question not about penalties, says nothing of the kind.
+    assert "no penalty" not in answer_question(r, "is there a penalty for violating section 9999.46", settings=OPEN).reason
+    assert "no penalty" not in answer_question(r, "who does section 9999.21 bind", settings=OPEN).reason
