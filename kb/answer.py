@@ -425,7 +425,7 @@ def answer_question(
     gaps += [gap for gap in map(retriever.resolver.not_held, query.citations) if gap]
     # Asked whether breaking a section it names is punished, or gives a suit ("is there a penalty
     # for violating 1808.48"), when no passage of that section sets one: say so.
-    gaps += [f"no penalty or remedy in {citation}" for citation in _unpunished_sections(retriever, query)]
+    gaps += [f"no penalty or remedy in {citation}" for citation in _unpunished_sections(retriever, query, composer.rows)]
     # Asked for a figure (a count, a fee, a phone number, a colour) that no sentence of the answer
     # gives ("how many people are enrolled in Safe at Home"): what it quotes is the closest law.
     asked_figure = _ASKS_FIGURE().search(f"{query.text} {query.dense}")  # "¿cuántos …?" too
@@ -927,25 +927,37 @@ _OF_SUBDIVISION = compiled_on_use(r"\bviolation of (?:paragraphs?\b[^.;]*?\bof\s
 # Asked for a remedy ("can I sue under 8 USC 1373", "damages for a violation of …"); and words
 # by which a passage gives one.
 _REMEDY_ASKED = compiled_on_use(r"\b(?:sue|suing|lawsuits?|damages|remed(?:y|ies)|private right)\b", re.IGNORECASE)
-_GIVES_REMEDY = compiled_on_use(r"\b(?:civil action|may sue|may bring|liable|damages)\b", re.IGNORECASE)
+_GIVES_REMEDY = compiled_on_use(
+    r"\b(?:civil action|may sue|may bring|liable|damages|attorney'?s'? fees|injunct\w*|enjoin\w*|"
+    r"cause of action|right of action|invasion of privacy|disciplin\w*)", re.IGNORECASE)
 
 
-def _unpunished_sections(retriever: Retriever, query: Query) -> list[str]:
-    """For a question asking about a penalty or remedy (_PENALTY_ASKED, _REMEDY_ASKED) of a
-    statute it cites, the citations of the cited statutes none of whose passages (our Notes
-    aside) sets a penalty or gives a remedy."""
+def _unpunished_sections(retriever: Retriever, query: Query, quoted: list[int]) -> list[str]:
+    """For a question asking about a penalty or remedy (_PENALTY_ASKED, _REMEDY_ASKED), the
+    citations of the statutes it cites, or else of the statute whose passage leads the answer
+    (`quoted`: the passages quoted, in order) when none quoted sets one ("can I sue the police for
+    helping ICE": the Values Act), none of whose passages (our Notes aside) sets a penalty or
+    gives a remedy."""
     words = f"{query.text} {query.dense}"
-    if not query.citations or not (_PENALTY_ASKED().search(words) or _REMEDY_ASKED().search(words)):
+    if not (_PENALTY_ASKED().search(words) or _REMEDY_ASKED().search(words)):
         return []
     chunks = retriever.index.chunks
+
+    def sets_one(rows) -> bool:
+        return any(_SETS_PENALTY().search(chunks[r].chunk.text) or _GIVES_REMEDY().search(chunks[r].chunk.text)
+                   for r in rows if not chunks[r].chunk.is_commentary)
+
+    if query.citations:
+        asked = [rows[0] for _ref, rows in retriever.cited_rows(query, whole_section=True)]
+    elif quoted and not sets_one(quoted):
+        asked = quoted[:1]
+    else:
+        return []
     out: list[str] = []
-    for _ref, rows in retriever.cited_rows(query, whole_section=True):
-        source = retriever.source_of(rows[0])
-        if source.authority != "statute" or source.citation in out:
-            continue
-        texts = [chunks[r].chunk.text for r in retriever.resolver.source_rows(source.id)
-                 if not chunks[r].chunk.is_commentary]
-        if not any(_SETS_PENALTY().search(t) or _GIVES_REMEDY().search(t) for t in texts):
+    for row in asked:
+        source = retriever.source_of(row)
+        if (source.authority == "statute" and source.citation not in out
+                and not sets_one(retriever.resolver.source_rows(source.id))):
             out.append(source.citation)
     return out
 

@@ -1714,7 +1714,7 @@ def test_a_question_on_whether_conduct_is_a_crime_is_answered_by_the_rule_settin
     assert _SETS_PENALTY().search("A knowing violation of paragraph (1) is a misdemeanor.")
 
 
-def test_a_penalty_question_naming_a_section_that_sets_none_says_so(tmp_path):
+def test_a_penalty_or_suit_question_whose_law_sets_none_says_so(tmp_path):
     r = _corpus(tmp_path, **{"ca/veh-9999.21.md": CLERK_RULE, "ca/veh-9999.46.md": MISUSE_PENALTY})
     unpunished = answer_question(r, "is there a penalty for violating section 9999.21", settings=OPEN)
     assert unpunished.closest and "no penalty or remedy in Cal. Veh. Code § 9999.21" in unpunished.reason
@@ -1723,3 +1723,8 @@ def test_a_penalty_question_naming_a_section_that_sets_none_says_so(tmp_path):
     # A section that sets one, or a question not about penalties, says nothing of the kind.
     assert "no penalty" not in answer_question(r, "is there a penalty for violating section 9999.46", settings=OPEN).reason
     assert "no penalty" not in answer_question(r, "who does section 9999.21 bind", settings=OPEN).reason
+    # Not naming a section: the section leading the answer, when nothing quoted sets a penalty.
+    alone = _corpus(tmp_path / "alone", **{"ca/veh-9999.21.md": CLERK_RULE})
+    sue = answer_question(alone, "can I sue a department clerk who sold my home address", settings=OPEN)
+    assert sue.closest and "no penalty or remedy in Cal. Veh. Code § 9999.21" in sue.reason
+    assert "no penalty" not in answer_question(alone, "can a department clerk sell my home address", settings=OPEN).reason
