@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from kb.citations import CitationRef, parse_citation
 from kb.errors import KbError
-from kb.glossary import BEING_LEGAL, ORIGIN
+from kb.glossary import BEING_LEGAL, ORIGIN, PLATE_READERS
 from kb.models import AUTHORITIES, PRIMARY_AUTHORITIES, Answer, AnswerSentence, Hit, group_of
 from kb.query import Query, bills_in, parse_query
 from kb.records import COMMENTARY, CORRECTED
@@ -594,7 +594,10 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
              if not named_sources or retriever.index.chunks[row].chunk.source_id in named_sources] + first
     immigration_first = False
     words = f"{query.text} {query.dense}"  # as typed, and in the corpus's English (a Spanish question)
-    records = bool(_ABOUT_DMV_RECORDS.search(words) and (
+    # Plate-reader scans ("Flock cameras", "plate reader data") are not the DMV's records, unless
+    # the question names the DMV too.
+    dmv_records = bool(_NAMES_DMV().search(query.text)) or not _PLATE_READERS().search(query.text)
+    records = dmv_records and bool(_ABOUT_DMV_RECORDS.search(words) and (
         _ACCESS_ASKED.search(words) or (_TELLS_IMMIGRATION().search(words) and "dmv" in holders_named(query.text))))
     if (_ABOUT_IMMIGRATION.search(_IMMIGRATION_SETTING().sub(" ", words)) and not _NOTICE_ASKED().search(words)
             and (records or _asks_to_hold_or_help(words))
@@ -665,6 +668,7 @@ _ACCESS_ASKED = re.compile(r"\b(?:get|gets|getting|see|access\w*|obtain\w*|recei
                            r"safe|protected|secure|private|confidential|kept from|hidden)\b", re.IGNORECASE)
 _NETWORK = compiled_on_use(r"\b(?:clets|nlets)\b", re.IGNORECASE)
 _NAMES_DMV = compiled_on_use(r"\b(?:dmv|department of motor vehicles)\b", re.IGNORECASE)
+_PLATE_READERS = compiled_on_use(rf"(?<!\w)(?:{PLATE_READERS})(?!\w)", re.IGNORECASE)
 # ... or, of the DMV, whether it tells them ("does the DMV tell ICE where I live": whether it
 # discloses). Of the police, "tell ICE about my record" is as often answered by an exception
 # (criminal history may be shared), which the ban would push down; "tell me" asks for notice.

@@ -254,6 +254,8 @@ BEING_LEGAL = (r"(?:(?:i'?m|i am|am i|is (?:he|she)|are (?:you|they|we)|he'?s|sh
 ORIGIN = (r"(?:where|what country) (?:i'?m|im|i am|you'?re|you are|are you|he'?s|she'?s|he is|she is|is (?:he|she)|"
           r"they'?re|they are|are they|we'?re|we are|(?:my|his|her) \w+ (?:is|was)) (?:originally )?from|"
           r"country of (?:origin|birth)")
+PLATE_READERS = (r"a?lprs?|flock(?: safety)?(?: cameras?)?|(?:automated )?(?:license )?plate[- ]?(?:readers?|reader data|"
+                 r"scans?|scanners?|scanning|cameras?|recognition)(?: (?:cameras?|data|systems?|database))?")
 EVERYDAY_WORDS: tuple[tuple[str, str], ...] = (
     (rf"where {_WHO} (?:live|lives|stay|stays|sleep|sleeps)", "home address residence"),
     (rf"where {_WHO} (?:work|works)", "work address employer"),
@@ -290,6 +292,9 @@ EVERYDAY_WORDS: tuple[tuple[str, str], ...] = (
      # of documents it accepts (§ 12801.9(c)) answers that.
      r"(?![^?.!]*\b(?:take|takes|accept\w*|valid|expired?)\b)",
      "documents applicant provided to prove identity residency not public record"),
+    # Plate-reader cameras and their data, by the names people use ("Flock cameras", "plate
+    # scans", "LPR"): the Civil Code's "automated license plate recognition" (ALPR, §§ 1798.90.5 ff.).
+    (PLATE_READERS, "automated license plate recognition ALPR information"),
     (r"fined|fines?|penalt(?:y|ies)", "civil penalty"),
     # "can I get paid anything", "how much could I get": what the statutes call "damages".
     (r"get paid|be paid|paid anything|compensat\w*|how much (?:money )?(?:can|could|would|will) (?:i|we|you) "
@@ -313,6 +318,7 @@ EVERYDAY_DENSE: tuple[tuple[str, str], ...] = (
     (r"criminal records?|rap sheets?", "criminal history"),
     (r"(?:ice|immigration|federal) (?:agents?|officers?|officials?)", "immigration authorities"),
     (r"translators?", "interpreter"),
+    (PLATE_READERS, "automated license plate recognition (ALPR) data"),
     (r"(?:if|whether) " + BEING_LEGAL, "about my immigration status"),
     (BEING_LEGAL, "my immigration status"),
     # "will the DMV tell me if ICE looks me up": the statutes "notify" the person.

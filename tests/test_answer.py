@@ -1728,3 +1728,14 @@ def test_a_penalty_or_suit_question_whose_law_sets_none_says_so(tmp_path):
     sue = answer_question(alone, "can I sue a department clerk who sold my home address", settings=OPEN)
     assert sue.closest and "no penalty or remedy in Cal. Veh. Code § 9999.21" in sue.reason
     assert "no penalty" not in answer_question(alone, "can a department clerk sell my home address", settings=OPEN).reason
+
+
+def test_plate_reader_scans_are_not_the_departments_records(tmp_path):
+    r = _corpus(tmp_path, **{"ca/veh-9999.4.md": BAN})
+    # Asked about plate-reader cameras, the question is not about the records the DMV keeps: the
+    # DMV's immigration limit does not jump ahead of what ranks best.
+    scans = "can ICE get the confidential residence addresses from license plate reader cameras near the courts"
+    assert not _texts(r, scans)[0].startswith("No agency or person may obtain or use information the department keeps")
+    # ... unless the question names the DMV as well.
+    named = "can ICE get the confidential residence addresses the DMV keeps, matched to license plate reader scans"
+    assert _texts(r, named)[0].startswith("No agency or person may obtain or use information the department keeps")

@@ -231,3 +231,16 @@ def test_a_phrase_is_found_only_as_typed_between_its_words():
     assert expand_query("Opt Out") == "Opt Out (opt-out consent)"
     assert translate_query("licencia de  manejo") == "license de  manejo"  # two spaces: not the phrase
     assert translate_query("LICENCIA DE MANEJO") == "driver's license"
+
+
+def test_plate_reader_cameras_read_as_the_civil_codes_automated_license_plate_recognition():
+    from kb.glossary import plain_terms
+
+    alpr = "automated license plate recognition"
+    assert alpr in expand_query("our city has Flock cameras, can ICE search them")
+    assert alpr in expand_query("does the sheriff give plate reader data to immigration")
+    assert alpr in plain_terms("can the police share license plate scans with ICE")
+    assert alpr in plain_terms("is there an LPR database")
+    # A plate run through the DMV's records is not a plate-reader camera.
+    assert alpr not in expand_query("a deputy ran my plate and passed my address to ICE")
+    assert alpr not in plain_terms("can ICE find me through my license plate")
