@@ -13,6 +13,7 @@ from kb.frontmatter import split_front_matter
 from kb.hashing import sha256_text
 from kb.models import AUTHORITIES, STATUSES, CorpusFile, Source
 from kb.quotations import check_guide_quotations
+from kb.subject import ASKED_ABOUT
 
 # `subdivisions: partial`: the file digests only some subdivisions (gaps are expected, kb/structure.py;
 # `kb cite` says the digest, not the law, lacks one).
@@ -92,6 +93,10 @@ def validate_front_matter(meta: dict, rel: str, sha: str) -> Source:
         raise CorpusError(f"{rel}: verified {quoted(verified)} is not one of {', '.join(VERIFIED)}")
     if values["authority"] in ("statute", "regulation") and values["jurisdiction"].upper() in ("CA", "US"):
         _check_citation(values["citation"], rel)
+    asked_about = str(meta.get("asked_about") or "").strip()
+    if asked_about and asked_about not in ASKED_ABOUT:
+        raise CorpusError(f"{rel}: asked_about {quoted(asked_about)} is not one of {', '.join(ASKED_ABOUT)} "
+                          "(leave it out for a law that answers any question on the corpus's subject)")
     return Source(
         id=values["id"],
         title=values["title"],
@@ -109,6 +114,7 @@ def validate_front_matter(meta: dict, rel: str, sha: str) -> Source:
         label=label.strip(),
         verified=verified,
         partial=str(meta.get(PARTIAL[0]) or "").strip() == PARTIAL[1],
+        asked_about=asked_about,
     )
 
 

@@ -255,7 +255,9 @@ ORIGIN = (r"(?:where|what country) (?:i'?m|im|i am|you'?re|you are|are you|he'?s
           r"they'?re|they are|are they|we'?re|we are|(?:my|his|her) \w+ (?:is|was)) (?:originally )?from|"
           r"country of (?:origin|birth)")
 PLATE_READERS = (r"a?lprs?|flock(?: safety)?(?: cameras?)?|(?:automated )?(?:license )?plate[- ]?(?:readers?|reader data|"
-                 r"scans?|scanners?|scanning|cameras?|recognition)(?: (?:cameras?|data|systems?|database))?")
+                 r"scans?|scanners?|scanning|cameras?|recognition)(?: (?:cameras?|data|systems?|database))?|"
+                 # Spanish: "lectores de placas", "cámaras que leen las placas"
+                 r"lector(?:es|as)? de placas|c[aá]maras? (?:que leen (?:las )?|lectoras? de |de )placas")
 EVERYDAY_WORDS: tuple[tuple[str, str], ...] = (
     (rf"where {_WHO} (?:live|lives|stay|stays|sleep|sleeps)", "home address residence"),
     (rf"where {_WHO} (?:work|works)", "work address employer"),

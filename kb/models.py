@@ -46,6 +46,9 @@ class Source:
     label: str = ""  # how answers introduce a non-primary source ("AI-written, not law")
     verified: str = ""  # "official" or "secondary": what kind of text the digest was written from
     partial: bool = False  # front matter `subdivisions: partial`: only some subdivisions digested
+    # front matter `asked_about`: the kind of record (kb.subject.ASKED_ABOUT) a question must name
+    # for this law to answer it ("plate readers"); empty: any question on the corpus's subject
+    asked_about: str = ""
 
     @property
     def is_primary(self) -> bool:

@@ -324,6 +324,7 @@ def source_to_json(s: Source) -> dict:
         "authority": s.authority, "url": s.url, "as_of": s.as_of, "status": s.status,
         "path": s.path, "sha256": s.sha256, "corrects": list(s.corrects), "history": list(s.history),
         "cites": list(s.cites), "label": s.label, "verified": s.verified, "partial": s.partial,
+        "asked_about": s.asked_about,
     }
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from kb.glossary import BEING_LEGAL, ORIGIN, translate_query
+from kb.glossary import BEING_LEGAL, ORIGIN, PLATE_READERS, translate_query
 from kb.text import compiled_on_use
 
 # The bills behind the acts people name by their popular names: a "when" question about the act
@@ -31,6 +31,21 @@ def acts_named(text: str) -> frozenset[str]:
     """The bills (ACT_BILLS) whose acts `text` names by their popular names."""
     lowered = " ".join(text.lower().split())
     return frozenset(bill for name, bill in ACT_BILLS.items() if re.search(rf"\b{name}\b", lowered))
+
+
+# Kinds of record that only some laws govern, by the words a question names them with (front
+# matter `asked_about`): such a law answers only a question that names its kind of record, as
+# another state's law answers only a question naming the state. A plate-reader camera's scans are
+# not the DMV's records, though both hold a "license plate": "a tow yard ran my plate, can I sue"
+# asks about the DMV's (18 U.S.C. § 2724), not the plate-reader law's suit (Civ. Code § 1798.90.54).
+ASKED_ABOUT = {"plate readers": PLATE_READERS}
+_ASKED_ABOUT = {name: compiled_on_use(rf"(?<!\w)(?:{pattern})(?!\w)", re.IGNORECASE)
+                for name, pattern in ASKED_ABOUT.items()}
+
+
+def records_named(text: str) -> frozenset[str]:
+    """The kinds of record of ASKED_ABOUT that `text` names ("Flock cameras": plate readers)."""
+    return frozenset(name for name, pattern in _ASKED_ABOUT.items() if pattern().search(text))
 
 
 # Laws and programs the corpus is built around: naming one puts a question on the subject (the

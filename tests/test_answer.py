@@ -1739,3 +1739,31 @@ def test_plate_reader_scans_are_not_the_departments_records(tmp_path):
     # ... unless the question names the DMV as well.
     named = "can ICE get the confidential residence addresses the DMV keeps, matched to license plate reader scans"
     assert _texts(r, named)[0].startswith("No agency or person may obtain or use information the department keeps")
+
+
+PLATE_READER_LAW = _statute("9999.90", "Plate reader data", """\
+Section 9999.90 governs data from plate reader cameras.
+
+## (a)
+
+A person whose license plate data is knowingly misused may sue the person who misused it.
+""", extra="asked_about: plate readers\n")
+DMV_SUIT = _statute("9999.24", "Suing over department records", """\
+Section 9999.24 lets a person sue over department records.
+
+## (a)
+
+A person whose department record is knowingly passed on may sue the person who passed it on.
+""")
+
+
+def test_a_law_on_one_kind_of_record_answers_only_questions_naming_it(tmp_path):
+    r = _corpus(tmp_path, **{"ca/veh-9999.90.md": PLATE_READER_LAW, "ca/veh-9999.24.md": DMV_SUIT})
+    assert r.index.source("ca-veh-9999.90").asked_about == "plate readers"
+    # "Ran my plate" is a look-up in the department's records, not a plate-reader camera.
+    towed = "a tow yard ran my license plate and misused the data, can I sue him"
+    ranked = [r.index.chunks[row].chunk.source_id for row, _score in _law_ranking(r, parse_query(towed))]
+    assert "ca-veh-9999.24" in ranked and "ca-veh-9999.90" not in ranked
+    assert "license plate data" not in " ".join(_texts(r, towed))
+    cameras = " ".join(_texts(r, "the city's plate reader cameras misused my license plate data, can I sue"))
+    assert "license plate data" in cameras

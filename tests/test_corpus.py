@@ -93,6 +93,14 @@ def test_bad_date_and_bad_authority_and_bad_status(tmp_path):
         tmp_path / "3", {"x.md": STATUTE.replace("verified: official", "status: maybe")})
 
 
+def test_asked_about_must_name_a_kind_of_record_kb_knows(tmp_path):
+    message = _error(tmp_path / "1", {"x.md": STATUTE.replace("verified: official", "verified: official\nasked_about: drones")})
+    assert "x.md: asked_about 'drones' is not one of plate readers" in message
+    (doc,) = load_corpus(write_corpus(tmp_path / "2", {
+        "x.md": STATUTE.replace("verified: official", "verified: official\nasked_about: plate readers")}))
+    assert doc.source.asked_about == "plate readers"
+
+
 def test_unparseable_statute_citation(tmp_path):
     text = STATUTE.replace("citation: Cal. Veh. Code § 9999.1", "citation: The records law")
     assert "citation 'The records law' is not in a form kb can parse" in _error(tmp_path, {"x.md": text})
