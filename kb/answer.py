@@ -86,6 +86,9 @@ class AnswerSettings:
     0.3 changed no tuning answer, 0.4 lost one lead);
     ban_depth: when none of the limits for immigration enforcement among the first rerank_depth
     passages binds the holder the question names (the DMV), how deep one that does is looked for.
+    penalty_depth: asked whether or how conduct is punished, how deep among the passages of law a
+    rule setting a penalty is looked for (penalty rules are few, and ranked by what the conduct
+    is: "a cop who looks up DMV info for ICE" ranks § 1808.46 23rd).
     history_depth: for a "when" question, how deep among the passages of law a History passage
     is looked for before the best passage's own section's.
     rare_share / named_depth: a question naming a name (a word the passages write capitalised)
@@ -116,6 +119,7 @@ class AnswerSettings:
     best_sentence: float = 0.45
     rerank_depth: int = 20
     ban_depth: int = 100
+    penalty_depth: int = 40
     law_passages: int = 3
     law_floor: float = 0.75
     second_sentence: float = 0.55
@@ -891,7 +895,7 @@ _PENALTY_ASKED = compiled_on_use(
     re.IGNORECASE)
 _SETS_PENALTY = compiled_on_use(
     r"\b(?:(?:is|commits?|guilty of)\s+(?:a\s+|an\s+)?(?:misdemeanor|felony)|civil penalt\w*|fine of|"
-    r"(?:shall|must|may)\s+be\s+(?:fined|punished|imprisoned)|punishable)\b", re.IGNORECASE)
+    r"(?:shall|must|may)\s+be\s+(?:fined|punished|imprisoned)|punishable\s+by)\b", re.IGNORECASE)
 # ... or discipline, only when asked about losing a job ("can the DMV clerk be fired for it"):
 # Civ. Code § 1798.55 binds state agencies' officers and employees, not a city's police.
 _JOB_ASKED = compiled_on_use(
@@ -920,8 +924,8 @@ def _penalty_asked(retriever: Retriever, query: Query, table: "_SentenceTable", 
         listed = _OF_SUBDIVISION().search(_opening(table, row))
         return listed is None or top_citation.startswith(f"{retriever.source_of(row).citation}({listed.group(1)})")
 
-    return _first_rule_opening(retriever, table, [rs for rs in law[: settings.rerank_depth] if applies(rs[0])],
-                               settings, sets.search)
+    return _first_rule_opening(retriever, table, [rs for rs in law[: settings.penalty_depth] if applies(rs[0])],
+                               settings, sets.search, depth=settings.penalty_depth)
 
 
 _OF_SUBDIVISION = compiled_on_use(r"\bviolation of (?:paragraphs?\b[^.;]*?\bof\s+)?subdivision \((\w+)\)", re.IGNORECASE)
@@ -966,10 +970,10 @@ def _unpunished_sections(retriever: Retriever, query: Query, quoted: list[int]) 
 
 
 def _first_rule_opening(retriever: Retriever, table: "_SentenceTable", law: Ranking, settings: AnswerSettings,
-                        keep) -> list[int]:
-    """The best-ranked rule (not our Notes or History) among the first rerank_depth passages of
-    law whose opening sentences `keep` accepts, as a one-item list; else an empty one."""
-    return next(([row] for row, _score in law[: settings.rerank_depth]
+                        keep, depth: int | None = None) -> list[int]:
+    """The best-ranked rule (not our Notes or History) among the first `depth` (rerank_depth)
+    passages of law whose opening sentences `keep` accepts, as a one-item list; else an empty one."""
+    return next(([row] for row, _score in law[: depth or settings.rerank_depth]
                  if not retriever.index.chunks[row].chunk.is_commentary and keep(_opening(table, row))), [])
 
 

@@ -1712,6 +1712,9 @@ def test_a_question_on_whether_conduct_is_a_crime_is_answered_by_the_rule_settin
     # An arrest power for a felony sets no penalty.
     assert not _SETS_PENALTY().search("An officer may arrest a person without a warrant for any federal felony.")
     assert _SETS_PENALTY().search("A knowing violation of paragraph (1) is a misdemeanor.")
+    # Crimes "punishable as either misdemeanors or felonies" are a kind of crime, not a penalty set.
+    assert not _SETS_PENALTY().search("Not for crimes punishable as either misdemeanors or felonies.")
+    assert _SETS_PENALTY().search("A violation is a misdemeanor punishable by a fine.")
 
 
 def test_a_penalty_or_suit_question_whose_law_sets_none_says_so(tmp_path):
