@@ -163,6 +163,12 @@ class IndexData:
         """Guide question ("faq-dmv-ice#Q7") -> ids of the notes that correct it (kb/tables.py)."""
         return self._lookup_tables()["corrections"]
 
+    def asked_about(self) -> dict[int, str]:
+        """The sources that answer only questions naming a kind of record (front matter
+        `asked_about`), by their number in `sources`, without parsing any."""
+        return {n: kind for sid, kind in self._lookup_tables().get("asked_about", {}).items()
+                if (n := self.source_number(sid)) is not None}
+
     def names(self) -> frozenset[str]:
         """Words the passages write as names, lower-cased (kb/tables.py proper_names)."""
         return frozenset(self._lookup_tables()["names"])

@@ -19,8 +19,11 @@ here too. So:
      "corrections": {"faq-dmv-ice#Q7": ["note-q07"]},
                                                   a guide question -> the notes correcting it,
                                                   in corpus order (those with passages)
-     "names": ["clets", "nlets", ...]}            words the passages write as names (see
+     "names": ["clets", "nlets", ...],            words the passages write as names (see
                                                   proper_names), lower-cased
+     "asked_about": {"ca-civ-1798.90.55": "plate readers"}}
+                                                  the sources that answer only questions naming
+                                                  a kind of record (front matter asked_about)
 """
 
 from __future__ import annotations
@@ -44,7 +47,8 @@ def lookup_tables(sources: list[Source], chunks: list[Chunk]) -> dict:
                 corrections.setdefault(target, []).append(s.id)
     return {"bills": bill_table(sources, chunks), "citation_keys": citation_keys(sources),
             "source_ids": [s.id for s in sources], "jurisdictions": jurisdictions(sources),
-            "corrections": corrections, "names": proper_names(sources, chunks)}
+            "corrections": corrections, "names": proper_names(sources, chunks),
+            "asked_about": {s.id: s.asked_about for s in sources if s.asked_about}}
 
 
 # A word of three or more letters or digits, starting with a letter. (Both patterns are for
@@ -141,7 +145,10 @@ def check_tables(tables, where) -> dict:
           and isinstance(table, dict) and _all(table.get("known"), str)
           and _all_lists(table.get("history"), str) and _all_lists(table.get("history_rows"), int)
           and _all(tables.get("source_ids"), str) and _all(tables.get("jurisdictions"), str)
-          and _all_lists(tables.get("corrections"), str) and _all(tables.get("names"), str))
+          and _all_lists(tables.get("corrections"), str) and _all(tables.get("names"), str)
+          # (an index built before `asked_about` existed has none: no source is limited)
+          and isinstance(tables.get("asked_about", {}), dict)
+          and _all(list(tables.get("asked_about", {}).values()), str))
     if not ok:
         raise IndexCorrupt(f"{where}: not kb's lookup tables; {REBUILD}")
     return tables

@@ -441,6 +441,31 @@ def test_lookup_tables_of_another_shape_are_reported_as_corrupt(aged):
         _ask(aged)
 
 
+def test_lookup_tables_with_a_malformed_asked_about_are_corrupt_and_without_one_limit_no_source(aged):
+    import hashlib
+    import json
+
+    from kb.errors import IndexCorrupt
+
+    folder = generation(aged.index_dir)
+    tables = json.loads((folder / "lookup.json").read_text(encoding="utf-8"))
+
+    def write(changed):
+        data = json.dumps(changed).encode("utf-8")
+        (folder / "lookup.json").write_bytes(data)
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        manifest["files"]["lookup.json"].update(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
+        (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+    write({**tables, "asked_about": ["plate readers"]})
+    with pytest.raises(IndexCorrupt, match="lookup.json: not kb's lookup tables"):
+        _ask(aged)
+    # An index built before `asked_about` existed: no source answers only some questions.
+    write({k: v for k, v in tables.items() if k != "asked_about"})
+    _ask(aged)
+    assert open_index(aged.index_dir).asked_about() == {}
+
+
 def test_sources_json_is_one_json_array(aged):
     """A source per line for reading one alone, and still plain JSON for anyone else."""
     import json
