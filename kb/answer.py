@@ -907,7 +907,7 @@ _SETS_DISCIPLINE = compiled_on_use(r"\bdisciplin\w*", re.IGNORECASE)
 def _penalty_asked(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranking,
                    settings: AnswerSettings) -> list[int]:
     """For a question on whether or how conduct is punished (_PENALTY_ASKED), or whether a worker
-    can lose their job for it (_JOB_ASKED), the best-ranked rule among the first rerank_depth
+    can lose their job for it (_JOB_ASKED), the best-ranked rule among the first penalty_depth
     passages of law whose opening sets a penalty (Veh. Code § 1808.45's misdemeanor, § 1808.46's
     civil penalties, 18 U.S.C. § 2723's fine) or discipline (Civ. Code § 1798.55), else nothing."""
     words = f"{query.text} {query.dense}"
