@@ -23,13 +23,13 @@ _AS_NAME_AFTER = re.compile(rf"\s*{_NAMED}\b", re.IGNORECASE)
 _AS_NAME_BEFORE = compiled_on_use(rf"\b{_NAMED}\s*(?:de\s+|del\s+)?$", re.IGNORECASE)
 
 
-# A bare section number, as staff type it: "1798.24(o)", "12801.9", "7284.6(a)(1)(D)", a
+# A bare section number, as staff type it: "1798.24(o)", "12801.9", "7284.6(a)(1)(D)", "1798.90.55(b)", a
 # whole-number section with a subdivision ("2724(b)"), or one of three to five digits ("15160")
 # that is not a year (1900-2099). No code is named: the corpus resolves it (lookup.py), and a
 # number it does not hold ("0.615", "500") is ignored there. Not after "$", a word character or
 # a dot, nor before a unit, so amounts and versions are not read as sections.
 _BARE = re.compile(
-    r"(?<![\w$.§])(?P<sec>\d{1,5}\.\d{1,3}[a-z]?(?![\w.])|\d{3,5}(?=\([A-Za-z0-9])"
+    r"(?<![\w$.§])(?P<sec>\d{1,5}(?:\.\d{1,3}){1,2}[a-z]?(?![\w.])|\d{3,5}(?=\([A-Za-z0-9])"
     r"|(?<![ABSabs][Bb] )(?<![ABSabs][Bb]-)(?!(?:19|20)\d\d\b)\d{3,5}(?![\w.(-]))"
     r"(?P<subs>(?:\([A-Za-z0-9]{1,5}\)){0,8})(?!\s*(?:%|percent|dollars|miles|mph))"
 )

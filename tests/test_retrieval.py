@@ -92,8 +92,12 @@ def test_bare_section_numbers_resolve_in_cite_and_in_questions(built):
     assert r.lookup_rows(q) and r.index.chunks[r.lookup_rows(q)[0]].chunk.citation == "Cal. Veh. Code § 9999.1(a)(2)"
     # Numbers that are not sections the corpus holds name no law: amounts, scores, versions.
     assert r.cite("9721")[0].format() == "18 U.S.C. § 9721"  # a whole number the corpus holds
-    for text in ("I paid $9999.1 for it", "a cosine of 0.615", "version 2.5 of the app", "in 2019, 500 people"):
+    for text in ("I paid $9999.1 for it", "a cosine of 0.615", "version 2.5 of the app", "in 2019, 500 people",
+                 "version 2.13.0 of the app", "at 192.168.1.1"):
         assert not r.resolver.names_known_law(parse_query(text)), text
+    # A section numbered in three parts, as the Civil Code's 1798.90.55 is.
+    (three,) = parse_query("what does 1798.90.55(b) say").citations
+    assert (three.section, three.labels) == ("1798.90.55", ("b",))
 
 
 def test_cite_of_an_unheld_section_names_what_to_do(built):
