@@ -582,8 +582,12 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
     # "is a border patrol agent an 'immigration authority' under SB 54": the definition decides,
     # when it is of the law the question names (if it names one).
     named_sources = {retriever.index.chunks[r].chunk.source_id for r in first}
-    first = [r for r in _definition_asked(retriever, query, law, settings)
-             if not named_sources or retriever.index.chunks[r].chunk.source_id in named_sources] + first
+
+    def of_named(rows: list[int]) -> list[int]:
+        """`rows` of the law the question names, if it names one."""
+        return [r for r in rows if not named_sources or retriever.index.chunks[r].chunk.source_id in named_sources]
+
+    first = of_named(_definition_asked(retriever, query, law, settings)) + first
     # "was SB 54 struck down by the supreme court", "what did the court say about 8 USC 1373":
     # asked what a court decided, the decision leads, before the law it decided on.
     first = _decision_asked(retriever, query, law, settings) + first
@@ -594,8 +598,7 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
     # "a DMV clerk sold my address, is that a crime": the rule setting the penalty leads.
     # (Not another law's penalty for a question naming a section: "is there a penalty for
     # violating 1808.48" is not answered by the DPPA's fine.)
-    first = [row for row in _penalty_asked(retriever, query, table, law, settings)
-             if not named_sources or retriever.index.chunks[row].chunk.source_id in named_sources] + first
+    first = of_named(_penalty_asked(retriever, query, table, law, settings)) + first
     immigration_first = False
     words = f"{query.text} {query.dense}"  # as typed, and in the corpus's English (a Spanish question)
     # Plate-reader scans ("Flock cameras", "plate reader data") are not the DMV's records, unless
