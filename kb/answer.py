@@ -678,7 +678,9 @@ _NAMES_DMV = compiled_on_use(r"\b(?:dmv|department of motor vehicles)\b", re.IGN
 # ... or, of the DMV, whether it tells them ("does the DMV tell ICE where I live": whether it
 # discloses). Of the police, "tell ICE about my record" is as often answered by an exception
 # (criminal history may be shared), which the ban would push down; "tell me" asks for notice.
-_TELLS_IMMIGRATION = compiled_on_use(r"\btell\w* (?:the )?(?:ice|immigration|la migra|migra|dhs|feds|federal agents)\b",
+# "will the DMV report me to immigration", "turn me in to ICE": the same, asked of the person.
+_TELLS_IMMIGRATION = compiled_on_use(r"\b(?:tell\w*|report\w* (?:\w+ ){0,2}to|turn\w* (?:\w+ )?in to) "
+                                     r"(?:the )?(?:ice|immigration|la migra|migra|dhs|feds|federal agents)\b",
                                      re.IGNORECASE)
 # ... or whether the police or a jail may hold or hand a person over for it.
 _HELD_FOR_ICE = compiled_on_use(r"\b(?:hold\w*|held|keep\w*|kept|detain\w*|detention|hand\w* (?:\w+ )?over|"

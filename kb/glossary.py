@@ -258,6 +258,12 @@ PLATE_READERS = (r"a?lprs?|flock(?: safety)?(?: cameras?)?|(?:automated )?(?:lic
                  r"scans?|scanners?|scanning|cameras?|recognition)(?: (?:cameras?|data|systems?|database))?|"
                  # Spanish: "lectores de placas", "cámaras que leen las placas"
                  r"lector(?:es|as)? de placas|c[aá]maras? (?:que leen (?:las )?|lectoras? de |de )placas")
+# "Immigration" as the agency a record goes to: after a verb of telling or giving, "to", or
+# "share … with" (not "help with immigration", asked of immigration matters in general).
+IMMIGRATION_AGENCY = (r"(tell\w*|told|call\w*|report\w* (?:\w+ )?to|to|(?:shar|work|cooperat)\w* (?:\w+ ){0,2}with|give\w*|gave|notif\w*|alert\w*|"
+                      r"contact\w*) immigration(?! (?:status|lawyers?|attorneys?|courts?|cases?|judges?|laws?|"
+                      r"hearings?|forms?|applications?|enforcement|authorities|agents?|officers?|officials?|papers|"
+                      r"documents|detention|benefits?|history|records?|purposes?))")
 EVERYDAY_WORDS: tuple[tuple[str, str], ...] = (
     (rf"where {_WHO} (?:live|lives|stay|stays|sleep|sleeps)", "home address residence"),
     (rf"where {_WHO} (?:work|works)", "work address employer"),
@@ -319,6 +325,9 @@ EVERYDAY_DENSE: tuple[tuple[str, str], ...] = (
     (rf"where {_WHO} (?:live|lives|stay|stays|sleep|sleeps)", "the home address"),
     (r"criminal records?|rap sheets?", "criminal history"),
     (r"(?:ice|immigration|federal) (?:agents?|officers?|officials?)", "immigration authorities"),
+    # "can the DMV tell immigration where I live", "report me to immigration": the agency, which
+    # users call "immigration" as often as "ICE" (not "immigration status", "immigration court").
+    (IMMIGRATION_AGENCY, r"\1 ICE immigration enforcement"),
     (r"translators?", "interpreter"),
     (PLATE_READERS, "automated license plate recognition (ALPR) data"),
     (r"(?:if|whether) " + BEING_LEGAL, "about my immigration status"),

@@ -49,6 +49,20 @@ def test_everyday_phrasings_reach_the_statutes_terms():
     assert plain_terms("can the county jail hand someone over to ICE") == "can the county jail transfer someone to ICE"
 
 
+def test_immigration_as_the_agency_told_reads_as_ice_but_not_immigration_matters():
+    from kb.glossary import plain_terms
+
+    assert plain_terms("can the DMV tell immigration where I live") == (
+        "can the DMV tell ICE immigration enforcement the home address")
+    assert plain_terms("will the DMV report me to immigration") == (
+        "will the DMV report me to ICE immigration enforcement")
+    assert plain_terms("can the DMV share my info with immigration") == (
+        "can the DMV share my info with ICE immigration enforcement")
+    for untouched in ("can my immigration lawyer get my DMV file", "does it ask about immigration status",
+                      "can police help with immigration", "will it hurt my case in immigration court"):
+        assert plain_terms(untouched) == untouched
+
+
 def test_a_federal_or_state_body_named_by_its_initials_reads_as_a_government_agency():
     from kb.glossary import plain_terms
 

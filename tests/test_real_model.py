@@ -215,6 +215,19 @@ def test_a_penalty_question_naming_a_section_is_not_answered_with_another_laws_p
     assert re.search(r"misdemeanor|civil penalties", crime.sentences[0].text)
 
 
+@pytest.mark.parametrize("question", ["can the DMV tell immigration where I live",
+                                      "will the DMV report me to immigration if I apply"])
+def test_immigration_named_as_the_agency_is_answered_by_the_dmv_ban(real, question):
+    from kb.api import ask
+
+    # "Immigration" as the agency told, like "ICE". Before: § 1808.48 ranked 162nd for the first
+    # (led by § 12800.7(a), the DMV's identity checks), and the second led with § 12800.7(a) too.
+    answer = ask(real, question)
+    by_id = {h.chunk.id: h for h in answer.hits}
+    assert not answer.abstained
+    assert by_id[answer.sentences[0].chunk_ids[0]].chunk.citation == "Cal. Veh. Code § 1808.48"
+
+
 def test_onnx_and_sentence_transformers_return_the_same_top_10(real):
     pytest.importorskip("sentence_transformers", reason="the reference needs kb[models]")
     from kb.evaluation import load_questions
