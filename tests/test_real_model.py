@@ -228,6 +228,21 @@ def test_immigration_named_as_the_agency_is_answered_by_the_dmv_ban(real, questi
     assert by_id[answer.sentences[0].chunk_ids[0]].chunk.citation == "Cal. Veh. Code § 1808.48"
 
 
+@pytest.mark.parametrize("question", ["can the DMV keep my home address private",
+                                      "does the DMV keep my address confidential",
+                                      "can I make my address confidential at the DMV"])
+def test_a_generic_address_question_is_not_answered_by_one_jobs_confidentiality(real, question):
+    from kb.api import ask
+
+    # Before: a legislator's, a parking officer's and a CPS social worker's rules (Veh. Code
+    # § 1808.4(a)(3), (19), (10)) led, their questions ("I'm a …, can I keep my address
+    # confidential with the DMV?") matching anyone's.
+    answer = ask(real, question)
+    by_id = {h.chunk.id: h for h in answer.hits}
+    lead = by_id[answer.sentences[0].chunk_ids[0]].chunk.citation
+    assert lead.startswith(("Cal. Veh. Code § 1808.21", "Cal. Code Regs., tit. 13, § 350.03")), lead
+
+
 def test_onnx_and_sentence_transformers_return_the_same_top_10(real):
     pytest.importorskip("sentence_transformers", reason="the reference needs kb[models]")
     from kb.evaluation import load_questions
