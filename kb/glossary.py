@@ -253,7 +253,9 @@ BEING_LEGAL = (r"(?:(?:i'?m|i am|am i|is (?:he|she)|are (?:you|they|we)|he'?s|sh
 # corpus's questions, an inquiry into immigration status (Gov. Code § 7284.6(a)(1)(A)).
 ORIGIN = (r"(?:where|what country) (?:i'?m|im|i am|you'?re|you are|are you|he'?s|she'?s|he is|she is|is (?:he|she)|"
           r"they'?re|they are|are they|we'?re|we are|(?:my|his|her) \w+ (?:is|was)) (?:originally )?from|"
-          r"country of (?:origin|birth)")
+          r"country of (?:origin|birth)|place of birth|birthplace|"
+          # "cop asked me where I was born"
+          r"where (?:i|you|he|she|they|we|(?:my|his|her) \w+) (?:was|were) born")
 PLATE_READERS = (r"a?lprs?|flock(?: safety)?(?: cameras?)?|(?:automated )?(?:license )?plate[- ]?(?:readers?|reader data|"
                  r"scans?|scanners?|scanning|cameras?|recognition)(?: (?:cameras?|data|systems?|database))?|"
                  # Spanish: "lectores de placas", "cámaras que leen las placas"

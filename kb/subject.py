@@ -55,7 +55,7 @@ NAMED_LAWS = (
     r"keep washington working|fair employment and housing act|feha|unruh(?: civil rights act)?|"
     r"sanctuary|dppa|driver'?s privacy protection|real\s?id|clets|information practices act|"
     r"safe at home|green light law|8 u\.?s\.?c\.? ?(?:§ ?)?(?:1373|1644)|federal limits apply|"
-    r"state[- ]to[- ]state|s2s|requester code|religious freedom act|muslim registry"
+    r"state[- ]to[- ]state|s2s|requester code|religious freedom act|muslim registry|nlets"
 )
 
 GROUPS = {
@@ -78,6 +78,7 @@ GROUPS = {
     # who holds the records or seeks them
     "holders": (
         r"dmv|department of motor vehicles|motor vehicle|driver'?s? licen[cs]e\w*|licen[cs]e\w*|id cards?|"
+        r"drivers?'? (?:data|records?|info\w*|histor(?:y|ies))|"
         r"identification cards?|police|polic\w*|sheriff\w*|deput(?:y|ies)|officers?|cops?|jails?|prisons?|"
         r"custody|holding cells?|checkpoints?|traffic stops?|pulled (?:me|him|her|them|us) over|"
         r"law enforcement|lapd|chp|highway patrol|agenc\w*|government|"

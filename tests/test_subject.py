@@ -22,6 +22,8 @@ from kb.subject import (acts_named, asks_errand, holders_named, on_subject, outs
     "cop pulled me over and asked where im from, is that allowed",  # origin asked: status
     "my cousin got deported after a traffic stop, was that legal",  # a traffic stop: the police
     "can a landlord ask for my license",  # asked to show it: Veh. Code § 12801.9(g)(2)(A)
+    "can a cop ask me where I was born",  # origin asked: status (before: refused, 0.433 < 0.615)
+    "does California share driver data with Nlets",  # a network the corpus reports on, named
 ])
 def test_questions_on_the_corpus_subject(question):
     assert on_subject(question)
