@@ -243,6 +243,17 @@ def test_a_generic_address_question_is_not_answered_by_one_jobs_confidentiality(
     assert lead.startswith(("Cal. Veh. Code § 1808.21", "Cal. Code Regs., tit. 13, § 350.03")), lead
 
 
+def test_the_federal_limits_apply_marking_is_explained_not_answered_with_the_closest_law(real):
+    from kb.api import ask
+
+    # No statute prescribes the words; before the note, the answer was "closest" and led with the
+    # IPA's definition of a governmental entity (Civ. Code § 1798.3(i)).
+    answer = ask(real, "what does federal limits apply mean")
+    assert not answer.abstained and not answer.closest
+    assert "REAL ID" in answer.sentences[0].text
+    assert answer.sentences[0].authority in ("note", "statute")
+
+
 def test_onnx_and_sentence_transformers_return_the_same_top_10(real):
     pytest.importorskip("sentence_transformers", reason="the reference needs kb[models]")
     from kb.evaluation import load_questions
