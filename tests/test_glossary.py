@@ -63,6 +63,14 @@ def test_immigration_as_the_agency_told_reads_as_ice_but_not_immigration_matters
         assert plain_terms(untouched) == untouched
 
 
+def test_a_court_date_reads_as_attending_a_court_proceeding_in_a_courthouse():
+    # Civ. Code § 43.54(a): no civil arrest of a person attending a court proceeding. Before, "can
+    # ICE come to my court date" ranked § 43.54(a) 28th and led with Gov. Code § 7282.5(b).
+    assert "courthouse court proceeding" in expand_query("can ICE come to my court date")
+    assert "courthouse court proceeding" in expand_query("is it safe to go to court if im undocumented")
+    assert "courthouse" not in expand_query("can I take the DMV to court")
+
+
 def test_a_federal_or_state_body_named_by_its_initials_reads_as_a_government_agency():
     from kb.glossary import plain_terms
 
