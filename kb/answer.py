@@ -894,7 +894,7 @@ def _inquiry_asked(retriever: Retriever, query: Query, table: "_SentenceTable", 
 # "sue": a suit is the person's remedy, not a penalty.
 _PENALTY_ASKED = compiled_on_use(
     r"\b(?:(?:is|was|isn'?t|wasn'?t)\s+(?:that|this|it|what \w+ did)\s+(?:\w+\s+)?(?:a\s+)?crime|what crime|"
-    r"a crime (?:to|for|if|when)|commit\w*\s+a\s+crime|criminal(?:ly)? (?:charg\w*|liab\w*|penalt\w*)|"
+    r"a crime (?:to|for|if|when)|a crime(?=\s*[?.!]*\s*$)|commit\w*\s+a\s+crime|criminal(?:ly)? (?:charg\w*|liab\w*|penalt\w*)|"
     r"penalt(?:y|ies)|punish\w*|get\s+fined|be\s+fined|jail time|go to jail|prosecut\w*|"
     r"what happens to (?:a|an|the|that|this)\s+(?:[\w-]+\s+){0,2}?(?:who|that))\b",
     re.IGNORECASE)

@@ -313,7 +313,7 @@ EVERYDAY_WORDS: tuple[tuple[str, str], ...] = (
     (r"get paid|be paid|paid anything|compensat\w*|how much (?:money )?(?:can|could|would|will) (?:i|we|you) "
      r"(?:get|win|recover)|money for (?:it|this|that)", "damages"),
     # "is that a crime", "can he go to jail for it": the statutes make it a "misdemeanor".
-    (r"(?:is|was|it'?s|that'?s) (?:that |this |it )?(?:a )?crimes?|criminal offen[cs]es?|(?:go|goes|sent) to jail for|"
+    (r"(?:is|was|it'?s|that'?s) (?:that |this |it )?(?:a )?crimes?|a crime(?=\s*[?.!]*\s*$)|criminal offen[cs]es?|(?:go|goes|sent) to jail for|"
      r"jail time|be prosecuted|press charges", "misdemeanor"),
     # A person asking for their own file: the IPA's "individual" who may "inspect" a "record"
     # about them (Civ. Code §§ 1798.32, 1798.34), not a requester of someone else's.

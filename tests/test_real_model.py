@@ -213,6 +213,10 @@ def test_a_penalty_question_naming_a_section_is_not_answered_with_another_laws_p
     # Without a section named, a rule setting a penalty leads (before: § 1808.48, which sets none).
     crime = ask(real, "what happens to a cop who looks up DMV info for ICE")
     assert re.search(r"misdemeanor|civil penalties", crime.sentences[0].text)
+    # "… a crime" ending the question asks for one too (before: our note on the arguments
+    # against sharing led, quoting no penalty).
+    shared = ask(real, "is sharing DMV data with ICE a crime")
+    assert re.search(r"misdemeanor|civil penalties", shared.sentences[0].text)
 
 
 @pytest.mark.parametrize("question", ["can the DMV tell immigration where I live",
