@@ -12,6 +12,7 @@ relies on.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import functools
 import itertools
 import re
@@ -355,6 +356,8 @@ def answer_question(
     if report is not None:
         composer.add_closest(report)
     when = asks_when(query.text) and report is None
+    if when and _ASKS_BEGAN().search(query.text):
+        found = dataclasses.replace(found, law=_past_before_future(retriever, table, found.law, settings))
     if when:  # asked for a date: a rule that states one, else the History event
         dated = (None if _ENACTED().search(query.text) or _STILL_IN_FORCE().search(query.text)
                  else _dated_law(retriever, found.law, table, settings))
@@ -1415,6 +1418,38 @@ _YEAR = compiled_on_use(r"\b(?:19|20)\d\d\b")
 # A calendar date in a rule's text: "January 1, 2020", "July 1, 2027".
 _DATE = compiled_on_use(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
                    r"December) \d{1,2}, (?:19|20)\d\d\b")
+
+
+# A "when" question on when something already began ("when did California start giving
+# licenses …", "since when …"): a date still to come does not answer it. (Not "when was the ID
+# card law passed": a law enacted in 2022 may start in 2027.)
+_ASKS_BEGAN = compiled_on_use(r"\b(?:when|what year|what date|which year)\s+(?:did|was|were|had)\b[^?.!]*?"
+                              r"\b(?:start\w*|begin|began|begun|first)\b|\bsince when\b|"
+                              r"\bcu[aá]ndo\s+(?:empez[oó]|comenz[oó])\b", re.IGNORECASE)
+
+
+def _past_before_future(retriever: Retriever, table: "_SentenceTable", law: Ranking,
+                        settings: AnswerSettings) -> Ranking:
+    """`law` with the rules among the first rerank_depth whose opening dates all fall in a later
+    year than today's and than the year their text is stated as of ("starting no later than July
+    1, 2027": the AB 60 ID card) moved behind the others: asked when something began, a date still
+    to come is not the answer ("when did California start giving licenses to undocumented
+    people" is answered by § 12801(f)'s January 1, 2015, not § 13001.5's 2027)."""
+    this_year = datetime.date.today().year
+
+    def future(row: int) -> bool:
+        if retriever.index.is_commentary(row):
+            return False
+        dates = [d for i in table.quotable(row)[:2] for d in _DATE().findall(table.items[i].text)]
+        as_of = _YEAR().search(retriever.source_of(row).as_of or "")
+        now = max(this_year, int(as_of.group()) if as_of else this_year)
+        return bool(dates) and all(int(_YEAR().search(d).group()) > now for d in dates)
+
+    later = [row for row, _score in law[: settings.rerank_depth] if future(row)]
+    if not later:
+        return law
+    keep = [row for row, _score in law[: settings.rerank_depth] if row not in later]
+    return law.first(keep + later) if keep else law
 
 
 def _dated_law(retriever: Retriever, law: Ranking, table: "_SentenceTable", settings: AnswerSettings) -> int | None:

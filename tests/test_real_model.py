@@ -258,6 +258,17 @@ def test_the_federal_limits_apply_marking_is_explained_not_answered_with_the_clo
     assert answer.sentences[0].authority in ("note", "statute")
 
 
+def test_asked_when_something_began_a_date_still_to_come_does_not_answer(real):
+    from kb.api import ask
+
+    # Before: § 13001.5's "starting no later than July 1, 2027" (the AB 60 ID card) led.
+    began = ask(real, "when did California start giving licenses to undocumented people")
+    assert re.search(r"\b201[35]\b", began.sentences[0].text) and "2027" not in began.sentences[0].text
+    # Asked when it will start, the 2027 date is the answer.
+    will = ask(real, "when will the DMV start issuing AB 60 ID cards")
+    assert "2027" in will.sentences[0].text
+
+
 def test_onnx_and_sentence_transformers_return_the_same_top_10(real):
     pytest.importorskip("sentence_transformers", reason="the reference needs kb[models]")
     from kb.evaluation import load_questions
