@@ -901,9 +901,11 @@ _PENALTY_ASKED = compiled_on_use(
     r"penalt(?:y|ies)|punish\w*|get\s+fined|be\s+fined|jail time|go to jail|prosecut\w*|"
     r"what happens to (?:a|an|the|that|this)\s+(?:[\w-]+\s+){0,2}?(?:who|that))\b",
     re.IGNORECASE)
+# (Not the Values Act's list of crimes: "a felony punishable by imprisonment in the state prison",
+# "a conviction that is a felony" describe an offense, not a penalty for breaking the rule.)
 _SETS_PENALTY = compiled_on_use(
-    r"\b(?:(?:is|commits?|guilty of)\s+(?:a\s+|an\s+)?(?:misdemeanor|felony)|civil penalt\w*|fine of|"
-    r"(?:shall|must|may)\s+be\s+(?:fined|punished|imprisoned)|punishable\s+by)\b", re.IGNORECASE)
+    r"\b(?:(?<!that\s)(?:is|commits?|guilty of)\s+(?:a\s+|an\s+)?(?:misdemeanor|felony)|civil penalt\w*|fine of|"
+    r"(?:shall|must|may)\s+be\s+(?:fined|punished|imprisoned)|(?<!felony\s)punishable\s+by)\b", re.IGNORECASE)
 # ... or discipline, only when asked about losing a job ("can the DMV clerk be fired for it"):
 # Civ. Code § 1798.55 binds state agencies' officers and employees, not a city's police.
 _JOB_ASKED = compiled_on_use(

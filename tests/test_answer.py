@@ -1715,6 +1715,12 @@ def test_a_question_on_whether_conduct_is_a_crime_is_answered_by_the_rule_settin
     # Crimes "punishable as either misdemeanors or felonies" are a kind of crime, not a penalty set.
     assert not _SETS_PENALTY().search("Not for crimes punishable as either misdemeanors or felonies.")
     assert _SETS_PENALTY().search("A violation is a misdemeanor punishable by a fine.")
+    # ... nor is the Values Act's list of qualifying crimes (Gov. Code § 7282.5(a)(2), (a)(3)(G)).
+    assert not _SETS_PENALTY().search("The person was convicted of a felony punishable by imprisonment in the state prison.")
+    assert not _SETS_PENALTY().search("Driving under the influence qualifies only for a conviction that is a felony.")
+    assert _SETS_PENALTY().search("A disclosure that results in bodily injury is a felony.")
+    # A question ending "… a crime?" asks whether conduct is punished.
+    assert _PENALTY_ASKED().search("is sharing DMV data with ICE a crime?")
 
 
 def test_a_penalty_or_suit_question_whose_law_sets_none_says_so(tmp_path):
