@@ -581,7 +581,8 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
     # A section named in the question comes first; then, for a bill named in the question, the
     # sections its history says it added or amended, each by its best passage for the question.
     first = [r for r in _named_rows(retriever, query, law) if retriever.source_of(r).is_primary]
-    first += _enacted_rows(retriever, query, law)
+    first += (_overview_asked(retriever, query, law)
+              or _enacted_rows(retriever, query.bills_asked, law))
     # "is a border patrol agent an 'immigration authority' under SB 54": the definition decides,
     # when it is of the law the question names (if it names one).
     named_sources = {retriever.index.chunks[r].chunk.source_id for r in first}
@@ -1261,12 +1262,12 @@ def _definition_asked(retriever: Retriever, query: Query, law: Ranking, settings
     return []
 
 
-def _enacted_rows(retriever: Retriever, query: Query, law: Ranking) -> list[int]:
-    """For a bill named in the question, each section its history says it added or amended, by
-    its best passage of law (not our commentary) in `law`, in `law`'s order."""
+def _enacted_rows(retriever: Retriever, bills: frozenset[str], law: Ranking) -> list[int]:
+    """For the bills named in the question, each section their history says they added or
+    amended, by its best passage of law (not our commentary) in `law`, in `law`'s order."""
     import numpy as np
 
-    enacted = {s.id for s in retriever.resolver.sources_of_bills(query.bills_asked)}
+    enacted = {s.id for s in retriever.resolver.sources_of_bills(bills)}
     if not enacted or not len(law):
         return []
     index = retriever.index
@@ -1275,6 +1276,33 @@ def _enacted_rows(retriever: Retriever, query: Query, law: Ranking) -> list[int]
     at = np.flatnonzero(np.isin(sources, numbers) & (index.row_flags()[law.rows] & COMMENTARY == 0))
     _numbers, first = np.unique(sources[at], return_index=True)
     return law.rows[at[np.sort(first)]].tolist()
+
+
+# Words that ask only what a law is or does ("what does AB 60 do", "what is the TRUTH Act about").
+_OVERVIEW_WORDS = frozenset(_content_words("what does did are say says said require requires cover covers mean means "
+                                           "about explain summary summarize overview tell act law bill california "
+                                           "state basically"))
+
+
+def _overview_asked(retriever: Retriever, query: Query, law: Ranking) -> list[int]:
+    """For a question asking only what a bill or act does ("what does AB 60 do", "what does the
+    TRUTH Act require"), the summary of each section the bill added or amended, in `law`'s order
+    (each section's best passage where it has no summary): the section's own account of what it
+    does, not whichever subdivision its words rank first (AB 60's ID-card notice had led)."""
+    bills = query.bills_asked | acts_named(query.dense)
+    if not bills or query.citations or asks_when(query.text):
+        return []
+    naming = _content_words(" ".join((*bills, *(name for name, bill in ACT_BILLS.items() if bill in bills))))
+    if _content_words(query.dense) - naming - _OVERVIEW_WORDS:
+        return []
+    chunks = retriever.index.chunks
+
+    def summary(row: int) -> int:
+        source = chunks[row].chunk.source_id
+        return next((r for r in retriever.resolver.source_rows(source)
+                     if chunks[r].chunk.is_summary and chunks[r].chunk.part == 0 and not chunks[r].chunk.is_commentary), row)
+
+    return [summary(row) for row in _enacted_rows(retriever, bills, law)]
 
 
 def _rerank_law(retriever: Retriever, law: Ranking, table: "_SentenceTable", settings: AnswerSettings) -> Ranking:

@@ -269,6 +269,18 @@ def test_asked_when_something_began_a_date_still_to_come_does_not_answer(real):
     assert "2027" in will.sentences[0].text
 
 
+@pytest.mark.parametrize(("question", "section"), [("what does AB 60 do", "Cal. Veh. Code § 12801.9"),
+                                                   ("what does the TRUTH Act require", "Cal. Gov. Code § 7283")])
+def test_asked_what_a_law_does_its_sections_own_summary_leads(real, question, section):
+    from kb.api import ask
+
+    # Before: AB 60's inoperative ID-card notice (§ 12801.9(d)(1)(B)) and the TRUTH Act's
+    # definition of a community forum (§ 7283(a)) led.
+    answer = ask(real, question)
+    lead = {h.chunk.id: h for h in answer.hits}[answer.sentences[0].chunk_ids[0]].chunk
+    assert lead.citation.startswith(section) and lead.is_summary and not lead.labels
+
+
 def test_onnx_and_sentence_transformers_return_the_same_top_10(real):
     pytest.importorskip("sentence_transformers", reason="the reference needs kb[models]")
     from kb.evaluation import load_questions
