@@ -16,12 +16,16 @@ STATE_NAMES = {
 }
 # Names in Spanish that differ from the English ("en Nueva York, ¿el DMV puede …?").
 SPANISH_NAMES = {"NY": "Nueva York", "NJ": "Nueva Jersey", "OR": "Oregón"}
-# How a question names a state: its name, in English or Spanish, and the abbreviations people
-# type for the ones the corpus holds ("NY", "N.Y.", "NJ").
+# A state's law by its popular name, which names the state as surely ("what is the Green Light
+# law": New York's Driver's License Access and Privacy Act).
+LAW_NAMES = {"NY": r"green light(?: law| act)?|driver'?s license access and privacy act"}
+# How a question names a state: its name, in English or Spanish, the abbreviations people type
+# for the ones the corpus holds ("NY", "N.Y.", "NJ"), and its laws' popular names.
 _NAMED = {
     code: re.compile(
         rf"(?<!\w)(?:{'|'.join(re.escape(n) for n in dict.fromkeys((name, SPANISH_NAMES.get(code, name))))}"
-        + (rf"|{code[0]}\.?\s?{code[1]}\.?" if code in ("NY", "NJ") else "") + r")(?!\w)", re.IGNORECASE)
+        + (rf"|{code[0]}\.?\s?{code[1]}\.?" if code in ("NY", "NJ") else "")
+        + (f"|{LAW_NAMES[code]}" if code in LAW_NAMES else "") + r")(?!\w)", re.IGNORECASE)
     for code, name in STATE_NAMES.items()
 }
 

@@ -244,6 +244,11 @@ def test_another_states_law_gives_no_sentence_for_a_word_its_name_shares_unless_
                      "en Nueva York, ¿el commissioner tiene que notify the person when records are requested?"):
         named = answer_question(r, question, settings=OPEN)
         assert any(h.source.jurisdiction == "NY" for h in named.hits), question
+    # A state's law named by its popular name names the state (before: "what is the Green Light
+    # law" left New York's law out and was answered with California's).
+    by_name = answer_question(r, "under the Green Light law must the commissioner notify me when records are requested",
+                              settings=OPEN)
+    assert any(h.source.jurisdiction == "NY" for h in by_name.hits)
 
 
 def test_a_question_naming_a_state_the_corpus_holds_no_law_of_gets_only_the_closest_law(tmp_path):
