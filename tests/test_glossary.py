@@ -118,6 +118,13 @@ def test_spanish_words_for_being_detained_and_a_file_are_translated():
         "can I ask the DMV if they have a record about me?")
 
 
+def test_spanish_words_for_a_traffic_stop_and_what_a_card_is_good_for_are_translated():
+    # Before: "parada de tráfico" stayed Spanish and the question was refused (0.297 < 0.615).
+    assert translate_query("¿me pueden pedir mis papeles en una parada de tráfico?") == (
+        "me can request my documents in a traffic stop?")
+    assert translate_query("¿la licencia AB 60 sirve para volar?") == "the license AB 60 can be used to fly?"
+
+
 def test_being_told_reads_as_the_statutes_notify_but_a_request_to_kb_does_not():
     from kb.glossary import plain_terms
 
