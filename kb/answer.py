@@ -230,7 +230,7 @@ STILL_IN_FORCE = (r"\b(?:still|currently) (?:in (?:effect|force)|the law|good la
 _STILL_IN_FORCE = compiled_on_use(STILL_IN_FORCE, re.IGNORECASE)
 # "When did…", "what year…", "since when…": asked for a date, answered from History.
 _WHEN = re.compile(r"^\s*(?:¿\s*)?(?:when|what year|what date(?! of birth)|since when|since what (?:date|year)|"
-                   r"cu[aá]ndo|(?:en )?qu[eé] (?:fecha|año|dia|día))\b|"
+                   r"(?:desde )?cu[aá]ndo|(?:en )?qu[eé] (?:fecha|año|dia|día))\b|"
                    r"\bwhen (?:did|was|were|does|do)\b|"
                    # "from what date could people apply", "… and what year was it", "on what date was that"
                    r"^\s*(?:from|on|in|since) (?:what|which) (?:date|year|day)\b|"
@@ -356,7 +356,8 @@ def answer_question(
     if report is not None:
         composer.add_closest(report)
     when = asks_when(query.text) and report is None
-    if when and _ASKS_BEGAN().search(query.text):
+    began = when and bool(_ASKS_BEGAN().search(query.text))
+    if began:
         found = dataclasses.replace(found, law=_past_before_future(retriever, table, found.law, settings))
     if when:  # asked for a date: a rule that states one, else the History event
         dated = (None if _ENACTED().search(query.text) or _STILL_IN_FORCE().search(query.text)
@@ -369,7 +370,7 @@ def answer_question(
         else:
             history = _history_row(retriever, found.law, settings)
             if history is not None:
-                composer.add_closest(history, dated=True)
+                composer.add_closest(history, dated=True, earliest=began)
     # A question about immigration enforcement and DMV records: the rule limiting immigration
     # enforcement leads even over a passage answering the question without those words.
     exact = None if found.immigration_first else _exact_law(query, found.law, table, settings)
@@ -1455,7 +1456,7 @@ _DATE = compiled_on_use(r"\b(?:January|February|March|April|May|June|July|August
 # card law passed": a law enacted in 2022 may start in 2027.)
 _ASKS_BEGAN = compiled_on_use(r"\b(?:when|what year|what date|which year)\s+(?:did|was|were|had)\b[^?.!]*?"
                               r"\b(?:start\w*|begin|began|begun|first)\b|\bsince when\b|"
-                              r"\bcu[aá]ndo\s+(?:empez[oó]|comenz[oó])\b", re.IGNORECASE)
+                              r"\bcu[aá]ndo\s+(?:empez[oó]|comenz[oó])\b|\bdesde\s+cu[aá]ndo\b", re.IGNORECASE)
 
 
 def _past_before_future(retriever: Retriever, table: "_SentenceTable", law: Ranking,
@@ -1761,14 +1762,19 @@ class _Composer:
         """Sentence `i` of passage `row`, chosen by the caller (a History event)."""
         self._add(row, i)
 
-    def add_closest(self, row: int, *, dated: bool = False) -> None:
+    def add_closest(self, row: int, *, dated: bool = False, earliest: bool = False) -> None:
         """The sentence of passage `row` closest to the question: of our History or Notes on a
         section (shown as our note), or of a report (shown as reported); for a "when" question
         (`dated`), the closest of those that name a year, when any does (the event, not a
-        remark beside it). A passage stored in windows is read whole."""
+        remark beside it), and, asked when something began (`earliest`), of those naming the
+        earliest year (the section's enactment, not a later amendment). A passage stored in
+        windows is read whole."""
         picked = [i for i in self._passage_sentences(row) if stands_alone(self.table.items[i].text)]
         if dated:
             picked = [i for i in picked if _YEAR().search(self.table.items[i].text)] or picked
+        if earliest:
+            first = {i: min(map(int, _YEAR().findall(self.table.items[i].text)), default=9999) for i in picked}
+            picked = [i for i in picked if first[i] == min(first.values(), default=9999)]
         if picked:
             best = max(zip(self.table.cosines(picked), picked))[1]
             self._add(self.table.items[best].row, best)

@@ -264,6 +264,12 @@ def test_asked_when_something_began_a_date_still_to_come_does_not_answer(real):
     # Before: § 13001.5's "starting no later than July 1, 2027" (the AB 60 ID card) led.
     began = ask(real, "when did California start giving licenses to undocumented people")
     assert re.search(r"\b201[35]\b", began.sentences[0].text) and "2027" not in began.sentences[0].text
+    # "Since when", in English or Spanish: the History's earliest event (before: the summary's
+    # 2027, then an amendment effective in 2024).
+    for since in ("since when can undocumented people get a license in california",
+                  "¿desde cuándo pueden los indocumentados sacar licencia en California?"):
+        first = ask(real, since).sentences[0].text
+        assert re.search(r"\b201[35]\b", first) and not re.search(r"\b202[47]\b", first), since
     # Asked when it will start, the 2027 date is the answer.
     will = ask(real, "when will the DMV start issuing AB 60 ID cards")
     assert "2027" in will.sentences[0].text
