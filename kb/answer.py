@@ -1080,7 +1080,10 @@ def _home_rule_before_federal_permission(retriever: Retriever, query: Query, tab
         return law
     if not _PERMITS().search(table.first(rules[0])):
         return law
-    home = next((row for row in rules[1:] if is_home(place(row))), None)
+    # California's own rule, not another federal one (federal law is "home" too, kb.jurisdictions:
+    # "can someone get my DMV records with a subpoena" had put 18 U.S.C. § 2722(b), on false
+    # representations, before the DPPA's consent use).
+    home = next((row for row in rules[1:] if place(row) == "CA"), None)
     return law if home is None else law.first([home, rules[0]], law[0][1])
 
 

@@ -789,6 +789,11 @@ def test_californias_rule_leads_a_federal_permission_ranked_just_above_it(tmp_pa
     # Asked what federal law says, federal law leads.
     assert lead("under federal law can my landlord get my address from the DMV") == federal
     assert lead("does the DPPA let my landlord get my address") == federal
+    # Federal law counts as "home" for answering, but what leads a federal permission is
+    # California's rule, not another federal passage ranked between them (the summary here).
+    summary = cites["18 U.S.C. § 9721"]
+    assert _lead_after(_home_rule_before_federal_permission, r, "can my landlord get my residence address from the "
+                       "department", [federal, summary, california]) == california
 
 
 def test_a_leading_when_clause_is_a_condition_not_a_question_about_dates():
