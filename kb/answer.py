@@ -1591,10 +1591,22 @@ def _leading_report(retriever: Retriever, query: Query, found: _Candidates,
     if found.named or query.citations or found.immigration_first or not found.secondary:
         return None
     bar = settings.report_lead * max([found.law_top] + [score for _row, score in found.notes[:1]])
+    # Asked about something only reports tell of (the State-to-State system, Nlets), by name: the
+    # best report naming it leads wherever it ranks among the reports, no rule of law holding the
+    # name ("what is California loading into the state to state system" had led with § 1653.5(f)).
+    only_reported = _ONLY_REPORTED().findall(query.text)
     for row, score in found.secondary:
         if retriever.source_of(row).is_report:
+            chunk = retriever.index.chunks[row].chunk
+            if only_reported and _ONLY_REPORTED().search(f"{chunk.citation} {chunk.text}"):
+                return row
             return row if score >= bar else None
     return None
+
+
+# What the corpus knows only from reports, no rule of law naming it: the State-to-State
+# Verification Service California joined in 2026, and the Nlets network.
+_ONLY_REPORTED = compiled_on_use(r"\b(?:state[- ]to[- ]state|s2s|nlets)\b", re.IGNORECASE)
 
 
 def _rows_cited_by(retriever: Retriever, note_id: str, law: Ranking) -> Ranked:

@@ -287,6 +287,17 @@ def test_asked_what_a_law_does_its_sections_own_summary_leads(real, question, se
     assert lead.citation.startswith(section) and lead.is_summary and not lead.labels
 
 
+@pytest.mark.parametrize("question", ["does the S2S system get my social security number", "is CLETS connected to nlets"])
+def test_what_only_reports_tell_of_is_answered_from_the_report_labelled(real, question):
+    from kb.api import ask
+
+    # No rule of law names the State-to-State system or Nlets; our digest of the reports leads,
+    # labelled as reports (before: Veh. Code § 1653.5(f) and Gov. Code § 15160's CLETS policies led).
+    answer = ask(real, question)
+    lead = {h.chunk.id: h for h in answer.hits}[answer.sentences[0].chunk_ids[0]]
+    assert lead.source.is_report and answer.closest
+
+
 def test_onnx_and_sentence_transformers_return_the_same_top_10(real):
     pytest.importorskip("sentence_transformers", reason="the reference needs kb[models]")
     from kb.evaluation import load_questions
