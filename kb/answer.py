@@ -299,7 +299,9 @@ def answer_question(
                         "the question asks how to run an errand (a renewal, an appointment, a towed car, "
                         "points), on which the corpus holds no law: it covers who may obtain DMV and police "
                         "records and how far agencies help immigration enforcement")
-    exempt = retriever.resolver.names_known_law(query) or (
+    # Naming a law the corpus holds, or what only its reports tell of ("what is the state to state
+    # system", "who owns nlets"), a question is on its subject whatever its cosine.
+    exempt = retriever.resolver.names_known_law(query) or bool(_ONLY_REPORTED().search(query.text)) or (
         searcher.lexical_strength(query) >= settings.lexical_rescue
     )
     own, key = searcher.best_cosines(query)

@@ -287,12 +287,14 @@ def test_asked_what_a_law_does_its_sections_own_summary_leads(real, question, se
     assert lead.citation.startswith(section) and lead.is_summary and not lead.labels
 
 
-@pytest.mark.parametrize("question", ["does the S2S system get my social security number", "is CLETS connected to nlets"])
+@pytest.mark.parametrize("question", ["does the S2S system get my social security number", "is CLETS connected to nlets",
+                                      "what is the state to state system"])
 def test_what_only_reports_tell_of_is_answered_from_the_report_labelled(real, question):
     from kb.api import ask
 
     # No rule of law names the State-to-State system or Nlets; our digest of the reports leads,
-    # labelled as reports (before: Veh. Code § 1653.5(f) and Gov. Code § 15160's CLETS policies led).
+    # labelled as reports (before: Veh. Code § 1653.5(f) and Gov. Code § 15160's CLETS policies led,
+    # and "what is the state to state system" was refused as off topic, 0.480 < 0.490).
     answer = ask(real, question)
     lead = {h.chunk.id: h for h in answer.hits}[answer.sentences[0].chunk_ids[0]]
     assert lead.source.is_report and answer.closest
