@@ -334,7 +334,7 @@ def subject_groups(question: str) -> frozenset[str]:
 # employer, a business or a landlord, it is Veh. Code § 12801.9(g)'s subject, whatever else the
 # question names.
 _HELD_AGAINST = _whole_words({"against": (
-    r"discriminat\w*|requir\w*|demand\w*|insist\w*|make (?:me|us|him|her|them|every \w+|new hires?|workers?|"
+    r"discriminat\w*|requir\w*|demand\w*|insist\w*|make (?:me|us|him|her|them|every (?:\w+ )?\w+|new hires?|workers?|"
     r"employees?|applicants?) show|refus\w*|reject\w*|turn\w* (?:me |him |her |us |them )?down|"
     r"den(?:y|ied|ies)|(?:won'?t|wouldn'?t|will not|would not) (?:hire|rent|serve|accept|take|let)|"
     r"passed (?:me |him |her |us |them )?over|fire[ds]?|firing|double deposit|charg\w* (?:me )?more|"

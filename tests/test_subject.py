@@ -23,6 +23,7 @@ from kb.subject import (acts_named, asks_errand, holders_named, on_subject, outs
     "my cousin got deported after a traffic stop, was that legal",  # a traffic stop: the police
     "can a landlord ask for my license",  # asked to show it: Veh. Code § 12801.9(g)(2)(A)
     "can a cop ask me where I was born",  # origin asked: status (before: refused, 0.433 < 0.615)
+    "our company wants to make every new employee show a driver's license",  # two words after "every"
     "does California share driver data with Nlets",  # a network the corpus reports on, named
 ])
 def test_questions_on_the_corpus_subject(question):
