@@ -260,6 +260,11 @@ PLATE_READERS = (r"a?lprs?|flock(?: safety)?(?: cameras?)?|(?:automated )?(?:lic
                  r"scans?|scanners?|scanning|cameras?|recognition)(?: (?:cameras?|data|systems?|database))?|"
                  # Spanish: "lectores de placas", "cámaras que leen las placas"
                  r"lector(?:es|as)? de placas|c[aá]maras? (?:que leen (?:las )?|lectoras? de |de )placas")
+# Asked to show proof of status ("asking all the kitchen workers for their green cards", "asked me
+# for my papers"): an inquiry into immigration status (Gov. Code § 7284.6(a)(1)(A)), not a paper
+# given to the DMV.
+ASKED_FOR_PAPERS = (r"ask(?:s|ed|ing)? (?:\w+ ){0,4}?for (?:their|his|her|my|our|your|the|any) "
+                    r"(?:green cards?|papers|immigration papers|visas?|work permits?)")
 # "Immigration" as the agency a record goes to: after a verb of telling or giving, "to", or
 # "share … with" (not "help with immigration", asked of immigration matters in general).
 IMMIGRATION_AGENCY = (r"(tell\w*|told|call\w*|report\w* (?:\w+ )?to|to|(?:shar|work|cooperat)\w* (?:\w+ ){0,2}with|give\w*|gave|notif\w*|alert\w*|"
@@ -294,6 +299,7 @@ EVERYDAY_WORDS: tuple[tuple[str, str], ...] = (
     (r"translat(?:e|es|ed|ing|ion|or|ors)", "interpreter interpret"),
     (r"(?<!can you )(?<!could you )(?:tell|let|warn)s? (?:me|you|him|her|them|us)(?: know)? (?:if|when|whether|who|before)",
      "notify notice"),
+    (ASKED_FOR_PAPERS, "inquiring into immigration status"),
     (r"(?:here|in the (?:us|u\.s\.|country)) (?:legally|illegally)|"
      r"legal status|(?:has|have|had|got|get) (?:no )?papers|country of citizenship|" + BEING_LEGAL + "|" + ORIGIN,
      "immigration status"),
@@ -335,6 +341,7 @@ EVERYDAY_DENSE: tuple[tuple[str, str], ...] = (
     (IMMIGRATION_AGENCY, r"\1 ICE immigration enforcement"),
     (r"translators?", "interpreter"),
     (PLATE_READERS, "automated license plate recognition (ALPR) data"),
+    (ASKED_FOR_PAPERS, "inquiring into their immigration status"),
     (r"(?:if|whether) " + BEING_LEGAL, "about my immigration status"),
     (BEING_LEGAL, "my immigration status"),
     # "will the DMV tell me if ICE looks me up": the statutes "notify" the person.

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from kb.glossary import BEING_LEGAL, ORIGIN, PLATE_READERS, translate_query
+from kb.glossary import ASKED_FOR_PAPERS, BEING_LEGAL, ORIGIN, PLATE_READERS, translate_query
 from kb.text import compiled_on_use
 
 # The bills behind the acts people name by their popular names: a "when" question about the act
@@ -64,6 +64,7 @@ GROUPS = {
         r"immigra\w*|ice|dhs|cbp|border patrol|homeland security|deport\w*|undocumented|"
         r"without papers|detainers?|hold requests?|notification requests?|transfer requests?|287\s?\(?g\)?|"
         r"citizenship|lawful presence|legal (?:status|presence)|status|visas?|removal|" + BEING_LEGAL + "|" + ORIGIN
+        + "|" + ASKED_FOR_PAPERS
     ),
     # personal records and their release
     "records": (

@@ -71,6 +71,17 @@ def test_a_court_date_reads_as_attending_a_court_proceeding_in_a_courthouse():
     assert "courthouse" not in expand_query("can I take the DMV to court")
 
 
+def test_being_asked_for_ones_green_card_or_papers_reads_as_an_inquiry_into_status():
+    from kb.glossary import plain_terms
+
+    # Gov. Code § 7284.6(a)(1)(A); before, a green card read only as a paper given to the DMV
+    # (Veh. Code § 12801.9(j)).
+    assert plain_terms("the cops asked all the workers for their green cards") == (
+        "the cops inquiring into their immigration status")
+    assert "inquiring into immigration status" in expand_query("an officer asked me for my papers")
+    assert "inquiring" not in expand_query("is the green card copy I gave the DMV protected")
+
+
 def test_a_federal_or_state_body_named_by_its_initials_reads_as_a_government_agency():
     from kb.glossary import plain_terms
 

@@ -24,6 +24,7 @@ from kb.subject import (acts_named, asks_errand, holders_named, on_subject, outs
     "can a landlord ask for my license",  # asked to show it: Veh. Code § 12801.9(g)(2)(A)
     "can a cop ask me where I was born",  # origin asked: status (before: refused, 0.433 < 0.615)
     "our company wants to make every new employee show a driver's license",  # two words after "every"
+    "the officer asked me for my green card at a traffic stop",  # asked for papers: status (0.572 before)
     "does California share driver data with Nlets",  # a network the corpus reports on, named
 ])
 def test_questions_on_the_corpus_subject(question):
