@@ -760,11 +760,18 @@ def _leading_ban(retriever: Retriever, query: Query, table: "_SentenceTable", la
     near = list(bans(0, settings.rerank_depth))
     networks = {n.lower() for n in _NETWORK().findall(query.text)}
     holders = holders_named(query.text)
-    for wanted in (lambda row: networks & {n.lower() for n in _NETWORK().findall(_opening(table, row))},
-                   lambda row: holders & _binds(table, row)):
-        ban = next((row for row in near if wanted(row)), None)
-        if ban is not None:
-            return ban
+    ban = next((row for row in near if networks & {n.lower() for n in _NETWORK().findall(_opening(table, row))}), None)
+    if ban is None and len(holders) > 1:
+        # Naming both the police and the DMV's records ("ICE asked our local PD to pull a license
+        # photo from the DMV"): a limit binding both (§ 1808.48 binds any "law enforcement agency"
+        # obtaining the DMV's information), looked for as far as ban_depth, before one binding
+        # the police alone.
+        ban = next((row for row in itertools.chain(near, bans(settings.rerank_depth, settings.ban_depth))
+                    if holders <= _binds(table, row)), None)
+    if ban is None:
+        ban = next((row for row in near if holders & _binds(table, row)), None)
+    if ban is not None:
+        return ban
     # Named as a body, not a card someone else holds ("HR kept a copy of my AB 60 license").
     bodies = holders - (set() if _NAMES_DMV().search(query.text) else {"dmv"})
     further = bans(settings.rerank_depth, settings.ban_depth) if bodies else ()

@@ -220,7 +220,10 @@ def test_a_penalty_question_naming_a_section_is_not_answered_with_another_laws_p
 
 
 @pytest.mark.parametrize("question", ["can the DMV tell immigration where I live",
-                                      "will the DMV report me to immigration if I apply"])
+                                      "will the DMV report me to immigration if I apply",
+                                      # the police and the DMV's records named: the limit binding
+                                      # both (before: Gov. Code § 7284.6(a)(1)(E), the police's)
+                                      "can the sheriff pull someone's DMV photo for ICE"])
 def test_immigration_named_as_the_agency_is_answered_by_the_dmv_ban(real, question):
     from kb.api import ask
 
