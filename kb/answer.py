@@ -612,7 +612,8 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
     # the question names the DMV too.
     dmv_records = bool(_NAMES_DMV().search(query.text)) or "plate readers" not in records_named(query.text)
     records = dmv_records and bool(_ABOUT_DMV_RECORDS.search(words) and (
-        _ACCESS_ASKED.search(words) or (_TELLS_IMMIGRATION().search(words) and "dmv" in holders_named(query.text))))
+        _ACCESS_ASKED.search(words) or (_TELLS_IMMIGRATION().search(words) and "dmv" in holders_named(query.text))
+        or (_REPORTS_TO_IMMIGRATION().search(words) and _NAMES_DMV().search(query.text))))
     if (_ABOUT_IMMIGRATION.search(_IMMIGRATION_SETTING().sub(" ", words)) and not _NOTICE_ASKED().search(words)
             and (records or _asks_to_hold_or_help(words))
             and not _NAMES_A_LAW.search(query.text) and not query.bills_asked
@@ -685,10 +686,14 @@ _NAMES_DMV = compiled_on_use(r"\b(?:dmv|department of motor vehicles)\b", re.IGN
 # ... or, of the DMV, whether it tells them ("does the DMV tell ICE where I live": whether it
 # discloses). Of the police, "tell ICE about my record" is as often answered by an exception
 # (criminal history may be shared), which the ban would push down; "tell me" asks for notice.
-# "will the DMV report me to immigration", "turn me in to ICE": the same, asked of the person.
-_TELLS_IMMIGRATION = compiled_on_use(r"\b(?:tell\w*|report\w* (?:\w+ ){0,2}to|turn\w* (?:\w+ )?in to) "
-                                     r"(?:the )?(?:ice|immigration|la migra|migra|dhs|feds|federal agents)\b",
+_TELLS_IMMIGRATION = compiled_on_use(r"\btell\w* (?:the )?(?:ice|immigration|la migra|migra|dhs|feds|federal agents)\b",
                                      re.IGNORECASE)
+# "will the DMV report me to immigration", "will DMV turn me in to ICE": the same, asked of the
+# person, when the question names the DMV itself (not "can my landlord report me to ICE because
+# of my AB 60 license", where the license is only what the landlord saw).
+_REPORTS_TO_IMMIGRATION = compiled_on_use(r"\b(?:report\w* (?:\w+ ){0,2}to|turn\w* (?:\w+ )?in to) "
+                                          r"(?:the )?(?:ice|immigration|la migra|migra|dhs|feds|federal agents)\b",
+                                          re.IGNORECASE)
 # ... or whether the police or a jail may hold or hand a person over for it.
 _HELD_FOR_ICE = compiled_on_use(r"\b(?:hold\w*|held|keep\w*|kept|detain\w*|detention|hand\w* (?:\w+ )?over|"
                            r"transfer(?:s|red|ring)? (?:me|him|her|them|us|someone|somebody|people|a person|my \w+)|"

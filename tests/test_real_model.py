@@ -235,6 +235,16 @@ def test_immigration_named_as_the_agency_is_answered_by_the_dmv_ban(real, questi
     assert by_id[answer.sentences[0].chunk_ids[0]].chunk.citation == "Cal. Veh. Code § 1808.48"
 
 
+def test_a_landlord_reporting_an_ab60_holder_is_not_read_as_the_dmv_reporting(real):
+    from kb.api import ask
+
+    # "report me to ICE" asks whether the DMV discloses only when the DMV itself is named: here the
+    # license is what the landlord saw (a first version led with Gov. Code § 7284.6(a)(1)(B)).
+    answer = ask(real, "can my landlord report me to ICE because of my AB 60 license")
+    lead = {h.chunk.id: h for h in answer.hits}[answer.sentences[0].chunk_ids[0]].chunk.citation
+    assert lead.startswith("Cal. Veh. Code § 12801.9(g)"), lead
+
+
 @pytest.mark.parametrize("question", ["can the DMV keep my home address private",
                                       "does the DMV keep my address confidential",
                                       "can I make my address confidential at the DMV"])
