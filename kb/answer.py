@@ -766,9 +766,9 @@ def _leading_ban(retriever: Retriever, query: Query, table: "_SentenceTable", la
     networks = {n.lower() for n in _NETWORK().findall(query.text)}
     holders = holders_named(query.text)
     ban = next((row for row in near if networks & {n.lower() for n in _NETWORK().findall(_opening(table, row))}), None)
-    if ban is None and len(holders) > 1:
-        # Naming both the police and the DMV's records ("ICE asked our local PD to pull a license
-        # photo from the DMV"): a limit binding both (§ 1808.48 binds any "law enforcement agency"
+    if ban is None and len(holders) > 1 and _NAMES_DMV().search(query.text):
+        # Naming both the police and the DMV ("ICE asked our local PD to pull a license photo from
+        # the DMV"; not "pulled over with no license, can the cop call ICE"): a limit binding both (§ 1808.48 binds any "law enforcement agency"
         # obtaining the DMV's information), looked for as far as ban_depth, before one binding
         # the police alone.
         ban = next((row for row in itertools.chain(near, bans(settings.rerank_depth, settings.ban_depth))
