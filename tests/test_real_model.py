@@ -62,6 +62,11 @@ def real(tmp_path_factory):
     return open_session(settings)
 
 
+def _lead(answer):
+    """The hit (passage and source) that the answer's first sentence is quoted from."""
+    return {h.chunk.id: h for h in answer.hits}[answer.sentences[0].chunk_ids[0]]
+
+
 def _law_shown(answer, n=3):
     return [h.chunk.citation for h in answer.hits[:n] if h.source.is_primary]
 
@@ -230,9 +235,8 @@ def test_immigration_named_as_the_agency_is_answered_by_the_dmv_ban(real, questi
     # "Immigration" as the agency told, like "ICE". Before: § 1808.48 ranked 162nd for the first
     # (led by § 12800.7(a), the DMV's identity checks), and the second led with § 12800.7(a) too.
     answer = ask(real, question)
-    by_id = {h.chunk.id: h for h in answer.hits}
     assert not answer.abstained
-    assert by_id[answer.sentences[0].chunk_ids[0]].chunk.citation == "Cal. Veh. Code § 1808.48"
+    assert _lead(answer).chunk.citation == "Cal. Veh. Code § 1808.48"
 
 
 def test_a_landlord_reporting_an_ab60_holder_is_not_read_as_the_dmv_reporting(real):
@@ -240,8 +244,7 @@ def test_a_landlord_reporting_an_ab60_holder_is_not_read_as_the_dmv_reporting(re
 
     # "report me to ICE" asks whether the DMV discloses only when the DMV itself is named: here the
     # license is what the landlord saw (a first version led with Gov. Code § 7284.6(a)(1)(B)).
-    answer = ask(real, "can my landlord report me to ICE because of my AB 60 license")
-    lead = {h.chunk.id: h for h in answer.hits}[answer.sentences[0].chunk_ids[0]].chunk.citation
+    lead = _lead(ask(real, "can my landlord report me to ICE because of my AB 60 license")).chunk.citation
     assert lead.startswith("Cal. Veh. Code § 12801.9(g)"), lead
 
 
@@ -254,9 +257,7 @@ def test_a_generic_address_question_is_not_answered_by_one_jobs_confidentiality(
     # Before: a legislator's, a parking officer's and a CPS social worker's rules (Veh. Code
     # § 1808.4(a)(3), (19), (10)) led, their questions ("I'm a …, can I keep my address
     # confidential with the DMV?") matching anyone's.
-    answer = ask(real, question)
-    by_id = {h.chunk.id: h for h in answer.hits}
-    lead = by_id[answer.sentences[0].chunk_ids[0]].chunk.citation
+    lead = _lead(ask(real, question)).chunk.citation
     assert lead.startswith(("Cal. Veh. Code § 1808.21", "Cal. Code Regs., tit. 13, § 350.03")), lead
 
 
@@ -295,8 +296,7 @@ def test_asked_what_a_law_does_its_sections_own_summary_leads(real, question, se
 
     # Before: AB 60's inoperative ID-card notice (§ 12801.9(d)(1)(B)) and the TRUTH Act's
     # definition of a community forum (§ 7283(a)) led.
-    answer = ask(real, question)
-    lead = {h.chunk.id: h for h in answer.hits}[answer.sentences[0].chunk_ids[0]].chunk
+    lead = _lead(ask(real, question)).chunk
     assert lead.citation.startswith(section) and lead.is_summary and not lead.labels
 
 
@@ -309,8 +309,7 @@ def test_what_only_reports_tell_of_is_answered_from_the_report_labelled(real, qu
     # labelled as reports (before: Veh. Code § 1653.5(f) and Gov. Code § 15160's CLETS policies led,
     # and "what is the state to state system" was refused as off topic, 0.480 < 0.490).
     answer = ask(real, question)
-    lead = {h.chunk.id: h for h in answer.hits}[answer.sentences[0].chunk_ids[0]]
-    assert lead.source.is_report and answer.closest
+    assert _lead(answer).source.is_report and answer.closest
 
 
 def test_onnx_and_sentence_transformers_return_the_same_top_10(real):
