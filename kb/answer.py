@@ -774,13 +774,28 @@ def _leading_ban(retriever: Retriever, query: Query, table: "_SentenceTable", la
         ban = next((row for row in itertools.chain(near, bans(settings.rerank_depth, settings.ban_depth))
                     if holders <= _binds(table, row)), None)
     if ban is None:
-        ban = next((row for row in near if holders & _binds(table, row)), None)
+        binding = [row for row in near if holders & _binds(table, row)]
+        # Among those, one on the act asked about ("can the jail keep him till monday so ICE can
+        # come get him": the hold, § 7284.6(a)(1)(B), not the release date, (a)(1)(C)).
+        acts = {act for act, pattern in _ACTS.items() if pattern().search(query.text)}
+        ban = next((row for row in binding if any(_ACTS[act]().search(_opening(table, row)) for act in acts)),
+                   binding[0] if binding else None)
     if ban is not None:
         return ban
     # Named as a body, not a card someone else holds ("HR kept a copy of my AB 60 license").
     bodies = holders - (set() if _NAMES_DMV().search(query.text) else {"dmv"})
     further = bans(settings.rerank_depth, settings.ban_depth) if bodies else ()
     return next((row for row in further if bodies & _binds(table, row)), near[0] if near else None)
+
+
+# The acts the Values Act limits one by one, as a question and as a rule's opening name them.
+_ACTS = {
+    "hold": compiled_on_use(r"\b(?:hold\w*|held|keep\w*|kept|detain\w*|detention|past (?:his|her|my|their) release)\b",
+                            re.IGNORECASE),
+    "release date": compiled_on_use(r"\b(?:release dates?|when (?:he|she|they|i|someone) (?:gets?|get) out|"
+                                    r"notif\w*|emails? ice|call\w* ice before)\b", re.IGNORECASE),
+    "transfer": compiled_on_use(r"\b(?:transfer\w*|hand\w* (?:\w+ )?over|turn\w* (?:\w+ )?over)\b", re.IGNORECASE),
+}
 
 
 def _parent_row(retriever: Retriever, row: int) -> int | None:

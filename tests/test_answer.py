@@ -1786,3 +1786,46 @@ def test_a_law_on_one_kind_of_record_answers_only_questions_naming_it(tmp_path):
     assert "license plate data" not in " ".join(_texts(r, towed))
     cameras = " ".join(_texts(r, "the city's plate reader cameras misused my license plate data, can I sue"))
     assert "license plate data" in cameras
+
+
+VALUES_ACT_BANS = """\
+---
+id: ca-gov-9284.6
+title: Test limits on helping immigration enforcement
+citation: Cal. Gov. Code § 9284.6
+jurisdiction: CA
+authority: statute
+url: https://example.test/9284.6
+as_of: 2026-11-25
+verified: secondary
+subdivisions: partial
+---
+
+Test section limiting what law enforcement agencies do for immigration enforcement.
+
+## (c)
+
+A California law enforcement agency may not provide release dates to immigration authorities for immigration enforcement.
+
+## (d)
+
+A California law enforcement agency may not detain a person on the basis of a hold request for immigration enforcement.
+"""
+
+
+def test_among_the_police_limits_the_one_on_the_act_asked_about_leads(tmp_path):
+    from kb.answer import _leading_ban
+
+    r = _corpus(tmp_path, **{"ca/gov-9284.6.md": VALUES_ACT_BANS})
+    rows = {r.index.chunks[row].chunk.citation: row for row in r.resolver.source_rows("ca-gov-9284.6")}
+    release, hold = rows["Cal. Gov. Code § 9284.6(c)"], rows["Cal. Gov. Code § 9284.6(d)"]
+
+    def ban(question):
+        query = parse_query(question)
+        ranked = Ranking(np.asarray([release, hold], dtype=np.int64), np.asarray([2.0, 1.9]))
+        return _leading_ban(r, query, _SentenceTable(r, query), ranked, set(), AnswerSettings())
+
+    # Asked about keeping someone past release, the hold limit leads though the release-date one
+    # ranks first (before: the first limit binding the police, whatever it limits).
+    assert ban("can the county jail keep my husband till monday so ICE has time to come get him") == hold
+    assert ban("will the county jail tell ICE his release date") == release
