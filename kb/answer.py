@@ -28,8 +28,9 @@ from kb.records import COMMENTARY, CORRECTED
 from kb.retrieval import Retriever
 from kb.jurisdictions import is_home, state_name, states_named
 from kb.search import Ranked, Ranking, best_first
-from kb.subject import (ACT_BILLS, acts_named, asks_errand, holders_named, holds_against, license_held_against,
-                        on_subject, outside_holders, outside_sharer, parties_named, policy_place, records_named)
+from kb.subject import (ACT_BILLS, REPORTED_ONLY, acts_named, asks_errand, holders_named, holds_against,
+                        license_held_against, on_subject, outside_holders, outside_sharer, parties_named, policy_place,
+                        records_named)
 from kb.text import compiled_on_use
 
 
@@ -686,18 +687,19 @@ _NAMES_DMV = compiled_on_use(r"\b(?:dmv|department of motor vehicles)\b", re.IGN
 # ... or, of the DMV, whether it tells them ("does the DMV tell ICE where I live": whether it
 # discloses). Of the police, "tell ICE about my record" is as often answered by an exception
 # (criminal history may be shared), which the ban would push down; "tell me" asks for notice.
-_TELLS_IMMIGRATION = compiled_on_use(r"\btell\w* (?:the )?(?:ice|immigration|la migra|migra|dhs|feds|federal agents)\b",
-                                     re.IGNORECASE)
+_IMMIGRATION_TOLD = r"(?:the )?(?:ice|immigration|la migra|migra|dhs|feds|federal agents)\b"
+_TELLS_IMMIGRATION = compiled_on_use(rf"\btell\w* {_IMMIGRATION_TOLD}", re.IGNORECASE)
 # "will the DMV report me to immigration", "will DMV turn me in to ICE": the same, asked of the
 # person, when the question names the DMV itself (not "can my landlord report me to ICE because
 # of my AB 60 license", where the license is only what the landlord saw).
-_REPORTS_TO_IMMIGRATION = compiled_on_use(r"\b(?:report\w* (?:\w+ ){0,2}to|turn\w* (?:\w+ )?in to) "
-                                          r"(?:the )?(?:ice|immigration|la migra|migra|dhs|feds|federal agents)\b",
+_REPORTS_TO_IMMIGRATION = compiled_on_use(rf"\b(?:report\w* (?:\w+ ){{0,2}}to|turn\w* (?:\w+ )?in to) {_IMMIGRATION_TOLD}",
                                           re.IGNORECASE)
 # ... or whether the police or a jail may hold or hand a person over for it.
-_HELD_FOR_ICE = compiled_on_use(r"\b(?:hold\w*|held|keep\w*|kept|detain\w*|detention|hand\w* (?:\w+ )?over|"
-                           r"transfer(?:s|red|ring)? (?:me|him|her|them|us|someone|somebody|people|a person|my \w+)|"
-                           r"turn\w* (?:\w+ )?over|pick\w* (?:\w+ )?up)\b", re.IGNORECASE)
+_HOLDING = r"hold\w*|held|keep\w*|kept|detain\w*|detention"
+_HANDING_OVER = r"hand\w* (?:\w+ )?over|turn\w* (?:\w+ )?over"
+_HELD_FOR_ICE = compiled_on_use(rf"\b(?:{_HOLDING}|{_HANDING_OVER}|"
+                                r"transfer(?:s|red|ring)? (?:me|him|her|them|us|someone|somebody|people|a person|my \w+)|"
+                                r"pick\w* (?:\w+ )?up)\b", re.IGNORECASE)
 # ... or whether they may work with it: a 287(g) agreement, deputizing officers, helping ICE.
 _WORKS_WITH_ICE = compiled_on_use(r"\b(?:287\s?\(?g\)?|deputiz\w*|(?:work\w*|cooperat\w*|partner\w*|help\w*|assist\w*|"
                              r"team\w* up|sign\w*) (?:\w+ ){0,2}(?:with )?(?:ice|dhs|immigration|feds|federal immigration))\b",
@@ -768,9 +770,9 @@ def _leading_ban(retriever: Retriever, query: Query, table: "_SentenceTable", la
     ban = next((row for row in near if networks & {n.lower() for n in _NETWORK().findall(_opening(table, row))}), None)
     if ban is None and len(holders) > 1 and _NAMES_DMV().search(query.text):
         # Naming both the police and the DMV ("ICE asked our local PD to pull a license photo from
-        # the DMV"; not "pulled over with no license, can the cop call ICE"): a limit binding both (§ 1808.48 binds any "law enforcement agency"
-        # obtaining the DMV's information), looked for as far as ban_depth, before one binding
-        # the police alone.
+        # the DMV"; not "pulled over with no license, can the cop call ICE"): a limit binding both
+        # (§ 1808.48 binds any "law enforcement agency" obtaining the DMV's information), looked
+        # for as far as ban_depth, before one binding the police alone.
         ban = next((row for row in itertools.chain(near, bans(settings.rerank_depth, settings.ban_depth))
                     if holders <= _binds(table, row)), None)
     if ban is None:
@@ -790,11 +792,10 @@ def _leading_ban(retriever: Retriever, query: Query, table: "_SentenceTable", la
 
 # The acts the Values Act limits one by one, as a question and as a rule's opening name them.
 _ACTS = {
-    "hold": compiled_on_use(r"\b(?:hold\w*|held|keep\w*|kept|detain\w*|detention|past (?:his|her|my|their) release)\b",
-                            re.IGNORECASE),
+    "hold": compiled_on_use(rf"\b(?:{_HOLDING}|past (?:his|her|my|their) release)\b", re.IGNORECASE),
     "release date": compiled_on_use(r"\b(?:release dates?|when (?:he|she|they|i|someone) (?:gets?|get) out|"
                                     r"notif\w*|emails? ice|call\w* ice before)\b", re.IGNORECASE),
-    "transfer": compiled_on_use(r"\b(?:transfer\w*|hand\w* (?:\w+ )?over|turn\w* (?:\w+ )?over)\b", re.IGNORECASE),
+    "transfer": compiled_on_use(rf"\b(?:transfer\w*|{_HANDING_OVER})\b", re.IGNORECASE),
 }
 
 
@@ -1623,7 +1624,7 @@ def _leading_report(retriever: Retriever, query: Query, found: _Candidates,
     # Asked about something only reports tell of (the State-to-State system, Nlets), by name: the
     # best report naming it leads wherever it ranks among the reports, no rule of law holding the
     # name ("what is California loading into the state to state system" had led with § 1653.5(f)).
-    only_reported = _ONLY_REPORTED().findall(query.text)
+    only_reported = _ONLY_REPORTED().search(query.text)
     for row, score in found.secondary:
         if retriever.source_of(row).is_report:
             chunk = retriever.index.chunks[row].chunk
@@ -1633,9 +1634,7 @@ def _leading_report(retriever: Retriever, query: Query, found: _Candidates,
     return None
 
 
-# What the corpus knows only from reports, no rule of law naming it: the State-to-State
-# Verification Service California joined in 2026, and the Nlets network.
-_ONLY_REPORTED = compiled_on_use(r"\b(?:state[- ]to[- ]state|s2s|nlets)\b", re.IGNORECASE)
+_ONLY_REPORTED = compiled_on_use(rf"\b(?:{REPORTED_ONLY})\b", re.IGNORECASE)
 
 
 def _rows_cited_by(retriever: Retriever, note_id: str, law: Ranking) -> Ranked:
@@ -1818,7 +1817,8 @@ class _Composer:
             picked = [i for i in picked if _YEAR().search(self.table.items[i].text)] or picked
         if earliest:
             first = {i: min(map(int, _YEAR().findall(self.table.items[i].text)), default=9999) for i in picked}
-            picked = [i for i in picked if first[i] == min(first.values(), default=9999)]
+            earliest_year = min(first.values(), default=9999)
+            picked = [i for i in picked if first[i] == earliest_year]
         if picked:
             best = max(zip(self.table.cosines(picked), picked))[1]
             self._add(self.table.items[best].row, best)

@@ -48,6 +48,10 @@ def records_named(text: str) -> frozenset[str]:
     return frozenset(name for name, pattern in _ASKED_ABOUT.items() if pattern().search(text))
 
 
+# What the corpus knows only from reports, no rule of law naming it: the State-to-State
+# Verification Service California joined in 2026, and the Nlets network (kb/answer.py lets a
+# report lead a question naming one).
+REPORTED_ONLY = r"state[- ]to[- ]state|s2s|nlets"
 # Laws and programs the corpus is built around: naming one puts a question on the subject (the
 # acts of ACT_BILLS among them).
 NAMED_LAWS = (
@@ -55,7 +59,7 @@ NAMED_LAWS = (
     r"keep washington working|fair employment and housing act|feha|unruh(?: civil rights act)?|"
     r"sanctuary|dppa|driver'?s privacy protection|real\s?id|clets|information practices act|"
     r"safe at home|green light law|8 u\.?s\.?c\.? ?(?:§ ?)?(?:1373|1644)|federal limits apply|"
-    r"state[- ]to[- ]state|s2s|requester code|religious freedom act|muslim registry|nlets"
+    r"requester code|religious freedom act|muslim registry|" + REPORTED_ONLY
 )
 
 GROUPS = {
