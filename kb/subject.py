@@ -187,10 +187,13 @@ def outside_sharer(text: str) -> str | None:
     the question names none of the bodies the corpus's law binds (HOLDERS, _GOVERNMENT) and no
     law the corpus is built around. None otherwise."""
     english = translate_query(text)
-    if (_names_found(_HOLDERS, english) or _NAMED().search(english) or _names_found(_GOVERNMENT_NAMED, english)
-            or not _IMMIGRATION().search(english)):
+    if (_names_found(_HOLDERS, english) or _NAMED().search(english) or not _IMMIGRATION().search(english)
+            or _names_found(_GOVERNMENT_NAMED, _PLACE_PHRASE().sub(" ", english))):
         return None
-    return _sharer(text) or (_sharer(english) if english != text else None) or _place_of_records(english)
+    if _PLACES().search(english) and _POLICY().search(english):
+        return None  # "does the courthouse have to have a policy limiting help to ICE": § 7284.8(a) answers
+    return (_sharer(text) or (_sharer(english) if english != text else None) or _place_of_records(english)
+            or _place_sharing(english))
 
 
 # Who a question asks about giving away what it holds: the subject of a verb of sharing ("can
@@ -254,8 +257,12 @@ def _sharer(text: str) -> str | None:
     for match in _SHARER().finditer(text):
         group = next(n for n, found in enumerate(match.groups(), 1) if found)
         phrase = match.group(group)
-        if _NOT_A_NAME().search(phrase) or _BOUND().search(translate_query(phrase)) or _ENDS_JOINED().search(phrase):
+        place = _PLACES().search(phrase)  # run by a government ("the county hospital"), yet no law here binds it
+        if (_NOT_A_NAME().search(phrase) or (_BOUND().search(translate_query(phrase)) and not place)
+                or _ENDS_JOINED().search(phrase)):
             continue  # "eligible for release", "did AB 2156 pass", "ran my plate and passed": no one named
+        if place:  # named up to the place: "hospital" of "hospital county me" (the glossary's "hospital del condado me")
+            phrase = phrase[:place.end()]
         article = re.search(rf"\b({_DET})\s+$", text[:match.start(group)], re.IGNORECASE)
         said = {"my": "your", "our": "your"}.get(article[1].lower(), article[1].lower()) if article else ""
         return f"{said} {phrase}".strip()
@@ -263,11 +270,15 @@ def _sharer(text: str) -> str | None:
 
 
 # The places for which Gov. Code § 7284.8(a) has the Attorney General write model policies limiting
-# help to immigration enforcement (public schools, health facilities, courthouses, shelters,
-# libraries): the corpus speaks of them, though no rule there says what they may share, so a
-# question about one is answered as the closest law, not refused.
+# help to immigration enforcement (public schools, libraries, health facilities, courthouses, the
+# Labor Commissioner's Division of Labor Standards Enforcement, the Workers' Compensation and
+# Agricultural Labor Relations boards, shelters, the University of California): no rule here says
+# what they may share, so a question about that is declined with the model policies listed first,
+# the closest the law comes. Run by a county or a city, each is still the place, not the body.
 PLACES = (r"schools?|school districts?|colleges?|universit(?:y|ies)|hospitals?|health facilit(?:y|ies)|"
-          r"clinics?|shelters?|librar(?:y|ies)")
+          r"clinics?|shelters?|librar(?:y|ies)|courthouses?|court clerks?|clerk of (?:the )?court|"
+          r"labor commissioner(?:'s office)?|division of labor standards enforcement|dlse|"
+          r"workers'? comp(?:ensation)? (?:board|office)|agricultural labor relations board|alrb")
 _PLACES = _whole_words({"places": PLACES})["places"]
 
 
@@ -282,11 +293,43 @@ def _place_of_records(text: str) -> str | None:
     return f"the {found.group(1).lower()}" if found else None
 
 
+# A place of § 7284.8(a) with whoever runs it ("the county hospital", "the superior court clerk",
+# "hospital county" as the glossary reads "hospital del condado"): the place holds the records, and
+# the government word names only who runs it, not a body the corpus's law binds.
+_PLACE_PHRASE = compiled_on_use(
+    rf"(?<![\w-])(?:(?:{_GOVERNMENT}|public|superior|family|local)(?:'s)?\s+){{0,2}}(?:{PLACES})"
+    rf"(?:\s+(?:of\s+the\s+)?(?:county|city|state))?(?![\w-])", re.IGNORECASE)
+_POLICY = _whole_words({"policy": r"polic(?:y|ies)"})["policy"]
+_SHARING = _whole_words({"sharing": _SHARE})["sharing"]
+
+
+def _place_sharing(text: str) -> str | None:
+    """The place of § 7284.8(a) (PLACES) a question names, when it asks about sharing (a verb of
+    _SHARE) without saying who shares: "if I go to the county hospital, will they report me to
+    immigration" asks what the hospital may tell."""
+    found = _PLACES().search(text)
+    return f"the {found.group(0).lower()}" if found and _SHARING().search(text) else None
+
+
+# How § 7284.8(a) names each place, where the question's word differs: "hospital" is a health
+# facility, "court clerk" a courthouse, "labor commissioner" the Division of Labor Standards Enforcement.
+_STATUTE_WORDS = (
+    (r"hospital|clinic|health", "health facility"), (r"court|clerk", "courthouse"),
+    (r"labor commissioner|dlse|labor standards", "Labor Standards Enforcement"),
+    (r"workers", "Workers' Compensation"), (r"agricultural|alrb", "Agricultural Labor Relations Board"),
+    (r"college|universit", "University"),
+)
+
+
 def policy_place(name: str) -> str | None:
-    """The place of Gov. Code § 7284.8(a) (PLACES) a sharer (outside_sharer) is, in its words
-    ("school" for "your school district"), or None when it is none of them."""
+    """The place of Gov. Code § 7284.8(a) (PLACES) a sharer (outside_sharer) is, in the words
+    § 7284.8(a) uses for it ("school" for "your school district", "health facility" for "the county
+    hospital"), or None when it is none of them."""
     found = _PLACES().search(name)
-    return found.group(0).split()[0] if found else None
+    if not found:
+        return None
+    said = found.group(0).lower()
+    return next((word for pattern, word in _STATUTE_WORDS if re.match(pattern, said)), said.split()[0])
 
 
 # Errands at the DMV or elsewhere: renewing, replacing or reinstating a license, appointments,

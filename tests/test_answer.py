@@ -1109,7 +1109,8 @@ Section 9999.15 has the Attorney General write model policies for some public pl
 
 ## (a)
 
-The Attorney General shall publish model policies limiting help to immigration enforcement at public schools and shelters.
+The Attorney General shall publish model policies limiting help to immigration enforcement at public schools, health
+facilities and shelters.
 
 ## (b)
 
@@ -1131,6 +1132,21 @@ def test_a_question_about_a_place_the_model_policies_name_is_declined_with_them_
     district = answer_question(r, "can my kid's school district give ICE the records it keeps about my kid", settings=OPEN)
     assert district.abstained
     assert district.hits[0].chunk.text.startswith("The Attorney General shall publish model policies")
+
+
+def test_a_place_a_county_runs_is_still_a_place_of_the_model_policies(tmp_path):
+    # "the county hospital": a county runs it, yet no rule here says what a hospital may share
+    # (the county word once made it a body the corpus's law binds, and DMV and police law answered).
+    # Declined, the policies listed first: they say "health facilities", not "hospital".
+    r = _corpus(tmp_path, **{"ca/gov-9999.15.md": POLICIES})
+    answer = answer_question(r, "can the county hospital tell ICE I'm undocumented", settings=OPEN)
+    assert answer.abstained and not answer.sentences
+    assert answer.reason.startswith("the corpus holds no law on what the county hospital may share")
+    assert answer.hits[0].chunk.text.startswith("The Attorney General shall publish model policies")
+    # Who shares unsaid, the place named where it happens (in Spanish, "del condado" after it).
+    spanish = answer_question(r, "si voy al hospital del condado, ¿me reportan a inmigración?", settings=OPEN)
+    assert spanish.abstained and spanish.reason.startswith("the corpus holds no law on what the hospital may share")
+    assert spanish.hits[0].chunk.text.startswith("The Attorney General shall publish model policies")
 
 
 UPLOAD_REPORT = """\

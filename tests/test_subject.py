@@ -113,6 +113,14 @@ def test_holders_of_records_the_corpus_holds_no_law_on(question, named):
     ("can ICE get my kids school records", "the school"),
     ("can immigration see my hospital records", "the hospital"),
     ("can ICE get my DMV records", None),  # the DMV: bound
+    # A place of § 7284.8(a) that a county runs is still that place (seventeenth session), and one
+    # named where sharing happens is the sharer when no one else is ("will they report me").
+    ("can the county hospital tell ICE I'm undocumented", "the county hospital"),
+    ("si voy al hospital del condado, ¿me reportan a inmigración?", "the hospital"),
+    ("if ICE comes to the shelter, do we have to give them the list of who slept there?", "the shelter"),
+    ("can the labor commissioner tell immigration about my wage claim", "the labor commissioner"),
+    ("can the county tell ICE where I live", None),  # the county itself: bound
+    ("is the courthouse supposed to have a policy limiting help to ICE?", None),  # § 7284.8(a) answers
 ])
 def test_a_sharer_no_law_here_binds(question, sharer):
     assert outside_sharer(question) == sharer
@@ -125,7 +133,9 @@ def test_the_places_answered_from_the_model_policies_are_those_gov_code_7284_8_a
 
     body = (Path(__file__).resolve().parent.parent / "corpus/ca/gov-7284.8.md").read_text(encoding="utf-8")
     subdivision = body[body.index("## (a)"):body.index("## (b)")]
-    for place in ("public schools", "public libraries", "health facilities", "shelters", "University of California"):
+    for place in ("public schools", "public libraries", "health facilities", "shelters", "University of California",
+                  "courthouses", "Labor Standards Enforcement", "Workers' Compensation",
+                  "Agricultural Labor Relations Board"):
         assert place in " ".join(subdivision.split()), place
 
 
@@ -134,6 +144,10 @@ def test_the_places_of_the_attorney_generals_model_policies_are_told_apart():
     assert policy_place("the school") == "school" and policy_place("the public library") == "library"
     assert policy_place("your school district") == "school"  # the place named, not the last word
     assert policy_place("the post office") is None and policy_place("your bank") is None
+    # In the words § 7284.8(a) uses (the test above checks they are in its digest).
+    assert policy_place("the county hospital") == "health facility" and policy_place("the clinic") == "health facility"
+    assert policy_place("the superior court clerk") == "courthouse"
+    assert policy_place("the labor commissioner") == "Labor Standards Enforcement"
 
 
 def test_no_source_of_law_in_the_corpus_is_about_an_outside_holder():
