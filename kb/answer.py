@@ -641,6 +641,8 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
         parties = parties_named(query.text)
         top = first[0] if first else law[0][0]
         bound = _sibling_binding(retriever, table, top, law, parties, settings)
+        if bound is None:
+            bound = _sibling_card(retriever, table, top, law, _cards_named(query.dense), settings)
         if bound is None and license_held_against(query.text):
             bound = _rule_against_holding(retriever, table, top, law, parties, settings)
         if bound is not None and first:
@@ -1210,6 +1212,36 @@ def _sibling_binding(retriever: Retriever, table: "_SentenceTable", top: int, la
         if (row != top and chunk.source_id == source and not chunk.is_commentary
                 and (bound or (labels and chunk.labels[: len(labels)] == labels))
                 and parties & parties_named(_opening(table, row))):
+            return row
+    return None
+
+
+# A driver's license or an ID card: sibling rules issue each ("must issue an original driver's
+# license", § 12801.9(a)(1); "must issue an ID card", (a)(2)), and the one on the card asked
+# about decides ("can undocumented people get a driver's license" is (a)(1), though (a)(2)'s words
+# are as close).
+_CARDS = {"license": compiled_on_use(r"\blicen[cs]es?\b", re.IGNORECASE),
+          # an ID card, or a bare "ID" ("a state ID"), not a "consular identification document"
+          "id card": compiled_on_use(r"\b(?:id|identification) cards?\b|\bids?\b", re.IGNORECASE)}
+
+
+def _cards_named(text: str) -> frozenset[str]:
+    """The kinds of card (_CARDS) `text` names."""
+    return frozenset(kind for kind, pattern in _CARDS.items() if pattern().search(text))
+
+
+def _sibling_card(retriever: Retriever, table: "_SentenceTable", top: int, law: Ranking,
+                  cards: frozenset[str], settings: AnswerSettings) -> int | None:
+    """When the question names one kind of card and the passage that would lead (`top`) is on the
+    other alone, the best-ranked passage of the same section whose opening names the kind asked
+    and not the other. None otherwise."""
+    if len(cards) != 1 or _cards_named(_opening(table, top)) != frozenset(_CARDS) - cards:
+        return None
+    source = retriever.index.chunks[top].chunk.source_id
+    for row, _score in law[: settings.rerank_depth]:
+        chunk = retriever.index.chunks[row].chunk
+        if (row != top and chunk.source_id == source and not chunk.is_commentary
+                and _cards_named(_opening(table, row)) == cards):
             return row
     return None
 

@@ -1845,3 +1845,14 @@ def test_among_the_police_limits_the_one_on_the_act_asked_about_leads(tmp_path):
     # ranks first (before: the first limit binding the police, whatever it limits).
     assert ban("can the county jail keep my husband till monday so ICE has time to come get him") == hold
     assert ban("will the county jail tell ICE his release date") == release
+
+
+def test_the_kind_of_card_named_is_a_license_or_an_id_card():
+    from kb.answer import _cards_named
+
+    assert _cards_named("can undocumented people get a driver's license") == {"license"}
+    assert _cards_named("when can I get a state ID") == {"id card"}
+    assert _cards_named("the DMV must issue an identification card") == {"id card"}
+    # A consular identification document is no ID card: the question is still about a license.
+    assert _cards_named("The DMV must accept a valid consular identification document") == frozenset()
+    assert _cards_named("my AB 60 license or ID card") == {"license", "id card"}

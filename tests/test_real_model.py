@@ -384,3 +384,23 @@ def test_a_question_imports_neither_torch_nor_onnxruntime(real):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert json.loads(proc.stdout)["answer"]  # it answered
     assert json.loads(proc.stderr.strip().splitlines()[-1]) == []
+
+
+@pytest.mark.parametrize(("question", "label"), [("can undocumented people get a driver's license", "(a)(1)"),
+                                                 ("can I get an ID card without papers", "(a)(2)")])
+def test_the_card_asked_about_picks_the_rule_that_issues_it(real, question, label):
+    from kb.api import ask
+
+    # Veh. Code § 12801.9(a)(1) issues the license, (a)(2) the ID card. Before: the ID card's rule
+    # led the license question (its words "without papers", "undocumented" as close as (a)(1)'s).
+    assert _lead(ask(real, question)).chunk.citation == f"Cal. Veh. Code § 12801.9{label}"
+
+
+def test_a_county_hospital_is_not_answered_from_police_law(real):
+    from kb.api import ask
+
+    # Before: "county" made the hospital a body the corpus's law binds, and the TRUTH Act's rule
+    # for local jails (Gov. Code § 7283.1(b)) answered as if it decided the question.
+    answer = ask(real, "can the county hospital tell ICE I'm undocumented")
+    assert answer.abstained and "county hospital" in answer.reason
+    assert answer.hits[0].chunk.citation == "Cal. Gov. Code § 7284.8(a)"
