@@ -391,6 +391,7 @@ def answer_question(
             law = _own_record_first(retriever, query, table, law, settings)
             law = _rule_before_item(retriever, query, table, law, settings)
             law = _rule_before_summary(retriever, table, law, settings)
+            law = _rule_before_definition(retriever, query, law, settings)
             law = _home_rule_before_federal_permission(retriever, query, table, law, settings)
             law = _rule_before_exception(retriever, table, law, settings)
     # Our Notes and History on a section give no sentences of law: they take no place here.
@@ -1062,6 +1063,25 @@ def _rule_before_summary(retriever: Retriever, table: "_SentenceTable", law: Ran
     return law if rule is None else law.first([rule], law[0][1])
 
 
+def _defined_term(retriever: Retriever, row: int) -> str | None:
+    """The term passage `row` defines (_DEFINES), if it is a definition of law."""
+    chunk = retriever.index.chunks[row].chunk
+    found = _DEFINES().match(chunk.text) if chunk.part == 0 and not chunk.is_commentary else None
+    return found[1] if found else None
+
+
+def _rule_before_definition(retriever: Retriever, query: Query, law: Ranking, settings: AnswerSettings) -> Ranking:
+    """When the best passage of law defines a term the question does not ask the meaning of ("can
+    ICE get my info from a license plate reader": who is a "public agency" under the ALPR law) and
+    a rule ranks among the next law_passages, the rule leads and the definition follows it."""
+    rules = _first_rules(retriever, law, settings)
+    term = _defined_term(retriever, rules[0]) if rules else None
+    if term is None or _asks_meaning(query.text, term):
+        return law
+    rule = next((row for row in rules[1:] if _defined_term(retriever, row) is None), None)
+    return law if rule is None else law.first([rule, rules[0]], law[0][1])
+
+
 def _describes_only(retriever: Retriever, table: "_SentenceTable", row: int) -> bool:
     """Whether passage `row` is a section's summary whose opening sentence states no rule, only
     what the section is ("Section 12926 holds the definitions for FEHA")."""
@@ -1321,9 +1341,8 @@ def _definition_asked(retriever: Retriever, query: Query, law: Ranking, settings
     """The best-ranked passage among the first rerank_depth that defines a term the question
     asks the meaning of (_asks_meaning), alone; empty if none."""
     for row, _score in law[: settings.rerank_depth]:
-        chunk = retriever.index.chunks[row].chunk
-        found = _DEFINES().match(chunk.text) if chunk.part == 0 and not chunk.is_commentary else None
-        if found and _asks_meaning(query.text, found[1]):
+        term = _defined_term(retriever, row)
+        if term is not None and _asks_meaning(query.text, term):
             return [row]
     return []
 

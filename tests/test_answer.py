@@ -1225,6 +1225,26 @@ def test_a_rule_leads_a_summary_that_only_says_what_its_section_is(tmp_path):
     assert lead([about, stating]) == about  # no rule but another summary behind it: unchanged
 
 
+def test_a_rule_leads_a_definition_the_question_does_not_ask_about(tmp_path):
+    from kb.answer import _rule_before_definition
+
+    r = _corpus(tmp_path, **{"ca/gov-9999.14.md": DEFINITIONS})
+    cites = {r.index.chunks[row].chunk.citation: row for row in range(len(r.index.chunks))}
+    officer, agency, rule = (cites[f"Cal. Gov. Code § 9999.14({x})"] for x in "abc")
+
+    def lead(question, rows):
+        ranked = Ranking(np.asarray(rows, dtype=np.int64), np.linspace(2.0, 1.9, len(rows)))
+        out = _rule_before_definition(r, parse_query(question), ranked, AnswerSettings())
+        return out.rows[:2].tolist()
+
+    # Using "agency" is not asking what it is: the rule leads, the definition follows it.
+    assert lead("can a county agency give my home address to ICE", [agency, rule]) == [rule, agency]
+    # Asked what the term means, the definition stays first (as _definition_asked puts it).
+    assert lead("does agency include a county agency", [agency, rule]) == [agency, rule]
+    # Nothing but definitions ranked: unchanged.
+    assert lead("can a county agency give my home address to ICE", [agency, officer]) == [agency, officer]
+
+
 def test_a_reports_closest_sentence_is_found_in_any_window_of_its_passage(tmp_path, monkeypatch):
     from kb.answer import _Composer
     from kb.config import ChunkerSettings

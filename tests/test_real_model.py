@@ -404,3 +404,12 @@ def test_a_county_hospital_is_not_answered_from_police_law(real):
     answer = ask(real, "can the county hospital tell ICE I'm undocumented")
     assert answer.abstained and "county hospital" in answer.reason
     assert answer.hits[0].chunk.citation == "Cal. Gov. Code § 7284.8(a)"
+
+
+def test_a_definition_not_asked_about_does_not_lead(real):
+    from kb.api import ask
+
+    # Before: who is a "public agency" under the ALPR law (Civ. Code § 1798.90.5(f)) led; the rule
+    # on sharing plate-reader data, (b) of § 1798.90.55, came second.
+    lead = _lead(ask(real, "can ICE get my info from a license plate reader")).chunk.citation
+    assert lead == "Cal. Civ. Code § 1798.90.55(b)", lead
