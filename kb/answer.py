@@ -476,6 +476,10 @@ _ASKS_FIGURE = compiled_on_use(
     r"(?:^|[.?!,;:]\s*|\b(?:and|but|so|also|exactly)\s+)[¿\s]*(?:how many|how much|"
     r"what (?:is|was|are) the (?:number|count|total|fee|cost|price))\b|"
     r"\b(?:(?:what(?:'s| is)?|whats) the (?:tele)?phone number|vote count|what colou?r)\b", re.IGNORECASE)
+# Asked for a sum of money: how much, or what a fine, fee, cost, price or damages come to.
+_ASKS_AMOUNT = compiled_on_use(r"\bhow much\b|\bwhat(?:'s| is| are)? the (?:fine|fee|cost|price|penalty|damages)\b",
+                               re.IGNORECASE)
+_SUM = compiled_on_use(r"\$\s?\d")
 # A figure in a sentence: an amount or a count in digits (not a section's number or label,
 # "§ 12801.9(d)(1)", "Section 12801", "8 U.S.C.", "ch. 524"), or a number written out ("one",
 # as in "one of the following", counts nothing).
@@ -1913,6 +1917,10 @@ class _Composer:
         if chunk.parts > 1 and chunk.part == 0:  # a long passage: its later windows' sentences too
             rest = [i for i in self._passage_sentences(row) if i != picked[0]]
         scored = sorted(zip(self.table.cosines(rest), rest), reverse=True)
+        if _ASKS_AMOUNT().search(self.table.question):
+            # "how much can I get if someone misused my DMV info": the sentence naming a sum of
+            # money is the answer, however few of the question's words it shares.
+            scored = [(1.0, i) for _cosine, i in scored if _SUM().search(items[i].text)] + scored
         for cosine, i in scored:
             if cosine < self.settings.second_sentence:
                 break

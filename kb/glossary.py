@@ -392,7 +392,7 @@ SPANISH_WORDS: dict[str, str] = {
     "dos": "two", "tres": "three", "hace un año": "a year ago", "hace dos años": "two years ago",
     "hace tres años": "three years ago", "hace años": "years ago",
     "quién": "who", "quiénes": "who", "cuál": "which", "cuáles": "which", "cuánto": "how much",
-    "cuánta": "how much", "cuántos": "how many", "cuántas": "how many", "por qué": "why", "porque": "because",
+    "cuánta": "how much", "dinero": "money", "usó mal": "misused", "uso mal": "misused", "usaron mal": "misused", "mal uso": "misuse", "cuántos": "how many", "cuántas": "how many", "por qué": "why", "porque": "because",
     "cuando": "when", "donde": "where", "hasta": "until", "desde": "since", "después": "after",
     "antes": "before", "antes de": "before", "todavía": "still", "también": "also", "pero": "but",
     "aunque": "even if", "ya": "already", "aquí": "here", "ahora": "now", "año": "year",

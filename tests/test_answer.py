@@ -1876,3 +1876,23 @@ def test_the_kind_of_card_named_is_a_license_or_an_id_card():
     # A consular identification document is no ID card: the question is still about a license.
     assert _cards_named("The DMV must accept a valid consular identification document") == frozenset()
     assert _cards_named("my AB 60 license or ID card") == {"license", "id card"}
+
+
+DAMAGES = _statute("9999.31", "Suits for disclosing test records", """\
+Section 9999.31 lets a person sue whoever discloses their test records.
+
+## (a)
+
+Any person who discloses information from a test record without consent is liable to the individual the record concerns. The individual may also recover reasonable attorney's fees from the person who disclosed the test record. In a successful action the court awards a minimum of $2,500 in exemplary damages.
+""")
+
+
+def test_asked_how_much_the_sentence_naming_the_sum_is_quoted(tmp_path):
+    r = _corpus(tmp_path, **{"ca/veh-9999.31.md": DAMAGES})
+    texts = _texts(r, "how much can I recover if a person discloses my test record without consent")
+    assert texts[0].startswith("Any person who discloses information from a test record")
+    # The sum, though the fees sentence shares more of the question's words.
+    assert texts[1] == "In a successful action the court awards a minimum of $2,500 in exemplary damages."
+    # Not asked for a sum: no sentence for naming one.
+    plain = _texts(r, "can I recover attorney's fees if a person discloses my test record without consent")
+    assert not any("$2,500" in text for text in plain)
