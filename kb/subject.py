@@ -78,7 +78,10 @@ GROUPS = {
         r"consular|matr[ií]cula|confidential\w*|privacy|private|public records?|disclos\w*|"
         r"shar\w*|releas\w*|sell\w*|sold|give|giv\w*|gave|hand\w* over|access\w*|look\w* up|"
         r"notif\w*|notice|subpoena\w*|warrants?|criminal history|rap sheet|release dates?|"
-        r"interview\w*|report\w*|misus\w*|leak\w*|sue|damages|penalt\w*|fines?|discriminat\w*"
+        r"interview\w*|report\w*|misus\w*|leak\w*|sue|damages|penalt\w*|fines?|discriminat\w*|"
+        # where someone is found: an address asked without the word ("can my ex use the DMV to find me")
+        r"where (?:i|he|she|they|we|you) (?:live|lives|living|stay|stays|work|works)|"
+        r"(?:find|finds|found|locate|locates|located|track) (?:me|him|her|them|us)\b"
     ),
     # who holds the records or seeks them
     "holders": (

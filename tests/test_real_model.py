@@ -413,3 +413,13 @@ def test_a_definition_not_asked_about_does_not_lead(real):
     # on sharing plate-reader data, (b) of § 1798.90.55, came second.
     lead = _lead(ask(real, "can ICE get my info from a license plate reader")).chunk.citation
     assert lead == "Cal. Civ. Code § 1798.90.55(b)", lead
+
+
+def test_finding_someone_through_the_dmv_is_answered_from_its_address_rules(real):
+    from kb.api import ask
+
+    # Before: refused as off the subject (best similarity 0.590 < 0.615): "find me" was no word
+    # of records, so the DMV alone put it in one group of the subject's words.
+    answer = ask(real, "can my ex use the DMV to find me")
+    assert not answer.abstained
+    assert _lead(answer).chunk.citation.startswith("Cal. Veh. Code § 1808.21")

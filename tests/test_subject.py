@@ -26,6 +26,8 @@ from kb.subject import (acts_named, asks_errand, holders_named, on_subject, outs
     "our company wants to make every new employee show a driver's license",  # two words after "every"
     "the officer asked me for my green card at a traffic stop",  # asked for papers: status (0.572 before)
     "does California share driver data with Nlets",  # a network the corpus reports on, named
+    "can my ex use the DMV to find me",  # where someone lives, asked without "address" (seventeenth session)
+    "can the sheriff tell ICE where I work",
 ])
 def test_questions_on_the_corpus_subject(question):
     assert on_subject(question)
@@ -49,6 +51,7 @@ def test_a_cars_registration_and_plates_are_records_the_dmv_holds():
     "my declets card at the dmv",
     "does my employer have to let me leave early to renew my license",  # a license and a boss, nothing held against it
     "can my boss refuse to pay me overtime",  # refused, but no license
+    "how do I find my way to the DMV office",  # finding a place, not a person
 ])
 def test_questions_off_the_corpus_subject(question):
     assert not on_subject(question), subject_groups(question)
