@@ -143,7 +143,7 @@ GLOSSARY: dict[str, str] = {
     "licencia extranjera": "foreign driver's license", "extranjero": "foreign", "extranjera": "foreign",
     "pasaportes": "passports", "actas de nacimiento": "birth certificates",
     "certificado de nacimiento": "birth certificate", "partida de nacimiento": "birth certificate",
-    "acta de matrimonio": "marriage certificate", "acta de divorcio": "divorce certificate",
+    "acta de matrimonio": "marriage certificate", "licencia de matrimonio": "marriage license", "registro del condado": "county recorder", "acta de divorcio": "divorce certificate",
     "documento": "document", "documentos de identidad": "identity documents",
     "válida": "valid", "válido": "valid", "inválida": "invalid",
     # Keeping records private: confidential, public, suppressed, Safe at Home.

@@ -62,6 +62,10 @@ NAMED_LAWS = (
     r"requester code|religious freedom act|muslim registry|" + REPORTED_ONLY
 )
 
+# A license another office issues is no record of the DMV's ("my marriage license", "a business
+# license").
+_OTHER_LICENSE = r"(?<!marriage )(?<!business )(?<!liquor )(?<!fishing )(?<!hunting )(?<!professional )(?<!contractor's )"
+
 GROUPS = {
     # immigration enforcement and immigration status
     "immigration": (
@@ -85,7 +89,7 @@ GROUPS = {
     ),
     # who holds the records or seeks them
     "holders": (
-        r"dmv|department of motor vehicles|motor vehicle|driver'?s? licen[cs]e\w*|licen[cs]e\w*|id cards?|"
+        r"dmv|department of motor vehicles|motor vehicle|driver'?s? licen[cs]e\w*|" + _OTHER_LICENSE + r"licen[cs]e\w*|id cards?|"
         r"drivers?'? (?:data|records?|info\w*|histor(?:y|ies))|"
         r"identification cards?|police|polic\w*|sheriff\w*|deput(?:y|ies)|officers?|cops?|jails?|prisons?|"
         r"custody|holding cells?|checkpoints?|traffic stops?|pulled (?:me|him|her|them|us) over|"
@@ -117,7 +121,7 @@ _GROUPS = _whole_words(GROUPS)
 # DMV's records is decided first by a rule binding the DMV, one about the police by a rule binding
 # them (both are limits on immigration enforcement; which binds depends on who holds the data).
 HOLDERS = {
-    "dmv": r"dmv|department of motor vehicles|motor vehicles?|driver'?s? licen[cs]es?|licen[cs]es?|"
+    "dmv": rf"dmv|department of motor vehicles|motor vehicles?|driver'?s? licen[cs]es?|{_OTHER_LICENSE}licen[cs]es?|"
            r"id cards?|identification cards?|(?:car |vehicle )?registrations?|license plates?|plates",
     "police": r"police|sheriffs?|deput(?:y|ies)|officers?|cops?|jails?|law enforcement|lapd|probation|parole",
 }
@@ -166,7 +170,7 @@ OUTSIDE_HOLDERS = {
         r"covered california",
     # Local offices that are not law enforcement: SB 54 binds law enforcement agencies, the DMV's
     # rules the DMV; no law here says what an assessor or a permit office may share.
-    "county assessors and recorders (property records)":
+    "county assessors and recorders (property records, marriage and other vital records)":
         r"assessors?|assessor'?s office|county recorders?|recorder'?s office|property tax records?|"
         r"property records?|property tax rolls?",
     "city permit offices": r"(?:street )?vendor permits?|business permits?|building permits?",
@@ -181,7 +185,7 @@ def outside_holders(text: str) -> list[str]:
     english = translate_query(text)  # read once for both checks (holders_named reads it too)
     if _names_found(_HOLDERS, english) or _NAMED().search(english):
         return []
-    return _names_found(_OUTSIDE, text)
+    return _names_found(_OUTSIDE, text) or _names_found(_OUTSIDE, english)  # "registro del condado" too
 
 
 def outside_sharer(text: str) -> str | None:
@@ -346,7 +350,8 @@ ERRANDS = (
     r"renew\w*|renovar|renuev\w*|se vence|expir\w*|vencid[oa]s?|reinstat\w*|suspend\w*|revok\w*|"
     r"replac\w* (?:a |my |the |his |her )?(?:lost|stolen)|lost (?:my|his|her) (?:license|id)|"
     r"appointments?|retak\w*|re-tak\w*|tow(?:ed|ing)?|impound\w*|"
-    r"points? on (?:my|his|her|the) (?:license|record)|how many points|speeding|traffic tickets?"
+    r"points? on (?:my|his|her|the) (?:license|record)|how many points|speeding|(?:traffic|parking) tickets?|"
+    r"(?:fight\w*|contest\w*|pay\w*|dispute\w*) (?:a |my |the |this |that )?(?:parking |traffic )?(?:ticket|citation)s?"
 )
 _ERRAND = _whole_words({"errand": ERRANDS})["errand"]
 # ... nor of someone else learning of it: "can my boss see that my license was suspended",

@@ -72,7 +72,7 @@ def test_questions_off_the_corpus_subject(question):
     ("REAL ID: must the state check my social security number with the SSA", []),  # a law the corpus holds
     ("can the hospital give my medical records to immigration agents", []),  # "medical" is not Medi-Cal
     ("does the county assessor tell immigration who owns which house",
-     ["county assessors and recorders (property records)"]),
+     ["county assessors and recorders (property records, marriage and other vital records)"]),
     ("will ICE see my name if I get a street vendor permit from the city", ["city permit offices"]),
     ("can the sheriff give ICE the property records he pulled on me", []),  # the police named
 ])
@@ -178,6 +178,21 @@ def test_an_errand_is_one_only_while_it_asks_nothing_the_corpus_is_about():
     assert not asks_errand("my license was suspended, is that public")
     assert not asks_errand("my address suppression at the DMV runs out soon, how do I renew it")  # § 1808.21(e)
     assert not asks_errand("can I renew the confidential address on my license")
+    # Contesting or paying a ticket (seventeenth session: "parking" and "ticket" had passed the
+    # lexical rescue on § 1808.4(a)(19)'s parking enforcement officers).
+    assert asks_errand("how do I fight a parking ticket")
+    assert asks_errand("can I pay my traffic citation online")
+    assert not asks_errand("can ICE see my parking tickets at the DMV")  # who may see the record
+
+
+def test_a_license_another_office_issues_is_no_record_of_the_dmv():
+    assert holders_named("can ICE see my marriage license") == frozenset()
+    assert holders_named("my business license from the city") == frozenset()
+    assert holders_named("can ICE see my license") == {"dmv"}
+    assert not on_subject("can ICE see my marriage license")  # immigration, and no record the corpus holds
+    # In Spanish, the county's registry is its recorder: no law here says what it may share.
+    assert outside_holders("¿el registro del condado le pasa a ICE los datos de mi licencia de matrimonio?") == [
+        "county assessors and recorders (property records, marriage and other vital records)"]
 
 
 def test_the_parties_bound_not_to_discriminate_are_read_from_the_question():
