@@ -384,6 +384,9 @@ def answer_question(
         law = _rows_cited_by(retriever, lead, found.law)
     elif exact is not None:
         law = _rule_before_exception(retriever, table, found.law.first([exact]), settings)
+        # A federal permission answering exactly ("can local police be deputized to enforce
+        # immigration law": 8 U.S.C. § 1357(g)) still follows California's rule limiting it.
+        law = _home_rule_before_federal_permission(retriever, query, table, law, settings, bans_only=True)
     else:
         law = found.law
         if not found.named:  # passages ranked for the question, not a section it cites: which leads
@@ -1112,17 +1115,22 @@ def _first_window(retriever: Retriever, row: int) -> int:
 
 _NAMES_DPPA = compiled_on_use(r"\b(?:dppa|driver'?s privacy protection act)\b", re.IGNORECASE)
 # A federal rule that permits ("A state DMV may disclose personal information for use …").
-_PERMITS = compiled_on_use(r"\bmay (?:disclose|release|share|obtain|use)\b", re.IGNORECASE)
+# ... or lets a state's officers work for immigration enforcement (8 U.S.C. § 1357(g)'s "may make
+# written agreements", which Gov. Code § 7284.6(a)(1)(G) bars California's police from joining).
+_PERMITS = compiled_on_use(r"\bmay (?:disclose|release|share|obtain|use|make written agreements)\b", re.IGNORECASE)
 
 
 def _home_rule_before_federal_permission(retriever: Retriever, query: Query, table: "_SentenceTable",
-                                         law: Ranking, settings: AnswerSettings) -> Ranking:
+                                         law: Ranking, settings: AnswerSettings, bans_only: bool = False) -> Ranking:
     """When the best passage of law is a federal permission (a DPPA use for which a DMV "may
     disclose") and a passage of California law ranks close behind it, California's leads: the
     federal permissions only permit ("nothing … requires a DMV to make those disclosures"), and
     California's own rule decides what its DMV may do ("my landlord says he can look up any
     tenant's home address at the DMV": Veh. Code § 1808.21(a), before 18 U.S.C. § 2721(b)(13)).
-    Not for a question asking what federal law says ("under the DPPA …")."""
+    Not for a question asking what federal law says ("under the DPPA …"). `bans_only`: only a
+    California rule that forbids (_forbids) goes first: the federal passage answers the question
+    exactly (a question it answers matched), and only a ban overrides it ("can a tow company get
+    my address from the DMV" keeps the DPPA's towing notice first)."""
     if _FEDERAL.search(query.text) or _NAMES_DPPA().search(query.text):
         return law
     places, jurisdiction = retriever.index.jurisdictions()
@@ -1139,7 +1147,8 @@ def _home_rule_before_federal_permission(retriever: Retriever, query: Query, tab
     # California's own rule, not another federal one (federal law is "home" too, kb.jurisdictions:
     # "can someone get my DMV records with a subpoena" had put 18 U.S.C. § 2722(b), on false
     # representations, before the DPPA's consent use).
-    home = next((row for row in rules[1:] if place(row) == "CA"), None)
+    home = next((row for row in rules[1:]
+                 if place(row) == "CA" and (not bans_only or _forbids(retriever, table, row))), None)
     return law if home is None else law.first([home, rules[0]], law[0][1])
 
 

@@ -423,3 +423,16 @@ def test_finding_someone_through_the_dmv_is_answered_from_its_address_rules(real
     answer = ask(real, "can my ex use the DMV to find me")
     assert not answer.abstained
     assert _lead(answer).chunk.citation.startswith("Cal. Veh. Code § 1808.21")
+
+
+def test_a_federal_permission_matched_exactly_still_follows_californias_ban(real):
+    from kb.api import ask
+
+    # Before: 8 U.S.C. § 1357(g) (287(g) agreements) led, a question it answers having matched;
+    # Gov. Code § 7284.6(a)(1)(G) forbids California's police to perform those functions.
+    lead = _lead(ask(real, "can local police enforce immigration law")).chunk.citation
+    assert lead == "Cal. Gov. Code § 7284.6(a)(1)(G)", lead
+    # Asked what federal law sets up, the federal passage answers.
+    assert _lead(ask(real, "what is a 287(g) agreement")).chunk.citation == "8 U.S.C. § 1357(g)"
+    # No California ban behind it: the DPPA's towing notice keeps the lead.
+    assert _lead(ask(real, "can a tow company get my address from the DMV")).chunk.citation == "18 U.S.C. § 2721(b)(7)"
