@@ -722,11 +722,20 @@ _ASKS_IF_ALLOWED = compiled_on_use(r"\b(?:can|could|may|might|are|is|isn'?t|aren
                               r"supposed|have to|puede\w*)\b", re.IGNORECASE)
 
 
+_CONVICTED = compiled_on_use(r"\b(?:convict\w*|felon\w*|misdemeanors?|condena\w*)\b", re.IGNORECASE)
+
+
 def _asks_to_hold_or_help(words: str) -> bool:
-    """Whether a question asks if someone may hold a person for immigration enforcement, or if
-    the police or a local government may work with it (patterns compiled only when asked)."""
+    """Whether a question asks if someone may hold a person for immigration enforcement, if the
+    police or a local government may work with it, or if the police may tell it of a release
+    (patterns compiled only when asked)."""
+    police = "police" in holders_named(words)
+    # "¿la cárcel le puede avisar a ICE cuando salga?"; not when the question gives a conviction,
+    # which asks whether § 7282.5's exception for it applies ("he has a felony DUI, can the jail
+    # notify ICE about his release").
+    tells_release = police and _ACTS["release date"]().search(words) and not _CONVICTED().search(words)
     acts = _HELD_FOR_ICE().search(words) or (
-        _WORKS_WITH_ICE().search(words) and (_LOCAL_GOVERNMENT().search(words) or "police" in holders_named(words)))
+        _WORKS_WITH_ICE().search(words) and (_LOCAL_GOVERNMENT().search(words) or police)) or tells_release
     return bool(acts and _ASKS_IF_ALLOWED().search(words))
 
 
@@ -789,7 +798,7 @@ def _leading_ban(retriever: Retriever, query: Query, table: "_SentenceTable", la
         binding = [row for row in near if holders & _binds(table, row)]
         # Among those, one on the act asked about ("can the jail keep him till monday so ICE can
         # come get him": the hold, § 7284.6(a)(1)(B), not the release date, (a)(1)(C)).
-        acts = {act for act, pattern in _ACTS.items() if pattern().search(query.text)}
+        acts = {act for act, pattern in _ACTS.items() if pattern().search(f"{query.text} {query.dense}")}
         ban = next((row for row in binding if any(_ACTS[act]().search(_opening(table, row)) for act in acts)),
                    binding[0] if binding else None)
     if ban is not None:
@@ -804,6 +813,7 @@ def _leading_ban(retriever: Retriever, query: Query, table: "_SentenceTable", la
 _ACTS = {
     "hold": compiled_on_use(rf"\b(?:{_HOLDING}|past (?:his|her|my|their) release)\b", re.IGNORECASE),
     "release date": compiled_on_use(r"\b(?:release dates?|when (?:he|she|they|i|someone) (?:gets?|get) out|"
+                                    r"when (?:\w+ ){0,2}(?:am|is|are|gets?) released|"
                                     r"notif\w*|emails? ice|call\w* ice before)\b", re.IGNORECASE),
     "transfer": compiled_on_use(rf"\b(?:transfer\w*|{_HANDING_OVER})\b", re.IGNORECASE),
 }

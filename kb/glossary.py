@@ -30,7 +30,7 @@ GLOSSARY: dict[str, str] = {
     "comparte": "share disclose", "comparten": "share disclose", "datos": "information data",
     "información": "information", "informacion": "information", "dueño": "landlord owner",
     "apartamento": "housing", "rentar": "housing rent", "trabajo": "employment", "patrón": "employer",
-    "discriminación": "discrimination", "discriminacion": "discrimination", "cárcel": "jail",
+    "discriminación": "discrimination", "discriminacion": "discrimination", "cárcel": "jail", "cuando salgo": "when I am released", "salgo": "am released",
     "carcel": "jail", "orden judicial": "court order warrant", "citatorio": "subpoena",
     "leyes": "law", "ley": "law", "puede": "can", "pueden": "can", "necesito": "need", "sacar": "obtain",
     "privacidad": "privacy", "protección": "protection", "proteccion": "protection",

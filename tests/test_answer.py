@@ -1896,3 +1896,13 @@ def test_asked_how_much_the_sentence_naming_the_sum_is_quoted(tmp_path):
     # Not asked for a sum: no sentence for naming one.
     plain = _texts(r, "can I recover attorney's fees if a person discloses my test record without consent")
     assert not any("$2,500" in text for text in plain)
+
+
+def test_telling_ice_of_a_release_asks_whether_the_police_may_help():
+    from kb.answer import _asks_to_hold_or_help
+
+    assert _asks_to_hold_or_help("can the jail tell ICE when my brother is released")
+    assert _asks_to_hold_or_help("can the jail notify ICE when released my brother")  # the glossary's Spanish
+    # With a conviction given, whether § 7282.5's exception applies is the question.
+    assert not _asks_to_hold_or_help("he has a felony DUI conviction, can the jail notify ICE about his release")
+    assert not _asks_to_hold_or_help("can the school tell ICE when my son is released from class")  # no police

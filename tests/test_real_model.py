@@ -436,3 +436,12 @@ def test_a_federal_permission_matched_exactly_still_follows_californias_ban(real
     assert _lead(ask(real, "what is a 287(g) agreement")).chunk.citation == "8 U.S.C. § 1357(g)"
     # No California ban behind it: the DPPA's towing notice keeps the lead.
     assert _lead(ask(real, "can a tow company get my address from the DMV")).chunk.citation == "18 U.S.C. § 2721(b)(7)"
+
+
+@pytest.mark.parametrize("question", ["¿la cárcel le puede avisar a ICE cuando salga mi hermano?",
+                                      "our jail emails ICE the day before anyone gets released, is that allowed"])
+def test_telling_ice_of_a_release_is_answered_by_the_release_date_rule(real, question):
+    from kb.api import ask
+
+    # Before: the TRUTH Act's copy of the request to the person (Gov. Code § 7283.1(b)) led.
+    assert _lead(ask(real, question)).chunk.citation == "Cal. Gov. Code § 7284.6(a)(1)(C)"
