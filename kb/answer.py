@@ -813,7 +813,7 @@ def _leading_ban(retriever: Retriever, query: Query, table: "_SentenceTable", la
 _ACTS = {
     "hold": compiled_on_use(rf"\b(?:{_HOLDING}|past (?:his|her|my|their) release)\b", re.IGNORECASE),
     "release date": compiled_on_use(r"\b(?:release dates?|when (?:he|she|they|i|someone) (?:gets?|get) out|"
-                                    r"when (?:\w+ ){0,2}(?:am|is|are|gets?) released|"
+                                    r"(?:when|before|once) (?:\w+ ){0,3}(?:am|is|are|gets?) released|"
                                     r"notif\w*|emails? ice|call\w* ice before)\b", re.IGNORECASE),
     "transfer": compiled_on_use(rf"\b(?:transfer\w*|{_HANDING_OVER})\b", re.IGNORECASE),
 }

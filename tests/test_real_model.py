@@ -439,9 +439,11 @@ def test_a_federal_permission_matched_exactly_still_follows_californias_ban(real
 
 
 @pytest.mark.parametrize("question", ["¿la cárcel le puede avisar a ICE cuando salga mi hermano?",
-                                      "our jail emails ICE the day before anyone gets released, is that allowed"])
+                                      "the sheriff's office sends ICE an email before each inmate is released, "
+                                      "can they do that"])
 def test_telling_ice_of_a_release_is_answered_by_the_release_date_rule(real, question):
     from kb.api import ask
 
-    # Before: the TRUTH Act's copy of the request to the person (Gov. Code § 7283.1(b)) led.
+    # Before: the TRUTH Act's copy of the request to the person (Gov. Code § 7283.1(b)) led the
+    # first, and the ban on office space for immigration authorities (§ 7284.6(a)(5)) the second.
     assert _lead(ask(real, question)).chunk.citation == "Cal. Gov. Code § 7284.6(a)(1)(C)"
