@@ -164,6 +164,7 @@ OUTSIDE_HOLDERS = {
     "the IRS": r"irs|internal revenue service",
     "the Social Security Administration": r"social security administration|ssa",
     "immigration courts": r"immigration courts?|immigration judges?|eoir",
+    "the Census Bureau": r"census(?: bureau| answers?| forms?| data| records?)?",
     "E-Verify": r"e-?verify",
     "public-benefit programs (Medi-Cal, CalFresh, Covered California and the like)":
         r"medi-cal|medi cal|medicaid|calfresh|snap benefits|food stamps|calworks|wic|section 8 housing|"
@@ -246,6 +247,12 @@ _BOUND = _whole_words({"bound": "|".join((
 ))})["bound"]
 
 
+# A verb of sharing in the passive: "is/are/was/were X shared, sent, given …".
+_PASSIVE = compiled_on_use(
+    r"(?:is|are|was|were)\b.*\b(?:shared|sent|given|reported|told|handed|turned|passed|released|disclosed|"
+    r"provided|sold|called|contacted|notified)$", re.IGNORECASE)
+
+
 # A phrase holding these names no one: a verb's object or a clause ("does eligible for release
 # mean"), a bill or a section ("did AB 2156 pass").
 _NOT_A_NAME = compiled_on_use(
@@ -262,6 +269,8 @@ def _sharer(text: str) -> str | None:
     """The one a question asks about sharing what it holds, in the question's words, when no law
     here binds it (judged in the glossary's English: "la policía" is the police)."""
     for match in _SHARER().finditer(text):
+        if _PASSIVE().match(match.group(0)):
+            continue  # "are my fingerprints sent to ICE", "is my info shared": what is shared, not who shares
         group = next(n for n, found in enumerate(match.groups(), 1) if found)
         phrase = match.group(group)
         place = _PLACES().search(phrase)  # run by a government ("the county hospital"), yet no law here binds it

@@ -74,6 +74,7 @@ def test_questions_off_the_corpus_subject(question):
     ("does the county assessor tell immigration who owns which house",
      ["county assessors and recorders (property records, marriage and other vital records)"]),
     ("will ICE see my name if I get a street vendor permit from the city", ["city permit offices"]),
+    ("are census answers shared with ICE", ["the Census Bureau"]),
     ("can the sheriff give ICE the property records he pulled on me", []),  # the police named
 ])
 def test_holders_of_records_the_corpus_holds_no_law_on(question, named):
@@ -123,6 +124,11 @@ def test_holders_of_records_the_corpus_holds_no_law_on(question, named):
     ("if ICE comes to the shelter, do we have to give them the list of who slept there?", "the shelter"),
     ("can the labor commissioner tell immigration about my wage claim", "the labor commissioner"),
     ("can the county tell ICE where I live", None),  # the county itself: bound
+    # In the passive, the phrase before the verb is what is shared, not who shares it (it was read
+    # as a sharer: "no law on what your fingerprints may share").
+    ("are my fingerprints sent to ICE when I get arrested", None),
+    ("is my info shared with ICE", None),
+    ("is the post office allowed to tell ICE where I live", "the post office"),  # active, after "is"
     ("is the courthouse supposed to have a policy limiting help to ICE?", None),  # § 7284.8(a) answers
 ])
 def test_a_sharer_no_law_here_binds(question, sharer):
