@@ -29,8 +29,8 @@ from kb.retrieval import Retriever
 from kb.jurisdictions import is_home, state_name, states_named
 from kb.search import Ranked, Ranking, best_first
 from kb.subject import (ACT_BILLS, REPORTED_ONLY, acts_named, asks_errand, holders_named, holds_against,
-                        license_held_against, on_subject, outside_holders, outside_sharer, parties_named, policy_place,
-                        records_named)
+                        license_held_against, on_subject, others_asked, outside_holders, outside_sharer, parties_named,
+                        policy_place, records_named)
 from kb.text import compiled_on_use
 
 
@@ -441,6 +441,12 @@ def answer_question(
     # Asked whether breaking a section it names is punished, or gives a suit ("is there a penalty
     # for violating 1808.48"), when no passage of that section sets one: say so.
     gaps += [f"no penalty or remedy in {citation}" for citation in _unpunished_sections(retriever, query, composer.rows)]
+    # Asked about a landlord, an employer or a school, answered by a rule binding only the police
+    # ("can a landlord ask for my immigration status": the Values Act's limit on law enforcement
+    # agencies): what it quotes binds someone else, so it is the closest law, not the answer.
+    others = None if query.citations or not composer.rows else others_asked(query.text)
+    if others and retriever.source_of(composer.rows[0]).is_primary and _BINDS_POLICE_ONLY().match(table.first(composer.rows[0])):
+        gaps.append(f"no rule on {others}: the rule quoted binds law enforcement agencies")
     # Asked for a figure (a count, a fee, a phone number, a colour) that no sentence of the answer
     # gives ("how many people are enrolled in Safe at Home"): what it quotes is the closest law.
     asked_figure = _ASKS_FIGURE().search(f"{query.text} {query.dense}")  # "¿cuántos …?" too
@@ -470,6 +476,12 @@ def _refused(retriever: Retriever, query: Query, everything: Ranked, reason: str
     """No answer, with why and the closest passages (listed, never quoted)."""
     return Answer(question=query.text, abstained=True, sentences=(),
                   hits=tuple(retriever.hit(r, s) for r, s in _distinct(retriever, everything)[:3]), reason=reason)
+
+
+# A rule whose opening binds law enforcement agencies, and no other agency or person.
+_BINDS_POLICE_ONLY = compiled_on_use(
+    r"^(?:a|an|the|no)\s+(?:california\s+|local\s+|state\s+(?:or\s+local\s+)?)?law enforcement (?:agenc|officials?)",
+    re.IGNORECASE)
 
 
 # Asked for a figure: how many, how much, a phone number, a vote count, a colour.

@@ -410,6 +410,37 @@ _LICENSE = _whole_words({"license": r"licen[cs]es?|id cards?|identification card
 _LANDLORD = _whole_words({"landlord": r"landlords?|apartment managers?|property managers?|leasing offices?"})["landlord"]
 
 
+# Whom a question may ask about other than the police, as an answer names them.
+_OTHERS = {"employer": "employers", "business": "businesses", "landlord": "landlords",
+           "place": "schools, hospitals and other such places"}
+
+
+def others_asked(question: str) -> str | None:
+    """Whom the question asks about, when the subject it asks of ("can my employer …", "can a
+    landlord …") is an employer, a business, a landlord or one of § 7284.8(a)'s places, and it
+    names no holder of records (HOLDERS: the police, the DMV), no government body (a county, a
+    city: the Values Act's limits bind their police) and no law the corpus is built around; in a
+    plural an answer can name ("landlords"). None otherwise."""
+    text = translate_query(question)
+    if _names_found(_HOLDERS, text) or _names_found(_GOVERNMENT_NAMED, text) or _NAMED().search(text):
+        return None
+    asked = _ASKED_OF().search(text)
+    if not asked:
+        return None
+    who = asked.group(1)
+    for name in ("employer", "business"):
+        if _PARTIES[name]().fullmatch(who):
+            return _OTHERS[name]
+    return _OTHERS["landlord"] if _LANDLORD().fullmatch(who) else _OTHERS["place"] if _PLACES().fullmatch(who) else None
+
+
+# The one a question asks something of: "can my employer …", "does a landlord have to …".
+_ASKED_OF = compiled_on_use(
+    rf"\b(?:can|could|does|do|will|would|may|might|is|are|should|has|have)\s+(?:(?:{_DET})\s+)?(?:[\w'-]+\s+)?"
+    rf"({PARTIES['employer']}|{PARTIES['business']}|landlords?|apartment managers?|property managers?|{PLACES})\b",
+    re.IGNORECASE)
+
+
 def holds_against(text: str) -> bool:
     """Whether `text` speaks of requiring, refusing or discriminating (_HELD_AGAINST): of a rule,
     whether it is one against holding a license against its holder."""

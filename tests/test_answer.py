@@ -1906,3 +1906,21 @@ def test_telling_ice_of_a_release_asks_whether_the_police_may_help():
     # With a conviction given, whether § 7282.5's exception applies is the question.
     assert not _asks_to_hold_or_help("he has a felony DUI conviction, can the jail notify ICE about his release")
     assert not _asks_to_hold_or_help("can the school tell ICE when my son is released from class")  # no police
+
+
+VALUES_LIMIT = _statute("9999.32", "Test values act", """\
+Section 9999.32 limits what law enforcement agencies do for immigration enforcement.
+
+## (a)
+
+A California law enforcement agency shall not inquire into a person's immigration status.
+""", code="GOV")
+
+
+def test_a_rule_binding_the_police_answers_a_landlord_question_only_as_the_closest_law(tmp_path):
+    r = _corpus(tmp_path, **{"ca/gov-9999.32.md": VALUES_LIMIT})
+    landlord = answer_question(r, "can a landlord inquire into my immigration status", settings=OPEN)
+    assert landlord.sentences[0].text.startswith("A California law enforcement agency shall not inquire")
+    assert landlord.closest and "no rule on landlords: the rule quoted binds law enforcement agencies" in landlord.reason
+    police = answer_question(r, "can the police inquire into my immigration status", settings=OPEN)
+    assert not police.closest and "no rule on" not in police.reason

@@ -2,8 +2,8 @@
 
 import pytest
 
-from kb.subject import (acts_named, asks_errand, holders_named, on_subject, outside_holders, outside_sharer,
-                        parties_named, policy_place, subject_groups)
+from kb.subject import (acts_named, asks_errand, holders_named, on_subject, others_asked, outside_holders,
+                        outside_sharer, parties_named, policy_place, subject_groups)
 
 
 @pytest.mark.parametrize("question", [
@@ -213,3 +213,18 @@ def test_acts_named_by_their_popular_names_are_their_bills():
     assert acts_named("when did the TRUTH Act take effect") == {"AB 2792"}
     assert acts_named("is the Values Act older than the TRUST Act") == {"SB 54", "AB 4"}
     assert acts_named("what does the act say about trust") == frozenset()
+
+
+@pytest.mark.parametrize(("question", "others"), [
+    ("can a landlord ask for my immigration status", "landlords"),
+    ("can my employer ask about my immigration status", "employers"),
+    ("can my kid's school ask about our immigration status", "schools, hospitals and other such places"),
+    ("can the police ask about my immigration status", None),  # the police: the Values Act binds them
+    ("can the county jail ask my status", None),
+    ("can the county ask about my status", None),  # a county's police are bound
+    ("ICE phoned asking for a guy's employer address, can I give it", None),  # no employer asked of
+    ("can my landlord ask the DMV for my address", None),  # the DMV named: its rules may decide
+    ("can my employer ask for my AB 60 license", None),  # a law named: § 12801.9(g) decides
+])
+def test_whom_a_question_asks_about_other_than_the_police(question, others):
+    assert others_asked(question) == others
