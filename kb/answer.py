@@ -446,7 +446,7 @@ def answer_question(
     # agencies): what it quotes binds someone else, so it is the closest law, not the answer.
     others = None if query.citations or not composer.rows else others_asked(query.text)
     if others and retriever.source_of(composer.rows[0]).is_primary and _BINDS_POLICE_ONLY().match(table.first(composer.rows[0])):
-        gaps.append(f"no rule on {others}: the rule quoted binds law enforcement agencies")
+        gaps.append(f"no rule deciding this for {others}: the rule quoted binds law enforcement agencies")
     # Asked for a figure (a count, a fee, a phone number, a colour) that no sentence of the answer
     # gives ("how many people are enrolled in Safe at Home"): what it quotes is the closest law.
     asked_figure = _ASKS_FIGURE().search(f"{query.text} {query.dense}")  # "¿cuántos …?" too

@@ -422,7 +422,11 @@ def others_asked(question: str) -> str | None:
     city: the Values Act's limits bind their police) and no law the corpus is built around; in a
     plural an answer can name ("landlords"). None otherwise."""
     text = translate_query(question)
-    if _names_found(_HOLDERS, text) or _names_found(_GOVERNMENT_NAMED, text) or _NAMED().search(text):
+    if "police" in _names_found(_HOLDERS, text) or _names_found(_GOVERNMENT_NAMED, text) or _NAMED().search(text):
+        return None
+    if _DMV_ASKED_OF().search(text):
+        return "the DMV"  # "can the DMV ask about my immigration status"
+    if _names_found(_HOLDERS, text):
         return None
     asked = _ASKED_OF().search(text)
     if not asked:
@@ -434,6 +438,8 @@ def others_asked(question: str) -> str | None:
     return _OTHERS["landlord"] if _LANDLORD().fullmatch(who) else _OTHERS["place"] if _PLACES().fullmatch(who) else None
 
 
+_DMV_ASKED_OF = compiled_on_use(r"\b(?:can|could|does|do|will|would|may|might|is|are|should|has|have)\s+(?:the\s+)?"
+                                r"(?:dmv|department of motor vehicles)\b", re.IGNORECASE)
 # The one a question asks something of: "can my employer …", "does a landlord have to …".
 _ASKED_OF = compiled_on_use(
     rf"\b(?:can|could|does|do|will|would|may|might|is|are|should|has|have)\s+(?:(?:{_DET})\s+)?(?:[\w'-]+\s+)?"

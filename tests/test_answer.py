@@ -1921,6 +1921,6 @@ def test_a_rule_binding_the_police_answers_a_landlord_question_only_as_the_close
     r = _corpus(tmp_path, **{"ca/gov-9999.32.md": VALUES_LIMIT})
     landlord = answer_question(r, "can a landlord inquire into my immigration status", settings=OPEN)
     assert landlord.sentences[0].text.startswith("A California law enforcement agency shall not inquire")
-    assert landlord.closest and "no rule on landlords: the rule quoted binds law enforcement agencies" in landlord.reason
+    assert landlord.closest and "no rule deciding this for landlords: the rule quoted binds law enforcement agencies" in landlord.reason
     police = answer_question(r, "can the police inquire into my immigration status", settings=OPEN)
-    assert not police.closest and "no rule on" not in police.reason
+    assert not police.closest and "no rule deciding" not in police.reason

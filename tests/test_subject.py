@@ -224,6 +224,8 @@ def test_acts_named_by_their_popular_names_are_their_bills():
     ("can the county ask about my status", None),  # a county's police are bound
     ("ICE phoned asking for a guy's employer address, can I give it", None),  # no employer asked of
     ("can my landlord ask the DMV for my address", None),  # the DMV named: its rules may decide
+    ("can the DMV ask about my immigration status", "the DMV"),  # asked of the DMV itself
+    ("can the DMV give the police my address", None),  # the police named
     ("can my employer ask for my AB 60 license", None),  # a law named: § 12801.9(g) decides
 ])
 def test_whom_a_question_asks_about_other_than_the_police(question, others):
