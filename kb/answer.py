@@ -444,8 +444,11 @@ def answer_question(
     # Asked about a landlord, an employer or a school, answered by a rule binding only the police
     # ("can a landlord ask for my immigration status": the Values Act's limit on law enforcement
     # agencies): what it quotes binds someone else, so it is the closest law, not the answer.
-    others = None if query.citations or not composer.rows else others_asked(query.text)
-    if others and retriever.source_of(composer.rows[0]).is_primary and _BINDS_POLICE_ONLY().match(table.first(composer.rows[0])):
+    # (Whom the question asks about is read only then: most answers are led by other rules.)
+    police_only = (bool(composer.rows) and not query.citations and retriever.source_of(composer.rows[0]).is_primary
+                   and _BINDS_POLICE_ONLY().match(table.first(composer.rows[0])))
+    others = others_asked(query.text) if police_only else None
+    if others:
         gaps.append(f"no rule deciding this for {others}: the rule quoted binds law enforcement agencies")
     # Asked for a figure (a count, a fee, a phone number, a colour) that no sentence of the answer
     # gives ("how many people are enrolled in Safe at Home"): what it quotes is the closest law.
