@@ -200,8 +200,11 @@ def outside_sharer(text: str) -> str | None:
         return None
     if _PLACES().search(english) and _POLICY().search(english):
         return None  # "does the courthouse have to have a policy limiting help to ICE": § 7284.8(a) answers
-    return (_sharer(text) or (_sharer(english) if english != text else None) or _place_of_records(english)
-            or _place_sharing(english))
+    sharer = (_sharer(text) or (_sharer(english) if english != text else None) or _place_of_records(english)
+              or _place_sharing(english))
+    if sharer and _PLACES().search(sharer) and _ARRESTED().search(english):
+        return None  # "can ICE arrest me at the courthouse if the clerk calls them": Civ. Code § 43.54 answers
+    return sharer
 
 
 # Who a question asks about giving away what it holds: the subject of a verb of sharing ("can
@@ -316,6 +319,8 @@ _PLACE_PHRASE = compiled_on_use(
     rf"(?<![\w-])(?:(?:{_GOVERNMENT}|public|superior|family|local)(?:'s)?\s+){{0,2}}(?:{PLACES})"
     rf"(?:\s+(?:of\s+the\s+)?(?:county|city|state))?(?![\w-])", re.IGNORECASE)
 _POLICY = _whole_words({"policy": r"polic(?:y|ies)"})["policy"]
+# An arrest or a detention asked about: the law here speaks to them wherever they happen.
+_ARRESTED = _whole_words({"arrested": r"arrest\w*|detain\w*|detention|pick (?:me|him|her|them|us) up"})["arrested"]
 _SHARING = _whole_words({"sharing": _SHARE})["sharing"]
 
 

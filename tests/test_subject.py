@@ -130,6 +130,8 @@ def test_holders_of_records_the_corpus_holds_no_law_on(question, named):
     ("is my info shared with ICE", None),
     ("is the post office allowed to tell ICE where I live", "the post office"),  # active, after "is"
     ("is the courthouse supposed to have a policy limiting help to ICE?", None),  # § 7284.8(a) answers
+    # An arrest asked about is the law's subject wherever it happens (Civ. Code § 43.54 for a courthouse).
+    ("can ICE arrest me at the courthouse if the clerk calls them", None),
 ])
 def test_a_sharer_no_law_here_binds(question, sharer):
     assert outside_sharer(question) == sharer
