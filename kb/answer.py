@@ -1296,12 +1296,10 @@ def _sibling_card(retriever: Retriever, table: "_SentenceTable", top: int, law: 
     if len(cards) != 1 or _cards_named(_opening(table, top)) != frozenset(_CARDS) - cards:
         return None
     source = retriever.index.chunks[top].chunk.source_id
-    for row, _score in law[: settings.rerank_depth]:
-        chunk = retriever.index.chunks[row].chunk
-        if (row != top and chunk.source_id == source and not chunk.is_commentary
-                and _cards_named(_opening(table, row)) == cards):
-            return row
-    return None
+    same = [(row, score) for row, score in law[: settings.rerank_depth]
+            if retriever.index.chunks[row].chunk.source_id == source]
+    found = _first_rule_opening(retriever, table, same, settings, lambda opening: _cards_named(opening) == cards)
+    return found[0] if found else None
 
 
 def _rule_against_holding(retriever: Retriever, table: "_SentenceTable", top: int, law: Ranking,
@@ -1803,6 +1801,8 @@ class _Composer:
         self.sentences: list[AnswerSentence] = []
         self.ids: list[int] = []  # table ids of the sentences, for comparing them
         self.rows: list[int] = []
+        # Asked how much: a passage's sentence naming a sum is its further sentence (_add_rule).
+        self.amount_asked = bool(_ASKS_AMOUNT().search(table.question))
 
     def _repeats(self, i: int) -> bool:
         """Whether sentence `i` says again what the answer already says: the same text, a
@@ -1951,7 +1951,7 @@ class _Composer:
         if chunk.parts > 1 and chunk.part == 0:  # a long passage: its later windows' sentences too
             rest = [i for i in self._passage_sentences(row) if i != picked[0]]
         scored = sorted(zip(self.table.cosines(rest), rest), reverse=True)
-        if _ASKS_AMOUNT().search(self.table.question):
+        if self.amount_asked:
             # "how much can I get if someone misused my DMV info": the sentence naming a sum of
             # money is the answer, however few of the question's words it shares.
             scored = [(1.0, i) for _cosine, i in scored if _SUM().search(items[i].text)] + scored

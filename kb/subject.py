@@ -412,7 +412,8 @@ _HELD_AGAINST = _whole_words({"against": (
     r"ask(?:s|ed|ing)? (?:me |us |him |her |them )?(?:for|to see)|wants? to see"
 )})["against"]
 _LICENSE = _whole_words({"license": r"licen[cs]es?|id cards?|identification cards?|ids?"})["license"]
-_LANDLORD = _whole_words({"landlord": r"landlords?|apartment managers?|property managers?|leasing offices?"})["landlord"]
+LANDLORDS = r"landlords?|apartment managers?|property managers?|leasing offices?"
+_LANDLORD = _whole_words({"landlord": LANDLORDS})["landlord"]
 
 
 # Whom a question may ask about other than the police, as an answer names them.
@@ -427,11 +428,12 @@ def others_asked(question: str) -> str | None:
     city: the Values Act's limits bind their police) and no law the corpus is built around; in a
     plural an answer can name ("landlords"). None otherwise."""
     text = translate_query(question)
-    if "police" in _names_found(_HOLDERS, text) or _names_found(_GOVERNMENT_NAMED, text) or _NAMED().search(text):
+    holders = _names_found(_HOLDERS, text)
+    if "police" in holders or _names_found(_GOVERNMENT_NAMED, text) or _NAMED().search(text):
         return None
     if _DMV_ASKED_OF().search(text):
         return "the DMV"  # "can the DMV ask about my immigration status"
-    if _names_found(_HOLDERS, text):
+    if holders:
         return None
     asked = _ASKED_OF().search(text)
     if not asked:
@@ -443,12 +445,13 @@ def others_asked(question: str) -> str | None:
     return _OTHERS["landlord"] if _LANDLORD().fullmatch(who) else _OTHERS["place"] if _PLACES().fullmatch(who) else None
 
 
-_DMV_ASKED_OF = compiled_on_use(r"\b(?:can|could|does|do|will|would|may|might|is|are|should|has|have)\s+(?:the\s+)?"
-                                r"(?:dmv|department of motor vehicles)\b", re.IGNORECASE)
-# The one a question asks something of: "can my employer …", "does a landlord have to …".
+# The one a question asks something of: "can the DMV …", "can my employer …", "does a landlord
+# have to …".
+_ASKING = r"can|could|does|do|will|would|may|might|is|are|should|has|have"
+_DMV_ASKED_OF = compiled_on_use(rf"\b(?:{_ASKING})\s+(?:the\s+)?(?:dmv|department of motor vehicles)\b", re.IGNORECASE)
 _ASKED_OF = compiled_on_use(
-    rf"\b(?:can|could|does|do|will|would|may|might|is|are|should|has|have)\s+(?:(?:{_DET})\s+)?(?:[\w'-]+\s+)?"
-    rf"({PARTIES['employer']}|{PARTIES['business']}|landlords?|apartment managers?|property managers?|{PLACES})\b",
+    rf"\b(?:{_ASKING})\s+(?:(?:{_DET})\s+)?(?:[\w'-]+\s+)?"
+    rf"({PARTIES['employer']}|{PARTIES['business']}|{LANDLORDS}|{PLACES})\b",
     re.IGNORECASE)
 
 
