@@ -192,10 +192,12 @@ def outside_holders(text: str) -> list[str]:
 def outside_sharer(text: str) -> str | None:
     """Whoever `text` asks about sharing what it holds with immigration enforcement ("can the
     post office tell ICE where I live"), in the question's words, when no law here binds them:
-    the question names none of the bodies the corpus's law binds (HOLDERS, _GOVERNMENT) and no
+    the question names none of the bodies the corpus's law binds (HOLDERS, _GOVERNMENT), no
+    records its law governs wherever held (plate readers: Civ. Code § 1798.90.5 et seq.) and no
     law the corpus is built around. None otherwise."""
     english = translate_query(text)
     if (_names_found(_HOLDERS, english) or _NAMED().search(english) or not _IMMIGRATION().search(english)
+            or records_named(english)  # plate readers: the ALPR law binds whoever runs them
             or _names_found(_GOVERNMENT_NAMED, _PLACE_PHRASE().sub(" ", english))):
         return None
     if _PLACES().search(english) and _POLICY().search(english):

@@ -447,3 +447,12 @@ def test_telling_ice_of_a_release_is_answered_by_the_release_date_rule(real, que
     # Before: the TRUTH Act's copy of the request to the person (Gov. Code § 7283.1(b)) led the
     # first, and the ban on office space for immigration authorities (§ 7284.6(a)(5)) the second.
     assert _lead(ask(real, question)).chunk.citation == "Cal. Gov. Code § 7284.6(a)(1)(C)"
+
+
+def test_plate_reader_cameras_are_answered_from_the_alpr_law(real):
+    from kb.api import ask
+
+    # Before: declined, "the corpus holds no law on what plate reader cameras may share".
+    answer = ask(real, "do plate reader cameras send my info to ICE")
+    assert not answer.abstained
+    assert _lead(answer).chunk.citation == "Cal. Civ. Code § 1798.90.55(b)"

@@ -132,6 +132,10 @@ def test_holders_of_records_the_corpus_holds_no_law_on(question, named):
     ("is the courthouse supposed to have a policy limiting help to ICE?", None),  # § 7284.8(a) answers
     # An arrest asked about is the law's subject wherever it happens (Civ. Code § 43.54 for a courthouse).
     ("can ICE arrest me at the courthouse if the clerk calls them", None),
+    # Plate readers: the ALPR law (Civ. Code § 1798.90.5 et seq.) binds whoever runs them; they
+    # were read as a sharer no law binds ("no law on what plate reader cameras may share").
+    ("do plate reader cameras send my info to ICE", None),
+    ("do flock cameras share data with ICE", None),
 ])
 def test_a_sharer_no_law_here_binds(question, sharer):
     assert outside_sharer(question) == sharer
