@@ -304,6 +304,7 @@ def answer_question(
     # system", "who owns nlets"), a question is on its subject whatever its cosine.
     exempt = retriever.resolver.names_known_law(query) or bool(_ONLY_REPORTED().search(query.text)) or (
         searcher.lexical_strength(query) >= settings.lexical_rescue
+        and (on_subject(query.text) or bool(_ASKS_MEANING().search(query.text)))
     )
     own, key = searcher.best_cosines(query)
     best = max(own, key)  # a key counts as its passage (Searcher.dense_scores)
@@ -1721,6 +1722,11 @@ def _leading_report(retriever: Retriever, query: Query, found: _Candidates,
     return None
 
 
+# A question asking what a term means ("what is a hold request", "what does noncriminal history
+# mean"): its distinctive words in the corpus put it on the subject, though they may be its only
+# words of it.
+_ASKS_MEANING = compiled_on_use(r"^\W*(?:what(?:'s| is| are)\s+(?:an?\s+|the\s+)?[\w'-]+(?:\s+[\w'-]+){0,3}\W*$|"
+                                r"what does\b.*\bmean\b|defin(?:e|ition of)\b|meaning of\b)", re.IGNORECASE)
 _ONLY_REPORTED = compiled_on_use(rf"\b(?:{REPORTED_ONLY})\b", re.IGNORECASE)
 
 

@@ -411,7 +411,8 @@ _HELD_AGAINST = _whole_words({"against": (
     r"den(?:y|ied|ies)|(?:won'?t|wouldn'?t|will not|would not) (?:hire|rent|serve|accept|take|let)|"
     r"passed (?:me |him |her |us |them )?over|fire[ds]?|firing|double deposit|charg\w* (?:me )?more|"
     # asked to show it ("can a landlord ask for my license", "my boss wants to see my ID")
-    r"ask(?:s|ed|ing)? (?:me |us |him |her |them )?(?:for|to see)|wants? to see"
+    r"ask(?:s|ed|ing)? (?:me |us |him |her |them )?(?:for|to see)|wants? to see|"
+    r"request(?:s|ed|ing)? (?:(?:a|my|your|his|her|our|their|the) )?(?:driver'?s? )?licen[cs]e"  # "me pide licencia"
 )})["against"]
 _LICENSE = _whole_words({"license": r"licen[cs]es?|id cards?|identification cards?|ids?"})["license"]
 LANDLORDS = r"landlords?|apartment managers?|property managers?|leasing offices?"

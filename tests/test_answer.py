@@ -1924,3 +1924,26 @@ def test_a_rule_binding_the_police_answers_a_landlord_question_only_as_the_close
     assert landlord.closest and "no rule deciding this for landlords: the rule quoted binds law enforcement agencies" in landlord.reason
     police = answer_question(r, "can the police inquire into my immigration status", settings=OPEN)
     assert not police.closest and "no rule deciding" not in police.reason
+
+
+RARE_WORDS = _statute("9999.70", "Certifying victims", """\
+Section 9999.70 lets police certify a victim for a zygote visa.
+
+## (a)
+
+A law enforcement agency may certify a crime victim for a zygote visa application.
+""")
+
+
+def test_rare_words_alone_put_a_question_on_the_subject_only_when_it_asks_what_they_mean(tmp_path):
+    # Strong lexical match, no close passage: answered when the question's words are on the
+    # corpus's subject or it asks what a term means, refused otherwise ("how do I apply for a U
+    # visa" had been answered with the police's visa certification).
+    r = _corpus(tmp_path, **{"ca/veh-9999.70.md": RARE_WORDS})
+    strict = AnswerSettings(abstain_below=0.99, on_subject_floor=0.99, context_floor=0.0, lexical_rescue=0.25)
+    for question in ("how do I apply for a zygote visa", "what is a zygote visa", "can the police share my zygote visa records"):
+        assert r.searcher.lexical_strength(parse_query(question)) >= 0.25, question
+    assert answer_question(r, "how do I apply for a zygote visa", settings=strict).abstained
+    assert not answer_question(r, "what is a zygote visa", settings=strict).abstained
+    assert not answer_question(r, "can the police share my zygote visa records", settings=strict).abstained
+

@@ -2,8 +2,8 @@
 
 import pytest
 
-from kb.subject import (acts_named, asks_errand, holders_named, on_subject, others_asked, outside_holders,
-                        outside_sharer, parties_named, policy_place, subject_groups)
+from kb.subject import (acts_named, asks_errand, holders_named, license_held_against, on_subject, others_asked,
+                        outside_holders, outside_sharer, parties_named, policy_place, subject_groups)
 
 
 @pytest.mark.parametrize("question", [
@@ -236,3 +236,9 @@ def test_acts_named_by_their_popular_names_are_their_bills():
 ])
 def test_whom_a_question_asks_about_other_than_the_police(question, others):
     assert others_asked(question) == others
+
+
+def test_an_employer_requesting_a_license_holds_it_against_its_holder():
+    # "me pide licencia" reads "requests driver's license" through the glossary.
+    assert license_held_against("mi patrón me pide licencia de manejar para un trabajo de limpieza")
+    assert license_held_against("my employer requested my driver's license for a job that doesn't drive")
