@@ -30,7 +30,7 @@ from kb.jurisdictions import is_home, state_name, states_named
 from kb.search import Ranked, Ranking, best_first
 from kb.subject import (ACT_BILLS, REPORTED_ONLY, acts_named, asks_errand, holders_named, holds_against,
                         license_held_against, on_subject, others_asked, outside_holders, outside_sharer, parties_named,
-                        policy_place, records_named)
+                        agents_at_home, asks_of_unnamed, parties_asked, policy_place, records_named)
 from kb.text import compiled_on_use
 
 
@@ -343,6 +343,12 @@ def answer_question(
         return _refused(retriever, query, everything,
                         f"the corpus holds no law {about}: it covers DMV and police records and how far "
                         "California agencies help immigration enforcement")
+    if not query.citations and agents_at_home(query.text):  # "can ICE come into my house with their own warrant"
+        return _refused(retriever, query, everything,
+                        "the corpus holds no law on when immigration agents may enter a home: it covers "
+                        "DMV and police records and how far California agencies help immigration enforcement "
+                        "(8 U.S.C. § 1357(a), on their powers without a warrant, gives none to enter a home: "
+                        "its access to private land near the border excludes dwellings)")
     closest = not exempt and best < settings.abstain_below
     table = _SentenceTable(retriever, query)
     found = _candidates(retriever, query, everything, table, settings)
@@ -1760,6 +1766,9 @@ class _SentenceTable:
                        for start, end in [index.kind_span(kind)]}
         self.qv = np.asarray(retriever.searcher.vector(query), dtype=np.float32)
         self.question = query.dense  # in the corpus's words ("the FBI": "a government agency (the FBI)")
+        self._text = query.text
+        self._asked = None  # the parties the question names (parties_asked), read on first use
+        self._of_others: dict[int, bool] = {}
 
     def _of(self, row: int, kind: str) -> list[int]:
         start, rows = self._spans[kind]
@@ -1780,8 +1789,17 @@ class _SentenceTable:
         return self._of(row, "")
 
     def keys(self, row: int) -> list[int]:
-        """Questions passage `row` answers (front matter `questions:`): never quoted."""
-        return self._of(row, "key")
+        """Questions passage `row` answers (front matter `questions:`), never quoted, but those
+        asking something of a party the question does not name (kb.subject.asks_of_unnamed; the
+        search sets them aside too)."""
+        return [i for i in self._of(row, "key") if not self._of_other(i)]
+
+    def _of_other(self, i: int) -> bool:
+        if i not in self._of_others:
+            if self._asked is None:
+                self._asked = parties_asked(self._text)
+            self._of_others[i] = asks_of_unnamed(self.items[i].text, self._asked)
+        return self._of_others[i]
 
     def first(self, row: int) -> str:
         """Passage `row`'s opening sentence ("" if it has none), which states its rule."""

@@ -153,10 +153,31 @@ class Searcher:
             key = float("-inf")  # no keys: the passages decide
             if len(rows):
                 key_scores = keys @ qv
+                self._drop_keys_of_others(query, key_scores)
                 key = float(key_scores.max())
                 np.maximum.at(scores, rows, key_scores)
             self._last_dense = (query.dense, scores, (own, key))
         return self._last_dense[1]
+
+    def _drop_keys_of_others(self, query: Query, key_scores: "np.ndarray", near: float = 0.7) -> None:
+        """A key close to the question (`near`) that asks something of a party the question does
+        not name counts for nothing, in place (kb.subject.asks_of_unnamed: "Can a store treat me
+        differently because my ID is an AB 60 license?" is no answer to "can I get a REAL ID with
+        an AB 60 license", nor "Can police arrest someone on an ICE civil warrant?" to "can ICE
+        arrest me without a warrant")."""
+        import numpy as np
+
+        from kb.subject import asks_of_unnamed, parties_asked
+
+        close = np.flatnonzero(key_scores >= near)
+        if not len(close):
+            return
+        items, _vectors = self.index.sentences()
+        start, _end = self.index.kind_span("key")
+        asked = parties_asked(query.text)
+        for i in close:
+            if asks_of_unnamed(items[start + int(i)].text, asked):
+                key_scores[i] = -1.0
 
     def key_rows(self):
         """(rows, vectors) of the questions passages answer (front matter `questions:`)."""

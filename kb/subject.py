@@ -136,7 +136,8 @@ _HOLDERS = _whole_words(HOLDERS)
 # is not stated in the passages.
 PARTIES = {
     "business": r"business(?:es)?(?: establishments?)?|stores?|shops?|gyms?|restaurants?|bars?|clubs?|hotels?|"
-                r"banks?|insurers?|insurance compan(?:y|ies)|car insurance|companies|company|"
+                r"banks?|financial institutions?|insurers?|insurance compan(?:y|ies)|car insurance|companies|company|"
+                r"(?:car )?dealers?|dealerships?|"
                 r"rental car(?: compan(?:y|ies)| agenc(?:y|ies)| counters?)?|car rentals?|rent-a-car",
     "employer": r"employers?|boss(?:es)?|jobs?|hiring|hire[ds]?|staffing agenc(?:y|ies)|temp agenc(?:y|ies)|"
                 r"hr|human resources|workplace|managers?|supervisors?|foreman|shifts?|fired|fire me|firing|"
@@ -419,9 +420,78 @@ LANDLORDS = r"landlords?|apartment managers?|property managers?|leasing offices?
 _LANDLORD = _whole_words({"landlord": LANDLORDS})["landlord"]
 
 
+def parties_asked(text: str) -> frozenset[str]:
+    """The parties `text` names (PARTIES, and "landlord"), read through the glossary, and
+    "agents" when it asks what federal immigration agents may do (_agents_asked)."""
+    english = translate_query(text)
+    return (frozenset(_names_found(_PARTIES, english)) | ({"landlord"} if _LANDLORD().search(english) else frozenset())
+            | ({"agents"} if _agents_asked(english) else frozenset()))
+
+
+def asks_of_unnamed(key: str, named: frozenset[str]) -> bool:
+    """Whether a key (a question a passage answers) asks something of a business, an employer or
+    a landlord ("Can a store treat me differently …") that is not among the parties a question
+    names (`named`, from parties_asked), or of the police when the question asks what federal
+    immigration agents may do: then it is no answer to that question ("can I get a REAL ID with
+    an AB 60 license"), however many words they share."""
+    english = translate_query(key)
+    if "agents" in named and _POLICE_ASKED_OF().search(english):
+        return True  # "Can police arrest someone on an ICE civil warrant?" is not "can ICE arrest me …"
+    asked = _ASKED_OF().search(english)
+    if not asked:
+        return False
+    who = asked.group(1)
+    party = ("landlord" if _LANDLORD().fullmatch(who) else
+             next((name for name in ("employer", "business") if _PARTIES[name]().fullmatch(who)), None))
+    return party is not None and party not in named
+
+
+# The one a question asks something of: "can the DMV …", "can my employer …", "does a landlord
+# have to …", "can ICE …".
+_ASKING = r"can|could|does|do|will|would|may|might|is|are|should|has|have"
+
 # Whom a question may ask about other than the police, as an answer names them.
 _OTHERS = {"employer": "employers", "business": "businesses", "landlord": "landlords",
-           "place": "schools, hospitals and other such places"}
+           "place": "schools, hospitals and other such places", "agents": "federal immigration agents"}
+
+# Federal immigration agents asked what they may do to a person ("can ICE come into my house",
+# "can immigration agents take my phone", "la migra puede entrar"): the Values Act's limits bind
+# California's police, not them. Only acts done to a person or a place: what ICE may obtain from
+# someone ("can ICE get my address") is decided by the rule binding whoever holds it.
+_AGENTS = (r"ice(?: immigration enforcement)?(?: agents?| officers?)?|immigration enforcement ice|"
+           r"immigration(?: agents?| officers?| officials?)?|border patrol(?: agents?)?|cbp|"
+           r"federal (?:immigration )?agents?")
+_AGENTS_ACT = compiled_on_use(
+    rf"(?:\b(?:{_ASKING})\s+(?:the\s+)?(?:{_AGENTS})|\b(?:{_AGENTS})\s+(?:{_ASKING}))\s+(?:\w+ly\s+|still\s+|just\s+)?"
+    r"(?:come|enter|go|get in(?:to|side)?|arrest|detain|stop|question|take|hold|deport|pick|raid|knock|break|"
+    r"search|wait|show up|grab|handcuff|follow|force|make me|make us)\b",
+    re.IGNORECASE)
+_POLICE_ASKED_OF = compiled_on_use(
+    rf"\b(?:{_ASKING})\s+(?:(?:{_DET}|local|california)\s+)?(?:{HOLDERS['police']})\b", re.IGNORECASE)
+_AGENT_WORDS = compiled_on_use(rf"\b(?:{_AGENTS})\b", re.IGNORECASE)
+
+
+def _agents_asked(text: str) -> bool:
+    """Whether `text` (read through the glossary) asks what federal immigration agents may do to
+    a person or a place (_AGENTS_ACT), naming no holder of records besides them ("immigration
+    officers" are no police the Values Act binds: the agents' words are set aside) and no law the
+    corpus is built around."""
+    return bool(_AGENTS_ACT().search(text)) and not (
+        _names_found(_HOLDERS, _AGENT_WORDS().sub(" ", text)) or _NAMED().search(text))
+
+
+# A home entered: when immigration agents may come into one ("can ICE come into my apartment")
+# is no rule here.
+_HOME = compiled_on_use(r"\b(?:house|home|apartment|apt|dwelling|casa|bedroom|front door|my door|yard)\b", re.IGNORECASE)
+_ENTERS = compiled_on_use(r"\b(?:(?:come|comes|go|get|break|force)\s+(?:in|into|inside)|enter\w*|search\w*|knock\w*|"
+                          r"open (?:my|the) door|entrar)\b", re.IGNORECASE)
+
+
+def agents_at_home(question: str) -> bool:
+    """Whether the question asks whether immigration agents may enter or search someone's home
+    (_agents_asked, a home and a word of entering named): no law the corpus holds decides it."""
+    text = translate_query(question)
+    return _agents_asked(text) and bool(_HOME().search(text)) and bool(_ENTERS().search(text))
 
 
 def others_asked(question: str) -> str | None:
@@ -431,6 +501,8 @@ def others_asked(question: str) -> str | None:
     city: the Values Act's limits bind their police) and no law the corpus is built around; in a
     plural an answer can name ("landlords"). None otherwise."""
     text = translate_query(question)
+    if _agents_asked(text):
+        return _OTHERS["agents"]
     holders = _names_found(_HOLDERS, text)
     if "police" in holders or _names_found(_GOVERNMENT_NAMED, text) or _NAMED().search(text):
         return None
@@ -448,9 +520,6 @@ def others_asked(question: str) -> str | None:
     return _OTHERS["landlord"] if _LANDLORD().fullmatch(who) else _OTHERS["place"] if _PLACES().fullmatch(who) else None
 
 
-# The one a question asks something of: "can the DMV …", "can my employer …", "does a landlord
-# have to …".
-_ASKING = r"can|could|does|do|will|would|may|might|is|are|should|has|have"
 _DMV_ASKED_OF = compiled_on_use(rf"\b(?:{_ASKING})\s+(?:the\s+)?(?:dmv|department of motor vehicles)\b", re.IGNORECASE)
 _ASKED_OF = compiled_on_use(
     rf"\b(?:{_ASKING})\s+(?:(?:{_DET})\s+)?(?:[\w'-]+\s+)?"

@@ -1947,3 +1947,45 @@ def test_rare_words_alone_put_a_question_on_the_subject_only_when_it_asks_what_t
     assert not answer_question(r, "what is a zygote visa", settings=strict).abstained
     assert not answer_question(r, "can the police share my zygote visa records", settings=strict).abstained
 
+
+PARTY_KEY = _statute("9999.71", "Holders of the card", """\
+Section 9999.71 protects holders of the test card.
+
+## (a)
+
+A business establishment may not refuse service because a person presents the test card.
+""", extra='questions:\n  "(a)": ["Can a store refuse my test card?"]\n')
+
+
+def test_a_key_asking_of_a_business_counts_only_for_a_question_naming_one(tmp_path):
+    r = _corpus(tmp_path, **{"ca/veh-9999.71.md": PARTY_KEY})
+    row = next(row for row in r.resolver.source_rows("ca-veh-9999.71")
+               if r.index.chunks[row].chunk.citation == "Cal. Veh. Code § 9999.71(a)")
+    for question, counts in (("Can a store refuse my test card?", True), ("Can a shop refuse my test card?", True),
+                             ("Can a clerk refuse my test card?", False)):
+        query = parse_query(question)
+        assert bool(_SentenceTable(r, query).keys(row)) == counts, question
+        # Nor does it lift its passage in the ranking: its cosine counts for nothing.
+        _own, key = r.searcher.best_cosines(query)
+        assert (key > 0.0) == counts, question
+
+
+AGENTS_LAW = _statute("9999.72", "Police and immigration warrants", """\
+Section 9999.72 limits what the police do for immigration enforcement.
+
+## (a)
+
+A California law enforcement agency shall not arrest anyone on a civil immigration warrant.
+""", code="GOV")
+
+
+def test_what_immigration_agents_may_do_is_not_answered_by_a_rule_binding_the_police(tmp_path):
+    r = _corpus(tmp_path, **{"ca/gov-9999.72.md": AGENTS_LAW})
+    asked = answer_question(r, "can ICE arrest me on a civil immigration warrant", settings=OPEN)
+    assert asked.sentences[0].text.startswith("A California law enforcement agency shall not arrest")
+    assert asked.closest and "no rule deciding this for federal immigration agents" in asked.reason
+    police = answer_question(r, "can the police arrest me on a civil immigration warrant", settings=OPEN)
+    assert not police.closest and "no rule deciding" not in police.reason
+    # Entering a home: no law here decides it, whatever the police's rule shares with it.
+    home = answer_question(r, "can ICE come into my house with a civil immigration warrant", settings=OPEN)
+    assert home.abstained and "no law on when immigration agents may enter a home" in home.reason

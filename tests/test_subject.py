@@ -2,8 +2,9 @@
 
 import pytest
 
-from kb.subject import (acts_named, asks_errand, holders_named, license_held_against, on_subject, others_asked,
-                        outside_holders, outside_sharer, parties_named, policy_place, subject_groups)
+from kb.subject import (acts_named, agents_at_home, asks_errand, asks_of_unnamed, holders_named,
+                        license_held_against, on_subject, others_asked, outside_holders, outside_sharer, parties_asked,
+                        parties_named, policy_place, subject_groups)
 
 
 @pytest.mark.parametrize("question", [
@@ -233,9 +234,44 @@ def test_acts_named_by_their_popular_names_are_their_bills():
     ("can the DMV ask about my immigration status", "the DMV"),  # asked of the DMV itself
     ("can the DMV give the police my address", None),  # the police named
     ("can my employer ask for my AB 60 license", None),  # a law named: § 12801.9(g) decides
+    # What federal immigration agents may do: the Values Act binds California's police, not them
+    # (eighteenth session).
+    ("can ICE come into my house if they have a warrant from ICE", "federal immigration agents"),
+    ("can immigration officers take my phone", "federal immigration agents"),  # "officers": no police
+    ("¿la migra puede entrar a mi casa?", "federal immigration agents"),
+    ("can ICE get my address from the DMV", None),  # what ICE obtains: the holder's rule decides
+    ("can the police let ICE come into the jail", None),  # the police named
 ])
 def test_whom_a_question_asks_about_other_than_the_police(question, others):
     assert others_asked(question) == others
+
+
+def test_what_immigration_agents_may_do_is_told_from_what_they_may_obtain():
+    assert "agents" in parties_asked("can ICE arrest me without a warrant")
+    assert "agents" in parties_asked("can border patrol search my car")
+    assert "agents" not in parties_asked("can ICE get my home address from the DMV")  # obtaining: no act on a person
+    assert "agents" not in parties_asked("can the sheriff let ICE interview my son")  # the police named
+    # Entering a home: no law the corpus holds decides it.
+    assert agents_at_home("can ICE come into my apartment with a paper signed by an ICE officer, not by a judge?")
+    assert agents_at_home("can immigration agents enter my house without a warrant")
+    assert agents_at_home("¿la migra puede entrar a mi casa?")
+    assert not agents_at_home("can ICE arrest me at home")  # an arrest: 8 U.S.C. § 1357(a) speaks to it
+    assert not agents_at_home("can ICE get my home address from the DMV")
+
+
+def test_a_key_asking_of_a_party_the_question_does_not_name_is_told_apart():
+    store_key = "Can a store treat me differently because my ID is an AB 60 license?"
+    assert asks_of_unnamed(store_key, parties_asked("can I get a REAL ID with an AB 60 license"))
+    assert not asks_of_unnamed(store_key, parties_asked("can the shop refuse my AB 60 license"))
+    assert not asks_of_unnamed(store_key, parties_asked("can a car dealer refuse my AB 60 license"))  # a business
+    assert not asks_of_unnamed(store_key, parties_asked("can the bank refuse my AB 60 license"))  # "financial institution"
+    # A key asking of the police is no answer to what ICE's agents may do.
+    police_key = "Can police arrest someone on an ICE civil warrant?"
+    assert asks_of_unnamed(police_key, parties_asked("can ICE arrest me without a warrant"))
+    assert not asks_of_unnamed(police_key, parties_asked("can the sheriff arrest me on an ICE warrant"))
+    # A key that only mentions a job, asking of no one, asks of no party.
+    assert not asks_of_unnamed("How long does my DMV address stay confidential after I leave my job as an officer?",
+                               parties_asked("i got let go from the DA's office, how long is my address hidden"))
 
 
 def test_an_employer_requesting_a_license_holds_it_against_its_holder():
