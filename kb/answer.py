@@ -1189,8 +1189,10 @@ def _home_rule_before_federal_permission(retriever: Retriever, query: Query, tab
 # (group 1: the section).
 _EXCEPTS = compiled_on_use(
     r"^(?:nothing in )?(?:section|§)\s*(\d+(?:\.\d+)*)(?:'s\b[^.]{0,80}?)?\s+(?:also\s+)?(?:does|do|shall) not\s+"
-    r"(?:apply|prevent|prohibit|restrict|limit|bar|forbid)\b", re.IGNORECASE)
-_FORBIDS = compiled_on_use(r"\b(?:may not|shall not|must not|cannot|confidential|prohibit\w*|unlawful)\b",
+    r"(?:apply|prevent|prohibit|restrict|limit|bar|forbid)\b|"
+    # what does not break the section's rule: "An employer does not violate the law by …"
+    r"^(?:an?|the)\s+[\w\s'-]{1,40}?\s+does not violate\b", re.IGNORECASE)
+_FORBIDS = compiled_on_use(r"\b(?:may not|shall not|must not|cannot|confidential|prohibit\w*|unlawful|violates)\b",
                            re.IGNORECASE)
 # How much closer to the question an exception must be than the rule it excepts to lead it.
 EXCEPTION_MARGIN = 0.1
@@ -1207,7 +1209,7 @@ def _excepted_rows(retriever: Retriever, table: "_SentenceTable", row: int) -> l
     chunk = retriever.index.chunks[row].chunk
     try:  # a case's or another state's passage may have no citation of a code's section
         own = parse_citation(chunk.citation)
-        if match.group(1) == own.section:
+        if match.group(1) is None or match.group(1) == own.section:
             return retriever.resolver.source_rows(chunk.source_id)
         return retriever.resolver.rows(CitationRef(own.code, match.group(1)))[1]
     except KbError:

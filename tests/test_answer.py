@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from conftest import CASE_FRONT_MATTER, FAQ, FEDERAL, NOTE, OPT_OUT_NOTE, STATUTE, write_corpus
-from kb.answer import (AnswerSettings, _home_rule_before_federal_permission, _law_ranking, _rule_before_item,
-                       _SentenceTable, answer_question, asks_when, stands_alone)
+from kb.answer import (AnswerSettings, _home_rule_before_federal_permission, _law_ranking, _rule_before_exception,
+                       _rule_before_item, _SentenceTable, answer_question, asks_when, stands_alone)
 from kb.config import Settings
 from kb.indexing import build_index
 from kb.models import group_of
@@ -1989,3 +1989,29 @@ def test_what_immigration_agents_may_do_is_not_answered_by_a_rule_binding_the_po
     # Entering a home: no law here decides it, whatever the police's rule shares with it.
     home = answer_question(r, "can ICE come into my house with a civil immigration warrant", settings=OPEN)
     assert home.abstained and "no law on when immigration agents may enter a home" in home.reason
+
+
+EMPLOYER_RULES = _statute("9999.73", "Employers and the test card", """\
+Section 9999.73 bars employers from discriminating against holders of the test card.
+
+## (a)
+
+### (1)
+
+An employer violates the law if it discriminates against a person because the person holds the test card.
+
+### (2)
+
+An employer does not violate the law by asking whether a person holds the test card when federal law requires it.
+""")
+
+
+def test_what_does_not_violate_a_rule_follows_the_rule(tmp_path):
+    # Ranked first, "does not violate" read as the answer: "can my employer ask if I have an AB 60
+    # license" led with Veh. Code § 12801.9(g)(2)(B), federal law's I-9 duties.
+    r = _corpus(tmp_path, **{"ca/veh-9999.73.md": EMPLOYER_RULES})
+    rows = {r.index.chunks[row].chunk.citation: row for row in r.resolver.source_rows("ca-veh-9999.73")}
+    rule, exception = rows["Cal. Veh. Code § 9999.73(a)(1)"], rows["Cal. Veh. Code § 9999.73(a)(2)"]
+    query = parse_query("can my employer ask whether I hold the test card")
+    ranked = Ranking(np.asarray([exception, rule], dtype=np.int64), np.asarray([2.0, 1.99]))
+    assert _rule_before_exception(r, _SentenceTable(r, query), ranked, AnswerSettings())[0][0] == rule
