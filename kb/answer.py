@@ -1179,8 +1179,12 @@ def _home_rule_before_federal_permission(retriever: Retriever, query: Query, tab
     # California's own rule, not another federal one (federal law is "home" too, kb.jurisdictions:
     # "can someone get my DMV records with a subpoena" had put 18 U.S.C. § 2722(b), on false
     # representations, before the DPPA's consent use).
+    # A rule limiting immigration enforcement decides only a question about it ("can someone get
+    # my DMV records with a subpoena" is no question on § 1808.48).
+    immigration = bool(_ABOUT_IMMIGRATION.search(f"{query.text} {query.dense}"))
     home = next((row for row in rules[1:]
-                 if place(row) == "CA" and (not bans_only or _forbids(retriever, table, row))), None)
+                 if place(row) == "CA" and (not bans_only or _forbids(retriever, table, row))
+                 and (immigration or not _ABOUT_IMMIGRATION.search(table.first(row)))), None)
     return law if home is None else law.first([home, rules[0]], law[0][1])
 
 

@@ -796,6 +796,30 @@ def test_californias_rule_leads_a_federal_permission_ranked_just_above_it(tmp_pa
                        "department", [federal, summary, california]) == california
 
 
+IMMIGRATION_BAN = _statute("9999.74", "No records for immigration enforcement", """\
+Section 9999.74 bars using department records for immigration enforcement.
+
+## (a)
+
+No person may obtain department records for the purpose of immigration enforcement.
+""")
+
+
+def test_a_rule_limiting_immigration_enforcement_leads_a_federal_permission_only_on_that_subject(tmp_path):
+    # "can someone get my DMV records with a subpoena" had led with Veh. Code § 1808.48.
+    permission = FEDERAL.replace("Any government agency may receive personal information to carry out its functions.",
+                                 "A state DMV may disclose personal information for use in a court case, by subpoena.")
+    r = _corpus(tmp_path, **{"us/usc-18-9721.md": permission, "ca/veh-9999.74.md": IMMIGRATION_BAN})
+    cites = {r.index.chunks[row].chunk.citation: row for row in range(len(r.index.chunks))}
+    federal, ban = cites["18 U.S.C. § 9721(b)(1)"], cites["Cal. Veh. Code § 9999.74(a)"]
+
+    def lead(question):
+        return _lead_after(_home_rule_before_federal_permission, r, question, [federal, ban])
+
+    assert lead("can someone get my department records with a subpoena") == federal
+    assert lead("can ICE get my department records with a subpoena") == ban
+
+
 def test_a_leading_when_clause_is_a_condition_not_a_question_about_dates():
     assert asks_when("when did AB 60 take effect") and asks_when("when was SB 54 signed")
     assert asks_when("what year did the DMV stop selling addresses") and asks_when("cuándo entró en vigor AB 1747")
