@@ -646,7 +646,7 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
         _ACCESS_ASKED.search(words) or (_TELLS_IMMIGRATION().search(words) and "dmv" in holders_named(query.text))
         or (_REPORTS_TO_IMMIGRATION().search(words) and _NAMES_DMV().search(query.text))))
     if (_ABOUT_IMMIGRATION.search(_IMMIGRATION_SETTING().sub(" ", words)) and not _NOTICE_ASKED().search(words)
-            and (records or _asks_to_hold_or_help(words))
+            and (records or _asks_to_hold_or_help(words)) and not _CRIMINAL_RECORD().search(words)
             and not _NAMES_A_LAW.search(query.text) and not query.bills_asked
             and not (states_named(query.text) and not states_named_home(query.text))):
         # Asked whether immigration enforcement may have the DMV's records: the best-ranked rule
@@ -829,6 +829,14 @@ def _leading_ban(retriever: Retriever, query: Query, table: "_SentenceTable", la
     bodies = holders - (set() if _NAMES_DMV().search(query.text) else {"dmv"})
     further = bans(settings.rerank_depth, settings.ban_depth) if bodies else ()
     return next((row for row in further if bodies & _binds(table, row)), near[0] if near else None)
+
+
+# A criminal record asked about ("can police give ICE my criminal record", "rap sheet"): the
+# limits on immigration enforcement's access keep criminal history out of their reach (Veh. Code
+# § 1808.48 bars "noncriminal history information"; Gov. Code § 7284.6(b)(2) lets police answer
+# for criminal history), so none of them leads as the ban.
+_CRIMINAL_RECORD = compiled_on_use(r"\b(?:criminal (?:record|history|histories|records)|rap sheets?|arrest records?|"
+                                   r"antecedentes(?: penales)?)\b", re.IGNORECASE)
 
 
 # The acts the Values Act limits one by one, as a question and as a rule's opening name them.

@@ -675,7 +675,7 @@ Section 9999.20 limits what police records may be used for in immigration enforc
 
 ## (a)
 
-A law enforcement agency may not answer a request from deputies or ICE for a rap sheet for immigration enforcement.
+A law enforcement agency may not answer a request from deputies or ICE for a home address for immigration enforcement.
 
 ## (b)
 
@@ -687,8 +687,8 @@ def test_a_question_naming_a_network_leads_with_that_networks_own_limit(tmp_path
     r = _corpus(tmp_path, **{"ca/gov-9999.20.md": NETWORK_LIMITS})
     clets = "A subscriber to CLETS may not use"
     # (a) binds the police the question names ("deputies") and shares more of its words.
-    assert not _texts(r, "can deputies answer ICE's rap sheet request for immigration records")[0].startswith(clets)
-    assert _texts(r, "can deputies answer ICE's rap sheet request for immigration records through CLETS")[0].startswith(clets)
+    assert not _texts(r, "can deputies answer ICE's home address request for immigration records")[0].startswith(clets)
+    assert _texts(r, "can deputies answer ICE's home address request for immigration records through CLETS")[0].startswith(clets)
 
 
 RULE_AND_ITEMS = _statute("9999.21", "Tax numbers", """\
@@ -2039,3 +2039,30 @@ def test_what_does_not_violate_a_rule_follows_the_rule(tmp_path):
     query = parse_query("can my employer ask whether I hold the test card")
     ranked = Ranking(np.asarray([exception, rule], dtype=np.int64), np.asarray([2.0, 1.99]))
     assert _rule_before_exception(r, _SentenceTable(r, query), ranked, AnswerSettings())[0][0] == rule
+
+
+
+NONCRIMINAL_BAN = _statute("9999.48", "No department records for immigration enforcement", """\
+Section 9999.48 bars immigration enforcement from the department's records.
+
+## (a)
+
+No law enforcement agency or other person may obtain noncriminal history information the department holds for immigration enforcement.
+""")
+CRIMINAL_HISTORY = _statute("9999.75", "Police answering immigration requests", """\
+Section 9999.75 lets police answer some immigration requests.
+
+## (a)
+
+Section 9999.75 does not prevent a law enforcement agency from answering an immigration request for a person's criminal history.
+""", code="GOV")
+
+
+def test_a_question_on_a_criminal_record_is_not_led_by_a_ban_on_other_records(tmp_path):
+    # "can police give ICE my criminal record" had led with Veh. Code § 1808.48, which bars only
+    # "noncriminal history information", before Gov. Code § 7284.6(b)(2).
+    r = _corpus(tmp_path, **{"ca/veh-9999.48.md": NONCRIMINAL_BAN, "ca/gov-9999.75.md": CRIMINAL_HISTORY})
+    lead = answer_question(r, "can the police give ICE my criminal record", settings=OPEN).sentences[0].text
+    assert lead.startswith("Section 9999.75 does not prevent a law enforcement agency from answering")
+    other = answer_question(r, "can the police give ICE my information from the department", settings=OPEN)
+    assert other.sentences[0].text.startswith("No law enforcement agency or other person may obtain")
