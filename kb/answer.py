@@ -30,7 +30,7 @@ from kb.jurisdictions import is_home, state_name, states_named
 from kb.search import Ranked, Ranking, best_first
 from kb.subject import (ACT_BILLS, REPORTED_ONLY, acts_named, asks_errand, holders_named, holds_against,
                         license_held_against, on_subject, others_asked, outside_holders, outside_sharer, parties_named,
-                        agents_at_home, asks_of_unnamed, parties_asked, policy_place, records_named)
+                        agents_at_home, asks_of_unnamed, parties_asked, policy_place, records_named, subject_groups)
 from kb.text import compiled_on_use
 
 
@@ -304,7 +304,7 @@ def answer_question(
     # system", "who owns nlets"), a question is on its subject whatever its cosine.
     exempt = retriever.resolver.names_known_law(query) or bool(_ONLY_REPORTED().search(query.text)) or (
         searcher.lexical_strength(query) >= settings.lexical_rescue
-        and (on_subject(query.text) or bool(_ASKS_MEANING().search(query.text)))
+        and (on_subject(query.text) or "records" in subject_groups(query.text) or bool(_ASKS_MEANING().search(query.text)))
     )
     own, key = searcher.best_cosines(query)
     best = max(own, key)  # a key counts as its passage (Searcher.dense_scores)

@@ -80,7 +80,7 @@ GROUPS = {
         r"registrations?|(?:license )?plates?|"
         r"facial recognition|social security numbers?|ssns?|documents?|birth certificates?|passports?|"
         r"consular|matr[ií]cula|confidential\w*|privacy|private|public records?|disclos\w*|"
-        r"shar\w*|releas\w*|sell\w*|sold|give|giv\w*|gave|hand\w* over|access\w*|look\w* up|"
+        r"shar\w*|releas\w*|sell\w*|sold|give|giv\w*|gave|hand\w* over|access\w*|look\w* up|opt[- ]?outs?|"
         r"notif\w*|notice|subpoena\w*|warrants?|criminal history|rap sheet|release dates?|"
         r"interview\w*|report\w*|misus\w*|leak\w*|sue|damages|penalt\w*|fines?|discriminat\w*|"
         # where someone is found: an address asked without the word ("can my ex use the DMV to find me")
