@@ -1186,9 +1186,8 @@ def _home_rule_before_federal_permission(retriever: Retriever, query: Query, tab
         return law
     # California's own rule, not another federal one (federal law is "home" too, kb.jurisdictions:
     # "can someone get my DMV records with a subpoena" had put 18 U.S.C. § 2722(b), on false
-    # representations, before the DPPA's consent use).
-    # A rule limiting immigration enforcement decides only a question about it ("can someone get
-    # my DMV records with a subpoena" is no question on § 1808.48).
+    # representations, before the DPPA's consent use), and a rule limiting immigration
+    # enforcement only for a question about it (that question is none on § 1808.48).
     immigration = bool(_ABOUT_IMMIGRATION.search(f"{query.text} {query.dense}"))
     home = next((row for row in rules[1:]
                  if place(row) == "CA" and (not bans_only or _forbids(retriever, table, row))
@@ -1198,7 +1197,8 @@ def _home_rule_before_federal_permission(retriever: Retriever, query: Query, tab
 
 # An exception to a section's rule: "Section 1808.21 does not apply to …", "Section 1808.21's
 # residence-address confidentiality does not apply …", "Section 7284.6 does not prevent …"
-# (group 1: the section).
+# (group 1: the section), or to its own section's rules: "An employer does not violate the law
+# by …" (no group 1).
 _EXCEPTS = compiled_on_use(
     r"^(?:nothing in )?(?:section|§)\s*(\d+(?:\.\d+)*)(?:'s\b[^.]{0,80}?)?\s+(?:also\s+)?(?:does|do|shall) not\s+"
     r"(?:apply|prevent|prohibit|restrict|limit|bar|forbid)\b|"
@@ -1213,8 +1213,8 @@ EXCEPTION_MARGIN = 0.1
 def _excepted_rows(retriever: Retriever, table: "_SentenceTable", row: int) -> list[int]:
     """The rows of the section whose rule passage `row` excepts ("Section 1808.21 does not
     apply to a financial institution …": § 1808.21's; its own section's, for "Section 7284.6
-    does not prevent …" in § 7284.6); [] when `row`'s opening sentence is not an exception
-    naming a section the corpus holds."""
+    does not prevent …" in § 7284.6, and for "An employer does not violate the law by …"); []
+    when `row`'s opening sentence is not an exception naming a section the corpus holds."""
     match = _EXCEPTS().match(table.first(row))
     if match is None:
         return []
