@@ -708,6 +708,11 @@ The department may disclose the tax number to a court hearing a case in which th
 """)
 
 
+def _rows_by_citation(r):
+    """Citation -> row, for every passage of the index (a citation's last row)."""
+    return {r.index.chunks[row].chunk.citation: row for row in range(len(r.index.chunks))}
+
+
 def _lead_after(reorder, r, question, rows):
     """The row leading the law once `reorder` (an answer step reordering the passages of law) has
     seen `rows` ranked in that order, for `question`."""
@@ -778,7 +783,7 @@ FEDERAL_PERMISSION = FEDERAL.replace(
 
 def test_californias_rule_leads_a_federal_permission_ranked_just_above_it(tmp_path):
     r = _corpus(tmp_path, **{"us/usc-18-9721.md": FEDERAL_PERMISSION})
-    cites = {r.index.chunks[row].chunk.citation: row for row in range(len(r.index.chunks))}
+    cites = _rows_by_citation(r)
     federal, california = cites["18 U.S.C. § 9721(b)(1)"], cites["Cal. Veh. Code § 9999.1(a)"]
 
     def lead(question):
@@ -810,14 +815,11 @@ def test_a_rule_limiting_immigration_enforcement_leads_a_federal_permission_only
     permission = FEDERAL.replace("Any government agency may receive personal information to carry out its functions.",
                                  "A state DMV may disclose personal information for use in a court case, by subpoena.")
     r = _corpus(tmp_path, **{"us/usc-18-9721.md": permission, "ca/veh-9999.74.md": IMMIGRATION_BAN})
-    cites = {r.index.chunks[row].chunk.citation: row for row in range(len(r.index.chunks))}
-    federal, ban = cites["18 U.S.C. § 9721(b)(1)"], cites["Cal. Veh. Code § 9999.74(a)"]
-
-    def lead(question):
-        return _lead_after(_home_rule_before_federal_permission, r, question, [federal, ban])
-
-    assert lead("can someone get my department records with a subpoena") == federal
-    assert lead("can ICE get my department records with a subpoena") == ban
+    cites = _rows_by_citation(r)
+    ranked = [cites["18 U.S.C. § 9721(b)(1)"], cites["Cal. Veh. Code § 9999.74(a)"]]
+    for question, leads in (("can someone get my department records with a subpoena", ranked[0]),
+                            ("can ICE get my department records with a subpoena", ranked[1])):
+        assert _lead_after(_home_rule_before_federal_permission, r, question, ranked) == leads, question
 
 
 def test_a_leading_when_clause_is_a_condition_not_a_question_about_dates():
@@ -1009,7 +1011,7 @@ def test_a_rule_binding_no_party_yields_to_its_item_binding_the_party_named(tmp_
     from kb.answer import _sibling_binding
 
     r = _corpus(tmp_path, **{"ca/veh-9999.12.md": THREE_PARTIES})
-    cites = {r.index.chunks[row].chunk.citation: row for row in range(len(r.index.chunks))}
+    cites = _rows_by_citation(r)
     rule, employer = cites["Cal. Veh. Code § 9999.12(g)"], cites["Cal. Veh. Code § 9999.12(g)(2)"]
     business = cites["Cal. Veh. Code § 9999.12(g)(1)"]
     query = parse_query("my boss saw the card, is discriminating against me unlawful")
@@ -1235,7 +1237,7 @@ def test_a_rule_leads_a_summary_that_only_says_what_its_section_is(tmp_path):
     from kb.answer import _rule_before_summary
 
     r = _corpus(tmp_path, **{"ca/gov-9999.24.md": FEHA_DEFINITIONS, "ca/veh-9999.25.md": DEFINITIONS_RULE})
-    cites = {r.index.chunks[row].chunk.citation: row for row in range(len(r.index.chunks))}
+    cites = _rows_by_citation(r)
     about, rule = cites["Cal. Gov. Code § 9999.24"], cites["Cal. Veh. Code § 9999.25(a)"]
     stating = cites["Cal. Veh. Code § 9999.25"]  # a summary that states its section's rule
 
@@ -1253,7 +1255,7 @@ def test_a_rule_leads_a_definition_the_question_does_not_ask_about(tmp_path):
     from kb.answer import _rule_before_definition
 
     r = _corpus(tmp_path, **{"ca/gov-9999.14.md": DEFINITIONS})
-    cites = {r.index.chunks[row].chunk.citation: row for row in range(len(r.index.chunks))}
+    cites = _rows_by_citation(r)
     officer, agency, rule = (cites[f"Cal. Gov. Code § 9999.14({x})"] for x in "abc")
 
     def lead(question, rows):
@@ -1363,7 +1365,7 @@ def test_a_ban_leads_an_exception_to_it_ranked_just_above_it(tmp_path):
 
     r = _corpus(tmp_path, **{"ca/veh-9999.31.md": ADDRESS_RULE, "ca/veh-9999.32.md": ADDRESS_EXCEPTION,
                              "ca/gov-9999.33.md": OWN_EXCEPTIONS})
-    cites = {r.index.chunks[row].chunk.citation: row for row in range(len(r.index.chunks))}
+    cites = _rows_by_citation(r)
     ban, permits = cites["Cal. Veh. Code § 9999.31(a)"], cites["Cal. Veh. Code § 9999.31(b)"]
     bank = cites["Cal. Veh. Code § 9999.32(a)"]
     hold, interview = cites["Cal. Gov. Code § 9999.33(a)"], cites["Cal. Gov. Code § 9999.33(b)"]
@@ -1525,7 +1527,7 @@ def test_a_question_on_being_told_by_the_dmv_puts_the_dmvs_rules_before_a_jails(
     from kb.answer import _holder_first
 
     r = _corpus(tmp_path, **{"ca/gov-9999.35.md": JAIL_NOTICE, "ca/veh-9999.36.md": DMV_NOTICE})
-    cites = {r.index.chunks[row].chunk.citation: row for row in range(len(r.index.chunks))}
+    cites = _rows_by_citation(r)
     jail, dmv = cites["Cal. Gov. Code § 9999.35(a)"], cites["Cal. Veh. Code § 9999.36(a)"]
 
     def order(question):
@@ -1582,7 +1584,7 @@ def test_an_exception_named_by_its_label_follows_the_rule_for_the_party_asked_ab
     from kb.answer import _Composer
 
     r = _corpus(tmp_path, **{"us/usc-18-9722.md": FEDERAL_PERMITS})
-    cites = {r.index.chunks[row].chunk.citation: row for row in range(len(r.index.chunks))}
+    cites = _rows_by_citation(r)
     government = "A state department may disclose personal information for use by any government agency in carrying out its functions."
     employer = "A state department may disclose personal information for use by an employer to verify a commercial driver's license."
 
@@ -1941,13 +1943,20 @@ A California law enforcement agency shall not inquire into a person's immigratio
 """, code="GOV")
 
 
-def test_a_rule_binding_the_police_answers_a_landlord_question_only_as_the_closest_law(tmp_path):
+def test_a_rule_binding_the_police_answers_a_question_on_others_only_as_the_closest_law(tmp_path):
     r = _corpus(tmp_path, **{"ca/gov-9999.32.md": VALUES_LIMIT})
-    landlord = answer_question(r, "can a landlord inquire into my immigration status", settings=OPEN)
-    assert landlord.sentences[0].text.startswith("A California law enforcement agency shall not inquire")
-    assert landlord.closest and "no rule deciding this for landlords: the rule quoted binds law enforcement agencies" in landlord.reason
+    # Asked of a landlord, or of what federal immigration agents may do (eighteenth session).
+    for question, others in (("can a landlord inquire into my immigration status", "landlords"),
+                             ("can ICE question me about my immigration status", "federal immigration agents")):
+        answer = answer_question(r, question, settings=OPEN)
+        assert answer.sentences[0].text.startswith("A California law enforcement agency shall not inquire"), question
+        assert answer.closest and (f"no rule deciding this for {others}: the rule quoted binds law enforcement "
+                                   "agencies") in answer.reason, question
     police = answer_question(r, "can the police inquire into my immigration status", settings=OPEN)
     assert not police.closest and "no rule deciding" not in police.reason
+    # Entering a home: no law here decides it, whatever the police's rule shares with it.
+    home = answer_question(r, "can ICE come into my house to inquire into my immigration status", settings=OPEN)
+    assert home.abstained and "no law on when immigration agents may enter a home" in home.reason
 
 
 RARE_WORDS = _statute("9999.70", "Certifying victims", """\
@@ -1995,27 +2004,6 @@ def test_a_key_asking_of_a_business_counts_only_for_a_question_naming_one(tmp_pa
         # Nor does it lift its passage in the ranking: its cosine counts for nothing.
         _own, key = r.searcher.best_cosines(query)
         assert (key > 0.0) == counts, question
-
-
-AGENTS_LAW = _statute("9999.72", "Police and immigration warrants", """\
-Section 9999.72 limits what the police do for immigration enforcement.
-
-## (a)
-
-A California law enforcement agency shall not arrest anyone on a civil immigration warrant.
-""", code="GOV")
-
-
-def test_what_immigration_agents_may_do_is_not_answered_by_a_rule_binding_the_police(tmp_path):
-    r = _corpus(tmp_path, **{"ca/gov-9999.72.md": AGENTS_LAW})
-    asked = answer_question(r, "can ICE arrest me on a civil immigration warrant", settings=OPEN)
-    assert asked.sentences[0].text.startswith("A California law enforcement agency shall not arrest")
-    assert asked.closest and "no rule deciding this for federal immigration agents" in asked.reason
-    police = answer_question(r, "can the police arrest me on a civil immigration warrant", settings=OPEN)
-    assert not police.closest and "no rule deciding" not in police.reason
-    # Entering a home: no law here decides it, whatever the police's rule shares with it.
-    home = answer_question(r, "can ICE come into my house with a civil immigration warrant", settings=OPEN)
-    assert home.abstained and "no law on when immigration agents may enter a home" in home.reason
 
 
 EMPLOYER_RULES = _statute("9999.73", "Employers and the test card", """\
