@@ -137,7 +137,7 @@ _HOLDERS = _whole_words(HOLDERS)
 PARTIES = {
     "business": r"business(?:es)?(?: establishments?)?|stores?|shops?|gyms?|restaurants?|bars?|clubs?|hotels?|"
                 r"banks?|financial institutions?|insurers?|insurance compan(?:y|ies)|car insurance|companies|company|"
-                r"(?:car )?dealers?|dealerships?|"
+                r"(?:car )?dealers?|dealerships?|manufacturers?|(?:tele)?marketers?|advertisers?|data brokers?|"
                 r"rental car(?: compan(?:y|ies)| agenc(?:y|ies)| counters?)?|car rentals?|rent-a-car",
     "employer": r"employers?|boss(?:es)?|jobs?|hiring|hire[ds]?|staffing agenc(?:y|ies)|temp agenc(?:y|ies)|"
                 r"hr|human resources|workplace|managers?|supervisors?|foreman|shifts?|fired|fire me|firing|"

@@ -265,6 +265,9 @@ def test_a_key_asking_of_a_party_the_question_does_not_name_is_told_apart():
     assert not asks_of_unnamed(store_key, parties_asked("can the shop refuse my AB 60 license"))
     assert not asks_of_unnamed(store_key, parties_asked("can a car dealer refuse my AB 60 license"))  # a business
     assert not asks_of_unnamed(store_key, parties_asked("can the bank refuse my AB 60 license"))  # "financial institution"
+    # Marketers are businesses: a key on a dealer's ads answers "can the DMV sell my information to marketers".
+    assert not asks_of_unnamed("Can a dealer or manufacturer use my DMV address to send me ads?",
+                               parties_asked("can the DMV sell my information to marketers"))
     # A key asking of the police is no answer to what ICE's agents may do.
     police_key = "Can police arrest someone on an ICE civil warrant?"
     assert asks_of_unnamed(police_key, parties_asked("can ICE arrest me without a warrant"))
