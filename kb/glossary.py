@@ -296,7 +296,8 @@ EVERYDAY_WORDS: tuple[tuple[str, str], ...] = (
     (r"challenged in court|court challenges?", "court case lawsuit"),
     # "can ICE come to my court date": attending a "court proceeding" in a "courthouse" (Civ. Code
     # § 43.54, no civil arrest there).
-    (r"court dates?|court hearings?|(?:go|goes|going|went) to court|show up (?:to|in|at) court", "courthouse court proceeding"),
+    (r"court dates?|court hearings?|(?:go|goes|going|went) to court|show up (?:to|in|at) court|"
+     r"(?:at|outside|near) (?:the )?court\b(?! order)", "courthouse court proceeding"),
     (r"translat(?:e|es|ed|ing|ion|or|ors)", "interpreter interpret"),
     (r"(?<!can you )(?<!could you )(?:tell|let|warn)s? (?:me|you|him|her|them|us)(?: know)? (?:if|when|whether|who|before)",
      "notify notice"),

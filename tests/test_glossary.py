@@ -69,6 +69,11 @@ def test_a_court_date_reads_as_attending_a_court_proceeding_in_a_courthouse():
     assert "courthouse court proceeding" in expand_query("can ICE come to my court date")
     assert "courthouse court proceeding" in expand_query("is it safe to go to court if im undocumented")
     assert "courthouse" not in expand_query("can I take the DMV to court")
+    # At court is at the courthouse (eighteenth session: "can ICE arrest me at court" had led with
+    # 8 U.S.C. § 1357(a)(1), interrogation); a challenge in court is not.
+    assert "courthouse" in expand_query("can ICE arrest me at court")
+    assert "courthouse" in expand_query("ICE agents were waiting outside the court")
+    assert "courthouse" not in expand_query("was the Values Act challenged in court")
 
 
 def test_being_asked_for_ones_green_card_or_papers_reads_as_an_inquiry_into_status():
