@@ -30,7 +30,8 @@ from kb.jurisdictions import is_home, state_name, states_named
 from kb.search import Ranked, Ranking, best_first
 from kb.subject import (ACT_BILLS, REPORTED_ONLY, acts_named, asks_errand, holders_named, holds_against,
                         license_held_against, on_subject, others_asked, outside_holders, outside_sharer, parties_named,
-                        agents_at_home, asks_of_unnamed, parties_asked, policy_place, records_named, subject_groups)
+                        agents_at_home, asks_of_unnamed, parties_asked, police_asked, policy_place, records_named,
+                        subject_groups)
 from kb.text import compiled_on_use
 
 
@@ -457,6 +458,12 @@ def answer_question(
     others = others_asked(query.text) if police_only else None
     if others:
         gaps.append(f"no rule deciding this for {others}: the rule quoted binds law enforcement agencies")
+    # The other way round: asked what the police may do, answered by a power of federal
+    # immigration officers ("can police search my car without a warrant": 8 U.S.C. § 1357(a)(3),
+    # Border Patrol's searches near the border).
+    elif (composer.rows and not query.citations and _BINDS_AGENTS_ONLY().match(table.first(composer.rows[0]))
+          and police_asked(query.text)):
+        gaps.append("no rule deciding this for the police: the rule quoted binds federal immigration officers")
     # Asked for a figure (a count, a fee, a phone number, a colour) that no sentence of the answer
     # gives ("how many people are enrolled in Safe at Home"): what it quotes is the closest law.
     asked_figure = _ASKS_FIGURE().search(f"{query.text} {query.dense}")  # "¿cuántos …?" too
@@ -492,6 +499,11 @@ def _refused(retriever: Retriever, query: Query, everything: Ranked, reason: str
 _BINDS_POLICE_ONLY = compiled_on_use(
     r"^(?:a|an|the|no)\s+(?:california\s+|local\s+|state\s+(?:or\s+local\s+)?)?law enforcement (?:agenc|officials?)",
     re.IGNORECASE)
+
+
+# A rule whose opening binds federal immigration officers ("An authorized immigration officer or
+# employee may, without a warrant, …").
+_BINDS_AGENTS_ONLY = compiled_on_use(r"^(?:an?|the)\s+(?:authorized\s+)?immigration officers?\b", re.IGNORECASE)
 
 
 # Asked for a figure: how many, how much, a phone number, a vote count, a colour.

@@ -464,7 +464,7 @@ _AGENTS = (r"ice(?: immigration enforcement)?(?: agents?| officers?)?|immigratio
 _AGENTS_ACT = compiled_on_use(
     rf"(?:\b(?:{_ASKING})\s+(?:the\s+)?(?:{_AGENTS})|\b(?:{_AGENTS})\s+(?:{_ASKING}))\s+(?:\w+ly\s+|still\s+|just\s+)?"
     r"(?:come|enter|go|get in(?:to|side)?|arrest|detain|stop|question|take|hold|deport|pick|raid|knock|break|"
-    r"search|wait|show up|grab|handcuff|follow|force|make me|make us)\b",
+    r"search|wait|show up|grab|handcuff|follow|track|watch|monitor|wear|force|make me|make us)\b",
     re.IGNORECASE)
 _POLICE_ASKED_OF = compiled_on_use(
     rf"\b(?:{_ASKING})\s+(?:(?:{_DET}|local|california)\s+)?(?:{HOLDERS['police']})\b", re.IGNORECASE)
@@ -492,6 +492,13 @@ def agents_at_home(question: str) -> bool:
     (_agents_asked, a home and a word of entering named): no law the corpus holds decides it."""
     text = translate_query(question)
     return _agents_asked(text) and bool(_HOME().search(text)) and bool(_ENTERS().search(text))
+
+
+def police_asked(question: str) -> bool:
+    """Whether the question asks something of the police ("can police search my car"), not of
+    federal immigration agents, read through the glossary."""
+    text = translate_query(question)
+    return bool(_POLICE_ASKED_OF().search(text)) and not _agents_asked(text)
 
 
 def others_asked(question: str) -> str | None:

@@ -1959,6 +1959,21 @@ def test_a_rule_binding_the_police_answers_a_question_on_others_only_as_the_clos
     assert home.abstained and "no law on when immigration agents may enter a home" in home.reason
 
 
+AGENTS_POWER = FEDERAL.replace("Any government agency may receive personal information to carry out its functions.",
+                               "An authorized immigration officer may search any vehicle near the border without a warrant.")
+
+
+def test_a_power_of_immigration_officers_answers_a_police_question_only_as_the_closest_law(tmp_path):
+    # "can police search my car without a warrant" had led with 8 U.S.C. § 1357(a)(3), Border
+    # Patrol's searches near the border, as if it decided it.
+    r = _corpus(tmp_path, **{"us/usc-18-9721.md": AGENTS_POWER})
+    police = answer_question(r, "can police search my vehicle near the border without a warrant", settings=OPEN)
+    assert police.sentences[0].text.startswith("An authorized immigration officer may search")
+    assert police.closest and "no rule deciding this for the police: the rule quoted binds federal immigration officers" in police.reason
+    agents = answer_question(r, "can immigration officers search my vehicle near the border without a warrant", settings=OPEN)
+    assert not agents.closest and "no rule deciding" not in agents.reason
+
+
 RARE_WORDS = _statute("9999.70", "Certifying victims", """\
 Section 9999.70 lets police certify a victim for a zygote visa.
 

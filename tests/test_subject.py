@@ -4,7 +4,7 @@ import pytest
 
 from kb.subject import (acts_named, agents_at_home, asks_errand, asks_of_unnamed, holders_named,
                         license_held_against, on_subject, others_asked, outside_holders, outside_sharer, parties_asked,
-                        parties_named, policy_place, subject_groups)
+                        parties_named, police_asked, policy_place, subject_groups)
 
 
 @pytest.mark.parametrize("question", [
@@ -251,6 +251,8 @@ def test_what_immigration_agents_may_do_is_told_from_what_they_may_obtain():
     assert "agents" in parties_asked("can border patrol search my car")
     assert "agents" not in parties_asked("can ICE get my home address from the DMV")  # obtaining: no act on a person
     assert "agents" not in parties_asked("can the sheriff let ICE interview my son")  # the police named
+    assert "agents" in parties_asked("can ICE track my phone location")
+    assert police_asked("can police search my car without a warrant") and not police_asked("can ICE search my car")
     # Entering a home: no law the corpus holds decides it.
     assert agents_at_home("can ICE come into my apartment with a paper signed by an ICE officer, not by a judge?")
     assert agents_at_home("can immigration agents enter my house without a warrant")
