@@ -456,8 +456,13 @@ def answer_question(
     police_only = (bool(composer.rows) and not query.citations and retriever.source_of(composer.rows[0]).is_primary
                    and _BINDS_POLICE_ONLY().match(table.first(composer.rows[0])))
     others = others_asked(query.text) if police_only else None
+    dmv_only = (bool(composer.rows) and not query.citations and not police_only
+                and bool(_BINDS_DMV_ONLY().match(table.first(composer.rows[0]))))
     if others:
         gaps.append(f"no rule deciding this for {others}: the rule quoted binds law enforcement agencies")
+    elif dmv_only and "agents" in parties_asked(query.text):
+        # "can ICE deport me if I have a pending asylum case": not the DMV's list of documents it accepts
+        gaps.append("no rule deciding this for federal immigration agents: the rule quoted binds the DMV")
     # The other way round: asked what the police may do, answered by a power of federal
     # immigration officers ("can police search my car without a warrant": 8 U.S.C. § 1357(a)(3),
     # Border Patrol's searches near the border).
@@ -501,6 +506,8 @@ _BINDS_POLICE_ONLY = compiled_on_use(
     re.IGNORECASE)
 
 
+# A rule whose opening binds the DMV alone ("The DMV must accept …").
+_BINDS_DMV_ONLY = compiled_on_use(r"^the (?:dmv|department)\b", re.IGNORECASE)
 # A rule whose opening binds federal immigration officers ("An authorized immigration officer or
 # employee may, without a warrant, …").
 _BINDS_AGENTS_ONLY = compiled_on_use(r"^(?:an?|the)\s+(?:authorized\s+)?immigration officers?\b", re.IGNORECASE)

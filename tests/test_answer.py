@@ -1974,6 +1974,26 @@ def test_a_power_of_immigration_officers_answers_a_police_question_only_as_the_c
     assert not agents.closest and "no rule deciding" not in agents.reason
 
 
+DOCUMENTS_ACCEPTED = _statute("9999.76", "Documents the department accepts", """\
+Section 9999.76 lists documents the department accepts.
+
+## (a)
+
+The department must accept an asylum application form as proof of identity.
+""")
+
+
+def test_a_rule_binding_the_dmv_answers_what_immigration_agents_may_do_only_as_the_closest_law(tmp_path):
+    # "can ICE deport me if I have a pending asylum case" had led with Veh. Code § 12801.9(c)(5),
+    # the DMV's acceptance of Form I-589, as if it decided it.
+    r = _corpus(tmp_path, **{"ca/veh-9999.76.md": DOCUMENTS_ACCEPTED})
+    agents = answer_question(r, "can ICE deport me if I filed an asylum application form", settings=OPEN)
+    assert agents.sentences[0].text.startswith("The department must accept an asylum application form")
+    assert agents.closest and "no rule deciding this for federal immigration agents: the rule quoted binds the DMV" in agents.reason
+    dmv = answer_question(r, "does the department accept an asylum application form as proof of identity", settings=OPEN)
+    assert not dmv.closest and "no rule deciding" not in dmv.reason
+
+
 RARE_WORDS = _statute("9999.70", "Certifying victims", """\
 Section 9999.70 lets police certify a victim for a zygote visa.
 
