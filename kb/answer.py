@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from kb.citations import CitationRef, parse_citation
 from kb.errors import KbError
-from kb.glossary import BEING_LEGAL, ORIGIN
+from kb.glossary import BEING_LEGAL, ORIGIN, translate_query
 from kb.models import AUTHORITIES, PRIMARY_AUTHORITIES, Answer, AnswerSentence, Hit, group_of
 from kb.query import Query, bills_in, parse_query
 from kb.records import COMMENTARY, CORRECTED
@@ -305,7 +305,8 @@ def answer_question(
     # system", "who owns nlets"), a question is on its subject whatever its cosine.
     exempt = retriever.resolver.names_known_law(query) or bool(_ONLY_REPORTED().search(query.text)) or (
         searcher.lexical_strength(query) >= settings.lexical_rescue
-        and (on_subject(query.text) or "records" in subject_groups(query.text) or bool(_ASKS_MEANING().search(query.text)))
+        and (on_subject(query.text) or "records" in subject_groups(query.text)
+             or bool(_ASKS_MEANING().search(translate_query(query.text))))  # "¿qué es un detainer?" too
     )
     own, key = searcher.best_cosines(query)
     best = max(own, key)  # a key counts as its passage (Searcher.dense_scores)
@@ -1765,7 +1766,8 @@ def _leading_report(retriever: Retriever, query: Query, found: _Candidates,
 # mean"): its distinctive words in the corpus put it on the subject, though they may be its only
 # words of it.
 _ASKS_MEANING = compiled_on_use(r"^\W*(?:what(?:'s| is| are)\s+(?:an?\s+|the\s+)?[\w'-]+(?:\s+[\w'-]+){0,3}\W*$|"
-                                r"what does\b.*\bmean\b|defin(?:e|ition of)\b|meaning of\b)", re.IGNORECASE)
+                                r"what does\b.*\bmean\b|what significa\b|defin(?:e|ition of)\b|meaning of\b)",
+                                re.IGNORECASE)
 _ONLY_REPORTED = compiled_on_use(rf"\b(?:{REPORTED_ONLY})\b", re.IGNORECASE)
 
 

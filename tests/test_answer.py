@@ -2010,10 +2010,11 @@ def test_rare_words_alone_put_a_question_on_the_subject_only_when_it_asks_what_t
     r = _corpus(tmp_path, **{"ca/veh-9999.70.md": RARE_WORDS})
     strict = AnswerSettings(abstain_below=0.99, on_subject_floor=0.99, context_floor=0.0, lexical_rescue=0.25)
     for question in ("how do I apply for a zygote visa", "what is a zygote visa", "can the police share my zygote visa records",
-                     "how do I opt out of zygote visas"):
+                     "how do I opt out of zygote visas", "¿qué es una zygote visa?"):
         assert r.searcher.lexical_strength(parse_query(question)) >= 0.25, question
     assert answer_question(r, "how do I apply for a zygote visa", settings=strict).abstained
     assert not answer_question(r, "what is a zygote visa", settings=strict).abstained
+    assert not answer_question(r, "¿qué es una zygote visa?", settings=strict).abstained  # read in English
     assert not answer_question(r, "can the police share my zygote visa records", settings=strict).abstained
     # A word of records alone is enough: "how do I opt out?", "can I sue".
     assert not answer_question(r, "how do I opt out of zygote visas", settings=strict).abstained
