@@ -1765,7 +1765,7 @@ def _leading_report(retriever: Retriever, query: Query, found: _Candidates,
 # A question asking what a term means ("what is a hold request", "what does noncriminal history
 # mean"): its distinctive words in the corpus put it on the subject, though they may be its only
 # words of it.
-_ASKS_MEANING = compiled_on_use(r"^\W*(?:what(?:'s| is| are)\s+(?:an?\s+|the\s+)?[\w'-]+(?:\s+[\w'-]+){0,3}\W*$|"
+_ASKS_MEANING = compiled_on_use(r"^\W*(?:what(?:'s| is| are)\s+(?:an?\s+|the\s+)?[\w.'-]+(?:\s+[\w.'-]+){0,3}\W*$|"
                                 r"what does\b.*\bmean\b|what significa\b|defin(?:e|ition of)\b|meaning of\b)",
                                 re.IGNORECASE)
 _ONLY_REPORTED = compiled_on_use(rf"\b(?:{REPORTED_ONLY})\b", re.IGNORECASE)

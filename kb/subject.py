@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 from kb.glossary import ASKED_FOR_PAPERS, BEING_LEGAL, ORIGIN, PLATE_READERS, translate_query
+from kb.jurisdictions import states_named
 from kb.text import compiled_on_use
 
 # The bills behind the acts people name by their popular names: a "when" question about the act
@@ -198,6 +199,7 @@ def outside_sharer(text: str) -> str | None:
     law the corpus is built around. None otherwise."""
     english = translate_query(text)
     if (_names_found(_HOLDERS, english) or _NAMED().search(english) or not _IMMIGRATION().search(english)
+            or states_named(english)  # "does Washington share data with ICE": that state's law answers, or its absence
             or records_named(english)  # plate readers: the ALPR law binds whoever runs them
             or _names_found(_GOVERNMENT_NAMED, _PLACE_PHRASE().sub(" ", english))):
         return None

@@ -1999,7 +1999,7 @@ Section 9999.70 lets police certify a victim for a zygote visa.
 
 ## (a)
 
-A law enforcement agency may certify a crime victim for a zygote visa application.
+A law enforcement agency may certify a crime victim for a zygote visa application under § 9999.79.
 """)
 
 
@@ -2015,6 +2015,7 @@ def test_rare_words_alone_put_a_question_on_the_subject_only_when_it_asks_what_t
     assert answer_question(r, "how do I apply for a zygote visa", settings=strict).abstained
     assert not answer_question(r, "what is a zygote visa", settings=strict).abstained
     assert not answer_question(r, "¿qué es una zygote visa?", settings=strict).abstained  # read in English
+    assert not answer_question(r, "what is 9999.79", settings=strict).abstained  # a section it names, not held
     assert not answer_question(r, "can the police share my zygote visa records", settings=strict).abstained
     # A word of records alone is enough: "how do I opt out?", "can I sue".
     assert not answer_question(r, "how do I opt out of zygote visas", settings=strict).abstained

@@ -137,6 +137,10 @@ def test_holders_of_records_the_corpus_holds_no_law_on(question, named):
     # were read as a sharer no law binds ("no law on what plate reader cameras may share").
     ("do plate reader cameras send my info to ICE", None),
     ("do flock cameras share data with ICE", None),
+    # A state: its law answers, or the answer says the corpus holds none (eighteenth session:
+    # "does Washington share data with ICE" was refused as "what Washington may share").
+    ("does Washington share data with ICE", None),
+    ("does Texas share driver data with ICE", None),
 ])
 def test_a_sharer_no_law_here_binds(question, sharer):
     assert outside_sharer(question) == sharer
