@@ -550,7 +550,17 @@ def license_held_against(question: str) -> bool:
                 and (_names_found(_PARTIES, text) or _LANDLORD().search(text)))
 
 
+# The corpus's own terms for what the police may do for immigration enforcement: naming one puts
+# a question on the subject, though its other words fall in no group ("what is an immigration
+# hold", "how long can ICE detainers last", "does 287g exist in California").
+_TERMS = _whole_words({"terms": (
+    r"detainers?|(?:immigration|ice) holds?|hold requests?|notification requests?|transfer requests?|"
+    r"287\s?\(?g\)?|civil immigration warrants?|judicial warrants?|wobblers?"
+)})["terms"]
+
+
 def on_subject(question: str) -> bool:
     """Whether the question's words put it on the corpus's subject (see the module docstring)."""
     groups = subject_groups(question)
-    return "named" in groups or len(groups) >= 2 or license_held_against(question)
+    return ("named" in groups or len(groups) >= 2 or license_held_against(question)
+            or bool(_TERMS().search(translate_query(question))))

@@ -29,6 +29,8 @@ from kb.subject import (acts_named, agents_at_home, asks_errand, asks_of_unnamed
     "does California share driver data with Nlets",  # a network the corpus reports on, named
     "can my ex use the DMV to find me",  # where someone lives, asked without "address" (seventeenth session)
     "can the sheriff tell ICE where I work",
+    # The corpus's own terms (eighteenth session: each was refused, one group of words).
+    "what is an immigration hold", "how long can ICE detainers last", "does 287g exist in California",
 ])
 def test_questions_on_the_corpus_subject(question):
     assert on_subject(question)
