@@ -305,7 +305,7 @@ def answer_question(
     # system", "who owns nlets"), a question is on its subject whatever its cosine.
     exempt = retriever.resolver.names_known_law(query) or bool(_ONLY_REPORTED().search(query.text)) or (
         searcher.lexical_strength(query) >= settings.lexical_rescue
-        and (on_subject(query.text) or "records" in subject_groups(query.text)
+        and (bool(subject_groups(query.text)) or on_subject(query.text)
              or bool(_ASKS_MEANING().search(translate_query(query.text))))  # "¿qué es un detainer?" too
     )
     own, key = searcher.best_cosines(query)

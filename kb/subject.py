@@ -60,7 +60,8 @@ NAMED_LAWS = (
     r"keep washington working|fair employment and housing act|feha|unruh(?: civil rights act)?|"
     r"sanctuary|dppa|driver'?s privacy protection|real\s?id|clets|information practices act|"
     r"safe at home|green light law|8 u\.?s\.?c\.? ?(?:§ ?)?(?:1373|1644)|federal limits apply|"
-    r"requester code|religious freedom act|muslim registry|" + REPORTED_ONLY
+    r"requester code|religious freedom act|muslim registry|ninth circuit|9th circuit|united states v\.? california|"
+    r"cjis|information bulletin|" + REPORTED_ONLY
 )
 
 # A license another office issues is no record of the DMV's ("my marriage license", "a business
@@ -95,7 +96,7 @@ GROUPS = {
         r"identification cards?|police|polic\w*|sheriff\w*|deput(?:y|ies)|officers?|cops?|jails?|prisons?|"
         r"custody|holding cells?|checkpoints?|traffic stops?|pulled (?:me|him|her|them|us) over|"
         r"law enforcement|lapd|chp|highway patrol|agenc\w*|government|"
-        r"state|county|city|courts?|judges?|"
+        r"state|county|city|courts?|judges?|boards? of supervisors|"
         r"employers?|boss|landlords?|business\w*|stores?|insurers?|insurance|attorneys?|lawyers?|"
         r"banks?|financial institutions?|schools?|hospitals?|attorney general|doj|task forces?"
     ),

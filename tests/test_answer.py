@@ -2003,22 +2003,22 @@ A law enforcement agency may certify a crime victim for a zygote visa applicatio
 """)
 
 
-def test_rare_words_alone_put_a_question_on_the_subject_only_when_it_asks_what_they_mean(tmp_path):
-    # Strong lexical match, no close passage: answered when the question's words are on the
-    # corpus's subject or it asks what a term means, refused otherwise ("how do I apply for a U
-    # visa" had been answered with the police's visa certification).
+def test_rare_words_alone_answer_only_a_question_with_a_word_of_the_subject(tmp_path):
+    # Strong lexical match, no close passage: answered when one of the question's words is of the
+    # corpus's subject (kb/subject.py) or it asks what a term means, refused otherwise ("can I get
+    # unemployment if I was fired" had been answered with the EDD's access to SSN information).
     r = _corpus(tmp_path, **{"ca/veh-9999.70.md": RARE_WORDS})
     strict = AnswerSettings(abstain_below=0.99, on_subject_floor=0.99, context_floor=0.0, lexical_rescue=0.25)
-    for question in ("how do I apply for a zygote visa", "what is a zygote visa", "can the police share my zygote visa records",
-                     "how do I opt out of zygote visas", "¿qué es una zygote visa?"):
+    refused = "how do I fill in a zygote application"
+    answered = ("what is a zygote visa", "¿qué es una zygote visa?", "what is 9999.79",  # a term asked about
+                "how do I apply for a zygote visa",  # "visa": a word of immigration
+                "can the county give out my zygote",  # a government body
+                "how do I opt out of zygotes")  # a word of records ("how do I opt out?")
+    for question in (refused, *answered):
         assert r.searcher.lexical_strength(parse_query(question)) >= 0.25, question
-    assert answer_question(r, "how do I apply for a zygote visa", settings=strict).abstained
-    assert not answer_question(r, "what is a zygote visa", settings=strict).abstained
-    assert not answer_question(r, "¿qué es una zygote visa?", settings=strict).abstained  # read in English
-    assert not answer_question(r, "what is 9999.79", settings=strict).abstained  # a section it names, not held
-    assert not answer_question(r, "can the police share my zygote visa records", settings=strict).abstained
-    # A word of records alone is enough: "how do I opt out?", "can I sue".
-    assert not answer_question(r, "how do I opt out of zygote visas", settings=strict).abstained
+    assert answer_question(r, refused, settings=strict).abstained
+    for question in answered:
+        assert not answer_question(r, question, settings=strict).abstained, question
 
 
 PARTY_KEY = _statute("9999.71", "Holders of the card", """\

@@ -289,3 +289,10 @@ def test_an_employer_requesting_a_license_holds_it_against_its_holder():
     # "me pide licencia" reads "requests driver's license" through the glossary.
     assert license_held_against("mi patrón me pide licencia de manejar para un trabajo de limpieza")
     assert license_held_against("my employer requested my driver's license for a job that doesn't drive")
+
+
+def test_a_board_of_supervisors_the_ninth_circuits_case_and_the_cjis_bulletin_are_of_the_subject():
+    # Each was refused once rare words alone no longer answered (eighteenth session).
+    assert "holders" in subject_groups("does the board of supervisors have to hold a forum")
+    assert "named" in subject_groups("does the ninth circuit case still stand")
+    assert "named" in subject_groups("what did the 2019 CJIS bulletin say")
