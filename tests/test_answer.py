@@ -1963,17 +1963,6 @@ AGENTS_POWER = FEDERAL.replace("Any government agency may receive personal infor
                                "An authorized immigration officer may search any vehicle near the border without a warrant.")
 
 
-def test_a_power_of_immigration_officers_answers_a_police_question_only_as_the_closest_law(tmp_path):
-    # "can police search my car without a warrant" had led with 8 U.S.C. § 1357(a)(3), Border
-    # Patrol's searches near the border, as if it decided it.
-    r = _corpus(tmp_path, **{"us/usc-18-9721.md": AGENTS_POWER})
-    police = answer_question(r, "can police search my vehicle near the border without a warrant", settings=OPEN)
-    assert police.sentences[0].text.startswith("An authorized immigration officer may search")
-    assert police.closest and "no rule deciding this for the police: the rule quoted binds federal immigration officers" in police.reason
-    agents = answer_question(r, "can immigration officers search my vehicle near the border without a warrant", settings=OPEN)
-    assert not agents.closest and "no rule deciding" not in agents.reason
-
-
 DOCUMENTS_ACCEPTED = _statute("9999.76", "Documents the department accepts", """\
 Section 9999.76 lists documents the department accepts.
 
@@ -1983,15 +1972,27 @@ The department must accept an asylum application form as proof of identity.
 """)
 
 
-def test_a_rule_binding_the_dmv_answers_what_immigration_agents_may_do_only_as_the_closest_law(tmp_path):
+@pytest.mark.parametrize(("files", "asked", "lead", "gap", "decided"), [
+    # "can police search my car without a warrant" had led with 8 U.S.C. § 1357(a)(3), Border
+    # Patrol's searches near the border, as if it decided it.
+    ({"us/usc-18-9721.md": AGENTS_POWER}, "can police search my vehicle near the border without a warrant",
+     "An authorized immigration officer may search",
+     "no rule deciding this for the police: the rule quoted binds federal immigration officers",
+     "can immigration officers search my vehicle near the border without a warrant"),
     # "can ICE deport me if I have a pending asylum case" had led with Veh. Code § 12801.9(c)(5),
-    # the DMV's acceptance of Form I-589, as if it decided it.
-    r = _corpus(tmp_path, **{"ca/veh-9999.76.md": DOCUMENTS_ACCEPTED})
-    agents = answer_question(r, "can ICE deport me if I filed an asylum application form", settings=OPEN)
-    assert agents.sentences[0].text.startswith("The department must accept an asylum application form")
-    assert agents.closest and "no rule deciding this for federal immigration agents: the rule quoted binds the DMV" in agents.reason
-    dmv = answer_question(r, "does the department accept an asylum application form as proof of identity", settings=OPEN)
-    assert not dmv.closest and "no rule deciding" not in dmv.reason
+    # the DMV's acceptance of Form I-589.
+    ({"ca/veh-9999.76.md": DOCUMENTS_ACCEPTED}, "can ICE deport me if I filed an asylum application form",
+     "The department must accept an asylum application form",
+     "no rule deciding this for federal immigration agents: the rule quoted binds the DMV",
+     "does the department accept an asylum application form as proof of identity"),
+])
+def test_a_rule_binding_someone_else_answers_only_as_the_closest_law(tmp_path, files, asked, lead, gap, decided):
+    r = _corpus(tmp_path, **files)
+    answer = answer_question(r, asked, settings=OPEN)
+    assert answer.sentences[0].text.startswith(lead)
+    assert answer.closest and gap in answer.reason
+    other = answer_question(r, decided, settings=OPEN)  # asked of whom the rule binds
+    assert not other.closest and "no rule deciding" not in other.reason
 
 
 RARE_WORDS = _statute("9999.70", "Certifying victims", """\
