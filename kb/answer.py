@@ -27,7 +27,7 @@ from kb.query import Query, bills_in, parse_query
 from kb.records import COMMENTARY, CORRECTED
 from kb.retrieval import Retriever
 from kb.jurisdictions import is_home, state_name, states_named
-from kb.search import Ranked, Ranking, best_first
+from kb.search import OTHERS_KEY_NEAR, Ranked, Ranking, best_first
 from kb.subject import (ACT_BILLS, REPORTED_ONLY, acts_named, asks_errand, holders_named, holds_against,
                         license_held_against, on_subject, others_asked, outside_holders, outside_sharer, parties_named,
                         agents_at_home, asks_of_unnamed, parties_asked, police_asked, policy_place, records_named,
@@ -1831,9 +1831,12 @@ class _SentenceTable:
 
     def _of_other(self, i: int) -> bool:
         if i not in self._of_others:
-            if self._asked is None:
+            # Only a key near the question is read (OTHERS_KEY_NEAR, as the search does): no record
+            # is parsed for the rest.
+            near = float(self.vectors[i] @ self.qv) >= OTHERS_KEY_NEAR
+            if near and self._asked is None:
                 self._asked = parties_asked(self._text)
-            self._of_others[i] = asks_of_unnamed(self.items[i].text, self._asked)
+            self._of_others[i] = near and asks_of_unnamed(self.items[i].text, self._asked)
         return self._of_others[i]
 
     def first(self, row: int) -> str:

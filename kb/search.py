@@ -100,6 +100,12 @@ class RetrievalSettings:
     )
 
 
+# How close to the question a key must be for whom it asks about to be read (Searcher and the
+# answer's sentence table set aside the same keys): below it a key lifts no passage far, and
+# reading every key's text would parse records a question never needs.
+OTHERS_KEY_NEAR = 0.7
+
+
 @dataclass
 class Searcher:
     """Ranks an index's chunks for a query. The query encoder and BM25 arrays load on first use,
@@ -159,7 +165,7 @@ class Searcher:
             self._last_dense = (query.dense, scores, (own, key))
         return self._last_dense[1]
 
-    def _drop_keys_of_others(self, query: Query, key_scores: "np.ndarray", near: float = 0.7) -> None:
+    def _drop_keys_of_others(self, query: Query, key_scores: "np.ndarray", near: float = OTHERS_KEY_NEAR) -> None:
         """A key close to the question (`near`) that asks something of a party the question does
         not name counts for nothing, in place (kb.subject.asks_of_unnamed: "Can a store treat me
         differently because my ID is an AB 60 license?" is no answer to "can I get a REAL ID with
