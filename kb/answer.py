@@ -305,7 +305,7 @@ def answer_question(
     # system", "who owns nlets"), a question is on its subject whatever its cosine.
     exempt = retriever.resolver.names_known_law(query) or bool(_ONLY_REPORTED().search(query.text)) or (
         searcher.lexical_strength(query) >= settings.lexical_rescue
-        and (bool(subject_groups(query.text)) or on_subject(query.text)
+        and (bool(subject_groups(query.text)) or license_held_against(query.text)  # what on_subject reads
              or bool(_ASKS_MEANING().search(translate_query(query.text))))  # "¿qué es un detainer?" too
     )
     own, key = searcher.best_cosines(query)
@@ -450,26 +450,9 @@ def answer_question(
     # Asked whether breaking a section it names is punished, or gives a suit ("is there a penalty
     # for violating 1808.48"), when no passage of that section sets one: say so.
     gaps += [f"no penalty or remedy in {citation}" for citation in _unpunished_sections(retriever, query, composer.rows)]
-    # Asked about a landlord, an employer or a school, answered by a rule binding only the police
-    # ("can a landlord ask for my immigration status": the Values Act's limit on law enforcement
-    # agencies): what it quotes binds someone else, so it is the closest law, not the answer.
-    # (Whom the question asks about is read only then: most answers are led by other rules.)
-    police_only = (bool(composer.rows) and not query.citations and retriever.source_of(composer.rows[0]).is_primary
-                   and _BINDS_POLICE_ONLY().match(table.first(composer.rows[0])))
-    others = others_asked(query.text) if police_only else None
-    dmv_only = (bool(composer.rows) and not query.citations and not police_only
-                and bool(_BINDS_DMV_ONLY().match(table.first(composer.rows[0]))))
-    if others:
-        gaps.append(f"no rule deciding this for {others}: the rule quoted binds law enforcement agencies")
-    elif dmv_only and "agents" in parties_asked(query.text):
-        # "can ICE deport me if I have a pending asylum case": not the DMV's list of documents it accepts
-        gaps.append("no rule deciding this for federal immigration agents: the rule quoted binds the DMV")
-    # The other way round: asked what the police may do, answered by a power of federal
-    # immigration officers ("can police search my car without a warrant": 8 U.S.C. § 1357(a)(3),
-    # Border Patrol's searches near the border).
-    elif (composer.rows and not query.citations and _BINDS_AGENTS_ONLY().match(table.first(composer.rows[0]))
-          and police_asked(query.text)):
-        gaps.append("no rule deciding this for the police: the rule quoted binds federal immigration officers")
+    bound_elsewhere = _binds_someone_else(retriever, query, table, composer.rows)
+    if bound_elsewhere:
+        gaps.append(bound_elsewhere)
     # Asked for a figure (a count, a fee, a phone number, a colour) that no sentence of the answer
     # gives ("how many people are enrolled in Safe at Home"): what it quotes is the closest law.
     asked_figure = _ASKS_FIGURE().search(f"{query.text} {query.dense}")  # "¿cuántos …?" too
@@ -499,6 +482,29 @@ def _refused(retriever: Retriever, query: Query, everything: Ranked, reason: str
     """No answer, with why and the closest passages (listed, never quoted)."""
     return Answer(question=query.text, abstained=True, sentences=(),
                   hits=tuple(retriever.hit(r, s) for r, s in _distinct(retriever, everything)[:3]), reason=reason)
+
+
+def _binds_someone_else(retriever: Retriever, query: Query, table: "_SentenceTable", rows: list[int]) -> str | None:
+    """Why the rule leading an answer (`rows[0]`) does not decide the question, when it binds
+    someone other than the one asked about: a rule binding only the police, asked about a
+    landlord, an employer, a school or federal immigration agents ("can a landlord ask for my
+    immigration status": the Values Act's limit on law enforcement agencies); a rule binding the
+    DMV, asked what the agents may do ("can ICE deport me if I have a pending asylum case": not
+    the DMV's list of documents it accepts); a power of immigration officers, asked what the
+    police may do ("can police search my car without a warrant": 8 U.S.C. § 1357(a)(3)). None
+    otherwise. (Whom the question asks about is read only then: most answers are led by other
+    rules.)"""
+    if not rows or query.citations:
+        return None
+    opening = table.first(rows[0])
+    if retriever.source_of(rows[0]).is_primary and _BINDS_POLICE_ONLY().match(opening):
+        others = others_asked(query.text)
+        return f"no rule deciding this for {others}: the rule quoted binds law enforcement agencies" if others else None
+    if _BINDS_DMV_ONLY().match(opening) and "agents" in parties_asked(query.text):
+        return "no rule deciding this for federal immigration agents: the rule quoted binds the DMV"
+    if _BINDS_AGENTS_ONLY().match(opening) and police_asked(query.text):
+        return "no rule deciding this for the police: the rule quoted binds federal immigration officers"
+    return None
 
 
 # A rule whose opening binds law enforcement agencies, and no other agency or person.

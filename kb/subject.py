@@ -17,6 +17,7 @@ read with the glossary's English forms, so a Spanish question counts too.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from kb.glossary import ASKED_FOR_PAPERS, BEING_LEGAL, ORIGIN, PLATE_READERS, translate_query
@@ -397,11 +398,14 @@ def holders_named(text: str) -> frozenset[str]:
 
 
 def subject_groups(question: str) -> frozenset[str]:
-    """The groups of the corpus's subject a question's words fall in ("named" for a named law)."""
+    """The groups of the corpus's subject a question's words fall in ("named" for a named law,
+    "terms" for one of the corpus's own terms, _TERMS)."""
     text = translate_query(question)
     found = set(_names_found(_GROUPS, text))
     if _NAMED().search(text):
         found.add("named")
+    if _TERMS().search(text):
+        found.add("terms")
     return frozenset(found)
 
 
@@ -423,9 +427,11 @@ LANDLORDS = r"landlords?|apartment managers?|property managers?|leasing offices?
 _LANDLORD = _whole_words({"landlord": LANDLORDS})["landlord"]
 
 
+@functools.lru_cache(maxsize=64)
 def parties_asked(text: str) -> frozenset[str]:
     """The parties `text` names (PARTIES, and "landlord"), read through the glossary, and
-    "agents" when it asks what federal immigration agents may do (_agents_asked)."""
+    "agents" when it asks what federal immigration agents may do (_agents_asked). Kept for the
+    last questions: the search and the answer's sentence table each ask it of the same one."""
     english = translate_query(text)
     return (frozenset(_names_found(_PARTIES, english)) | ({"landlord"} if _LANDLORD().search(english) else frozenset())
             | ({"agents"} if _agents_asked(english) else frozenset()))
@@ -440,13 +446,19 @@ def asks_of_unnamed(key: str, named: frozenset[str]) -> bool:
     english = translate_query(key)
     if "agents" in named and _POLICE_ASKED_OF().search(english):
         return True  # "Can police arrest someone on an ICE civil warrant?" is not "can ICE arrest me …"
-    asked = _ASKED_OF().search(english)
+    party = _party_asked_of(english)
+    return party not in (None, "place") and party not in named
+
+
+def _party_asked_of(text: str) -> str | None:
+    """The party the question asks something of (_ASKED_OF: "can my employer …"): "employer",
+    "business", "landlord" or "place" (one of § 7284.8(a)'s); None if it asks of none of them."""
+    asked = _ASKED_OF().search(text)
     if not asked:
-        return False
+        return None
     who = asked.group(1)
-    party = ("landlord" if _LANDLORD().fullmatch(who) else
-             next((name for name in ("employer", "business") if _PARTIES[name]().fullmatch(who)), None))
-    return party is not None and party not in named
+    party = next((name for name in ("employer", "business") if _PARTIES[name]().fullmatch(who)), None)
+    return party or ("landlord" if _LANDLORD().fullmatch(who) else "place" if _PLACES().fullmatch(who) else None)
 
 
 # The one a question asks something of: "can the DMV …", "can my employer …", "does a landlord
@@ -520,14 +532,8 @@ def others_asked(question: str) -> str | None:
         return "the DMV"  # "can the DMV ask about my immigration status"
     if holders:
         return None
-    asked = _ASKED_OF().search(text)
-    if not asked:
-        return None
-    who = asked.group(1)
-    for name in ("employer", "business"):
-        if _PARTIES[name]().fullmatch(who):
-            return _OTHERS[name]
-    return _OTHERS["landlord"] if _LANDLORD().fullmatch(who) else _OTHERS["place"] if _PLACES().fullmatch(who) else None
+    party = _party_asked_of(text)
+    return _OTHERS[party] if party else None
 
 
 _DMV_ASKED_OF = compiled_on_use(rf"\b(?:{_ASKING})\s+(?:the\s+)?(?:dmv|department of motor vehicles)\b", re.IGNORECASE)
@@ -563,5 +569,4 @@ _TERMS = _whole_words({"terms": (
 def on_subject(question: str) -> bool:
     """Whether the question's words put it on the corpus's subject (see the module docstring)."""
     groups = subject_groups(question)
-    return ("named" in groups or len(groups) >= 2 or license_held_against(question)
-            or bool(_TERMS().search(translate_query(question))))
+    return "named" in groups or "terms" in groups or len(groups) >= 2 or license_held_against(question)
