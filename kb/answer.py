@@ -29,7 +29,8 @@ from kb.retrieval import Retriever
 from kb.jurisdictions import is_home, state_name, states_named
 from kb.search import OTHERS_KEY_NEAR, Ranked, Ranking, best_first
 from kb.subject import (ACT_BILLS, REPORTED_ONLY, acts_named, asks_errand, holders_named, holds_against,
-                        license_held_against, on_subject, others_asked, outside_holders, outside_sharer, parties_named,
+                        license_held_against, names_government, on_subject, others_asked, outside_holders,
+                        outside_sharer, parties_named,
                         agents_at_home, asks_of_unnamed, parties_asked, police_asked, policy_place, records_named,
                         subject_groups)
 from kb.text import compiled_on_use
@@ -946,10 +947,25 @@ _ASKS_DECISION = compiled_on_use(
     re.IGNORECASE)
 
 
+# Asked whether a law it names is valid ("is SB 54 legal", "is the values act constitutional"),
+# or of the suit over it ("did the feds sue california over sb 54"): a court decides that, not
+# the law's own words (not "is it legal for …", which asks what the law allows, nor "is my AB 60
+# license valid", which asks about a card).
+_ASKS_VALIDITY = compiled_on_use(
+    r"\b(?:is|was|are|were)\s+(?!(?:it|this|that|they|my|your|his|her|our|their|a|an)\b)"
+    r"(?:(?!(?:licen[cs]es?|cards?|ids?|permits?)\b)[\w.'-]+\s+){1,5}?"
+    r"(?:legal|lawful|constitutional|valid|enforceable|preempted)\s*[?.!]*\s*$|"
+    r"\bsue[sd]?\s+(?:the\s+)?(?:state(?:\s+of\s+california)?|california)\b",
+    re.IGNORECASE)
+
+
 def _decision_asked(retriever: Retriever, query: Query, law: Ranking, settings: AnswerSettings) -> list[int]:
-    """For a question asking what a court decided (_ASKS_DECISION), the best-ranked passage of a
-    court decision among the first rerank_depth passages of law, else nothing."""
-    if not _ASKS_DECISION().search(f"{query.text} {query.dense}"):
+    """For a question asking what a court decided (_ASKS_DECISION), or whether a law it names is
+    valid (_ASKS_VALIDITY), the best-ranked passage of a court decision among the first
+    rerank_depth passages of law, else nothing."""
+    words = f"{query.text} {query.dense}"
+    validity = bool(query.bills_asked or acts_named(words)) and bool(_ASKS_VALIDITY().search(query.text))
+    if not (validity or _ASKS_DECISION().search(words)):
         return []
     index = retriever.index  # authorities from the build's tables: no source record is parsed
     case = AUTHORITIES.index("case")
@@ -1224,12 +1240,18 @@ def _home_rule_before_federal_permission(retriever: Retriever, query: Query, tab
 # An exception to a section's rule: "Section 1808.21 does not apply to …", "Section 1808.21's
 # residence-address confidentiality does not apply …", "Section 7284.6 does not prevent …"
 # (group 1: the section), or to its own section's rules: "An employer does not violate the law
-# by …" (no group 1).
+# by …" (no group 1), or to one rule of it named by its label (group "labels").
 _EXCEPTS = compiled_on_use(
     r"^(?:nothing in )?(?:section|§)\s*(\d+(?:\.\d+)*)(?:'s\b[^.]{0,80}?)?\s+(?:also\s+)?(?:does|do|shall) not\s+"
     r"(?:apply|prevent|prohibit|restrict|limit|bar|forbid)\b|"
     # what does not break the section's rule: "An employer does not violate the law by …"
-    r"^(?:an?|the)\s+[\w\s'-]{1,40}?\s+does not violate\b", re.IGNORECASE)
+    r"^(?:an?|the)\s+[\w\s'-]{1,40}?\s+does not violate\b|"
+    # an exception to a rule of the same section it names by its label (group 2): "The
+    # procedures required by paragraph (1) do not apply to a governmental entity …", "The no-SSN
+    # route in (c) does not apply …" (group 3: "paragraph" when the label is a sibling's)
+    r"^the\s+[^.]{1,80}?\b(?:required by|in|of|under)\s+(?:(?P<sibling>paragraph)\s+|(?:subdivision|subsection)\s+)?"
+    r"(?P<labels>(?:\([0-9a-zA-Z]+\))+)\s+(?:does|do|shall) not\s+(?:apply|prevent|prohibit|restrict|limit|bar|forbid)\b",
+    re.IGNORECASE)
 _FORBIDS = compiled_on_use(r"\b(?:may not|shall not|must not|cannot|confidential|prohibit\w*|unlawful|violates)\b",
                            re.IGNORECASE)
 # How much closer to the question an exception must be than the rule it excepts to lead it.
@@ -1245,6 +1267,12 @@ def _excepted_rows(retriever: Retriever, table: "_SentenceTable", row: int) -> l
     if match is None:
         return []
     chunk = retriever.index.chunks[row].chunk
+    if match.group("labels"):  # the one rule of its section it names: "paragraph (1)", "(b)(2)(A)"
+        named = tuple(re.findall(r"\(([0-9a-zA-Z]+)\)", match.group("labels")))
+        labels = chunk.labels[:-1] + named if match.group("sibling") else named
+        chunks = retriever.index.chunks
+        return [r for r in retriever.resolver.source_rows(chunk.source_id)
+                if r != row and chunks[r].chunk.labels[:len(labels)] == labels]
     try:  # a case's or another state's passage may have no citation of a code's section
         own = parse_citation(chunk.citation)
         if match.group(1) is None or match.group(1) == own.section:
@@ -1269,8 +1297,10 @@ def _rule_before_exception(retriever: Retriever, table: "_SentenceTable", law: R
     near it, the ban leads and the exception follows: quoted first, an exception reads as the
     answer ("can my landlord get my address from the DMV": § 1808.21(a), addresses are
     confidential, then § 1808.22(a); "can the jail keep my brother for ICE after his release
-    date": § 7284.6(a)(1)(B), then (b)(5)). Not when the exception is closer to the question
-    than every such ban by EXCEPTION_MARGIN."""
+    date": § 7284.6(a)(1)(B), then (b)(5); "does the DMV have to tell me when someone gets my
+    record": § 1810(b)(1)'s notice, then (b)(2), which excepts government requesters from
+    "paragraph (1)"). Not when the exception is closer to the question than every such ban by
+    EXCEPTION_MARGIN."""
     rules = _first_rules(retriever, law, settings)
     excepted = set(_excepted_rows(retriever, table, rules[0])) if rules else set()
     # An exception in the rule's own section ("Section 7284.6 does not prevent …") excepts no
@@ -1278,7 +1308,12 @@ def _rule_before_exception(retriever: Retriever, table: "_SentenceTable", law: R
     # best-ranked ban of that section.
     own = rules[0] in excepted
     near = rules[1:2] if own else [row for row, _score in law[: settings.rerank_depth]]
-    bans = [row for row in near if row in excepted and _forbids(retriever, table, row)]
+    # One named by its label ("paragraph (1)") is the rule excepted, whatever it says: a duty
+    # ("the DMV must establish procedures … notice") as well as a ban.
+    labelled = bool(excepted) and _EXCEPTS().match(table.first(rules[0])).group("labels")
+    if labelled and names_government(table.first(rules[0])) and names_government(table.text):
+        return law  # "the police asked the DMV for my record": the exception for government decides it
+    bans = [row for row in near if row in excepted and (labelled or _forbids(retriever, table, row))]
     if not bans:
         return law
     if table.closest(rules[0]) >= max(map(table.closest, bans)) + EXCEPTION_MARGIN:
@@ -1734,6 +1769,16 @@ def _answering_note(retriever: Retriever, found: _Candidates, table: "_SentenceT
             ranked = [(next(closest) if i is not None else -1.0, -n) for n, i in enumerate(openings)]
             chosen = notes[-max(ranked)[1]]
             return retriever.index.chunks[chosen].chunk.source_id, True
+    # A note one of whose own questions (front matter `questions:`) is the question asked, nearly
+    # (key_match) and more nearly than any question of the first passages of law: its conclusion
+    # answers ("can ICE subpoena the DMV": our note on subpoenas for DMV records, not a Colorado
+    # court's order to a sheriff).
+    # (Our notes are on California's law: not when the question names another state.)
+    note = _best_key(table, [row for row, _score in found.notes[: settings.law_passages]])
+    if note is not None and note[1] >= settings.key_match and not states_named(table.text):
+        law = _best_key(table, _first_rules(retriever, found.law, settings))
+        if law is None or note[1] > law[1]:
+            return retriever.index.chunks[note[0]].chunk.source_id, True
     bar = settings.note_lead * found.law_top
     if found.notes and found.notes[0][1] >= bar:
         return retriever.index.chunks[found.notes[0][0]].chunk.source_id, False
@@ -1744,6 +1789,13 @@ def _answering_note(retriever: Retriever, found: _Candidates, table: "_SentenceT
         if notes:
             return retriever.index.chunks[notes[0]].chunk.source_id, False
     return None, False
+
+
+def _best_key(table: "_SentenceTable", rows: list[int]) -> tuple[int, float] | None:
+    """Of `rows`, the one with the question (key) closest to the question asked, and its
+    cosine; None when none of them has a key."""
+    scored = [(row, max(cosines)) for row in rows if (cosines := table.cosines(table.keys(row)))]
+    return max(scored, key=lambda pair: pair[1], default=None)
 
 
 def _leading_report(retriever: Retriever, query: Query, found: _Candidates,
@@ -1807,7 +1859,7 @@ class _SentenceTable:
                        for start, end in [index.kind_span(kind)]}
         self.qv = np.asarray(retriever.searcher.vector(query), dtype=np.float32)
         self.question = query.dense  # in the corpus's words ("the FBI": "a government agency (the FBI)")
-        self._text = query.text
+        self.text = query.text  # the question as asked
         self._asked = None  # the parties the question names (parties_asked), read on first use
         self._of_others: dict[int, bool] = {}
 
@@ -1841,7 +1893,7 @@ class _SentenceTable:
             # is parsed for the rest.
             near = float(self.vectors[i] @ self.qv) >= OTHERS_KEY_NEAR
             if near and self._asked is None:
-                self._asked = parties_asked(self._text)
+                self._asked = parties_asked(self.text)
             self._of_others[i] = near and asks_of_unnamed(self.items[i].text, self._asked)
         return self._of_others[i]
 

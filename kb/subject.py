@@ -248,6 +248,15 @@ _GOVERNMENT = (
 )
 _GOVERNMENT_NAMED = _whole_words({"government": _GOVERNMENT})
 _IMMIGRATION = _whole_words({"immigration": GROUPS["immigration"]})["immigration"]
+
+
+def names_government(text: str) -> bool:
+    """Whether `text` (read through the glossary) names the police, a government body or
+    immigration enforcement: a requester a rule's exception for "a governmental entity" meets.
+    The DMV, the holder asked of, is none ("the department of motor vehicles" is no requester)."""
+    english = _HOLDERS["dmv"]().sub(" ", translate_query(text))
+    return bool(_HOLDERS["police"]().search(english) or _GOVERNMENT_NAMED["government"]().search(english)
+                or _IMMIGRATION().search(english))
 # Nor is a sharer who is one of those, one of the seekers themselves (ICE, federal immigration
 # agencies), or no one in particular ("can they give my photo to ICE").
 _BOUND = _whole_words({"bound": "|".join((

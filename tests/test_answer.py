@@ -2095,3 +2095,92 @@ def test_a_question_on_a_criminal_record_is_not_led_by_a_ban_on_other_records(tm
     assert lead.startswith("Section 9999.75 does not prevent a law enforcement agency from answering")
     other = answer_question(r, "can the police give ICE my information from the department", settings=OPEN)
     assert other.sentences[0].text.startswith("No law enforcement agency or other person may obtain")
+
+
+INSPECTION_NOTICE = _statute("9999.10", "Inspecting registration records", """\
+Section 9999.10 sets the department's procedures for people who ask to inspect a record.
+
+## (b)
+
+### (1)
+
+The department must establish procedures that require a person asking to inspect a record to identify themselves, and must tell the person the record concerns.
+
+### (2)
+
+The procedures required by paragraph (1) do not apply to a governmental entity or a court.
+""")
+
+
+def test_an_exception_naming_the_paragraph_it_excepts_follows_that_rule(tmp_path):
+    # "does the DMV have to tell me when someone gets my record" led with Veh. Code § 1810(b)(2)
+    # ("The procedures required by paragraph (1) do not apply to a governmental entity …"), which
+    # read as "no"; the duty to tell, (b)(1), is the rule it excepts.
+    from kb.answer import _EXCEPTS
+
+    assert _EXCEPTS().match("The procedures required by paragraph (1) do not apply to a governmental entity.")
+    assert _EXCEPTS().match("The no-SSN route in (c) does not apply to commercial licenses.")
+    assert not _EXCEPTS().match("The department must establish procedures required by paragraph (1).")
+    r = _corpus(tmp_path, **{"ca/veh-9999.10.md": INSPECTION_NOTICE})
+    rows = {r.index.chunks[row].chunk.citation: row for row in r.resolver.source_rows("ca-veh-9999.10")}
+    rule, exception = rows["Cal. Veh. Code § 9999.10(b)(1)"], rows["Cal. Veh. Code § 9999.10(b)(2)"]
+    ranked = Ranking(np.asarray([exception, rule], dtype=np.int64), np.asarray([2.0, 1.99]))
+    someone = parse_query("will the DMV tell me when someone inspects my record")
+    assert _rule_before_exception(r, _SentenceTable(r, someone), ranked, AnswerSettings())[0][0] == rule
+    # Asked of the requesters the exception names (the police, a government agency), it decides.
+    police = parse_query("the police inspected my record, was the DMV supposed to tell me")
+    assert _rule_before_exception(r, _SentenceTable(r, police), ranked, AnswerSettings())[0][0] == exception
+
+
+SUBPOENA_NOTE = """\
+---
+id: note-test-subpoenas
+title: "An open question"
+citation: "kb note on an open question"
+jurisdiction: CA
+authority: note
+url: https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=VEH&sectionNum=9999.1.
+as_of: 2026-11-25
+verified: official
+cites: ["Cal. Veh. Code § 9999.1"]
+questions:
+  "":
+    - "Can an agency subpoena the department's records?"
+---
+
+Nothing is settled: no court has ruled on it yet.
+"""
+SUBPOENA_LAW = _statute("9999.12", "Agency subpoenas", """\
+Section 9999.12 lets an agency issue subpoenas.
+
+## (a)
+
+An agency can subpoena the department's records in any matter it investigates.
+""", extra='questions:\n  "(a)": ["Can an agency subpoena records of the department in an investigation?"]\n')
+
+
+def test_a_note_whose_own_question_is_asked_leads(tmp_path):
+    # "can ICE subpoena the DMV" led with a Colorado court's order to a sheriff; our note on
+    # subpoenas for DMV records, whose question it is, now leads.
+    r = _corpus(tmp_path, **{"notes/test-subpoenas.md": SUBPOENA_NOTE, "ca/veh-9999.12.md": SUBPOENA_LAW})
+    texts = _texts(r, "Can an agency subpoena the department's records?")
+    assert texts[0] == "Nothing is settled: no court has ruled on it yet."
+    # Our notes are on California's law: asked about another state's, the note does not lead.
+    other = _texts(r, "Can an agency subpoena the department's records in Nevada?")
+    assert other[0] != "Nothing is settled: no court has ruled on it yet."
+
+
+def test_asked_whether_a_law_it_names_is_valid_the_decision_leads(tmp_path):
+    # "is SB 54 legal" led with Gov. Code § 7284.2(g), the Legislature's intent that the act is
+    # no authority for police to enforce immigration law; the Ninth Circuit decided it.
+    r = _corpus(tmp_path, **{"ca/veh-9999.4.md": BAN, "cases/us-v-testland-2030.md": DECISION})
+    texts = _texts(r, "is SB 54 immigration enforcement ban legal")
+    assert texts[0] in ("The court of appeals left the test state's limits on helping immigration enforcement in force.",
+                        "The panel affirmed the denial of a preliminary injunction against the test act.")
+    from kb.answer import _ASKS_VALIDITY
+
+    assert _ASKS_VALIDITY().search("is the california values act constitutional?")
+    assert _ASKS_VALIDITY().search("did the feds sue california over sb 54")
+    for asks_what_it_allows in ("is it legal for my boss to ask for my license", "is my AB 60 license valid",
+                                "is SB 54 legal in texas"):
+        assert not _ASKS_VALIDITY().search(asks_what_it_allows), asks_what_it_allows
