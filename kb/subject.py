@@ -381,7 +381,11 @@ ERRANDS = (
     r"replac\w* (?:a |my |the |his |her )?(?:lost|stolen)|lost (?:my|his|her) (?:license|id)|"
     r"appointments?|retak\w*|re-tak\w*|tow(?:ed|ing)?|impound\w*|"
     r"points? on (?:my|his|her|the) (?:license|record)|how many points|speeding|(?:traffic|parking) tickets?|"
-    r"(?:fight\w*|contest\w*|pay\w*|dispute\w*) (?:a |my |the |this |that )?(?:parking |traffic )?(?:ticket|citation)s?"
+    r"(?:fight\w*|contest\w*|pay\w*|dispute\w*) (?:a |my |the |this |that )?(?:parking |traffic )?(?:ticket|citation)s?|"
+    # how long a card lasts, a name changed on it, a car registered, a parking placard
+    r"how long (?:is|are|does|do|will) (?:a |an |my |the |your )?(?:[\w'-]+ ){0,4}?(?:valid|good|last)|"
+    r"change (?:my |the |his |her )?(?:name|gender|photo) on|"
+    r"register (?:my |a |the |his |her )?(?:new |used )?(?:car|vehicle|truck|motorcycle)|placards?"
 )
 _ERRAND = _whole_words({"errand": ERRANDS})["errand"]
 # ... nor of someone else learning of it: "can my boss see that my license was suspended",

@@ -202,6 +202,14 @@ def test_an_errand_is_one_only_while_it_asks_nothing_the_corpus_is_about():
     assert asks_errand("how do I fight a parking ticket")
     assert asks_errand("can I pay my traffic citation online")
     assert not asks_errand("can ICE see my parking tickets at the DMV")  # who may see the record
+    # How long a card lasts, a name changed on it, a car registered, a placard (nineteenth
+    # session: "how long is a california driver's license valid" was answered from § 12801.9(f)).
+    assert asks_errand("how long is a california driver's license valid")
+    assert asks_errand("how do I change my name on my license")
+    assert asks_errand("how do I register my car")
+    assert asks_errand("how do I get a disabled parking placard")
+    assert not asks_errand("how long does the DMV keep my address confidential")  # § 1808.21
+    assert not asks_errand("can ICE see my car registration")  # who may see the record
 
 
 def test_a_license_another_office_issues_is_no_record_of_the_dmv():
