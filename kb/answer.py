@@ -1144,10 +1144,13 @@ def _rule_before_summary(retriever: Retriever, table: "_SentenceTable", law: Ran
     """When the best passage of law is a section's summary that only says what the section is
     ("Section 12926 holds the definitions for FEHA", "Section 15160 governs CLETS": no rule in
     its opening sentence) and a rule of law ranks close behind it, the rule leads ("my boss
-    wants to see my AB 60 license, can he fire me": Veh. Code § 12801.9(g)(2)(A))."""
+    wants to see my AB 60 license, can he fire me": Veh. Code § 12801.9(g)(2)(A)). Not when the
+    question asks what something is ("what is CLETS"): saying what the section is answers it."""
     rules = _first_rules(retriever, law, settings)
     if len(rules) < 2 or not _describes_only(retriever, table, rules[0]):
         return law
+    if _ASKS_MEANING().search(table.text) or _ASKS_MEANING().search(translate_query(table.text)):
+        return law  # as typed ("what is CLETS"), or in English ("¿qué es CLETS?")
     rule = next((row for row in rules[1:] if not retriever.index.chunks[row].chunk.is_summary), None)
     return law if rule is None else law.first([rule], law[0][1])
 

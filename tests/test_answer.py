@@ -1241,14 +1241,18 @@ def test_a_rule_leads_a_summary_that_only_says_what_its_section_is(tmp_path):
     about, rule = cites["Cal. Gov. Code § 9999.24"], cites["Cal. Veh. Code § 9999.25(a)"]
     stating = cites["Cal. Veh. Code § 9999.25"]  # a summary that states its section's rule
 
-    def lead(rows):
-        query = parse_query("can my boss fire me for holding a test license")
+    def lead(rows, question="can my boss fire me for holding a test license"):
+        query = parse_query(question)
         ranked = Ranking(np.asarray(rows, dtype=np.int64), np.linspace(2.0, 1.9, len(rows)))
         return _rule_before_summary(r, _SentenceTable(r, query), ranked, AnswerSettings())[0][0]
 
     assert lead([about, rule]) == rule
     assert lead([stating, rule]) == stating  # "makes it unlawful": a rule, which may lead
     assert lead([about, stating]) == about  # no rule but another summary behind it: unchanged
+    # Asked what something is, saying what the section is answers it ("what is CLETS" had led
+    # with the Attorney General's policies for CLETS, not the summary saying what CLETS is).
+    assert lead([about, rule], "what is the test fair employment act") == about
+    assert lead([about, rule], "what is FEHA") == about
 
 
 def test_a_rule_leads_a_definition_the_question_does_not_ask_about(tmp_path):
