@@ -143,7 +143,8 @@ def label_path(labels: tuple[str, ...]) -> str:
 
 def _attach_questions(doc: CorpusFile, chunks: list[Chunk]) -> list[Chunk]:
     """Each subdivision's questions (front matter `questions:`) become its search keys, on its
-    first window. "" names the section's own text: its "Text" passage, else its summary."""
+    first window. "" names the section's own text: its "Text" passage, else its summary; a
+    heading in brackets ("[What Nlets is]") the passage under that heading that has no label."""
     if not doc.questions:
         return chunks
     from dataclasses import replace
@@ -157,9 +158,17 @@ def _attach_questions(doc: CorpusFile, chunks: list[Chunk]) -> list[Chunk]:
     for path, questions in wanted.items():
         if path == "":
             at = own
+        elif path.startswith("["):
+            at = next((i for i, c in enumerate(chunks) if not c.labels and c.heading_trail
+                       and c.heading_trail[-1] == path[1:-1] and c.part == 0 and not c.is_commentary), None)
         else:
             at = next((i for i, c in enumerate(chunks) if label_path(c.labels) == path and c.part == 0
                        and not c.is_commentary and not c.anchor), None)
+        if at is None and path.startswith("["):
+            have = ", ".join(dict.fromkeys(f"[{c.heading_trail[-1]}]" for c in chunks
+                                           if not c.labels and c.heading_trail and not c.is_commentary)) or "none"
+            raise CorpusError(f"{doc.source.path}: questions: {path} names no heading of the file "
+                              f"(its headings: {have[:300]})")
         if at is None:
             have = ", ".join(dict.fromkeys(label_path(c.labels) for c in chunks if c.labels)) or "none"
             raise CorpusError(

@@ -162,6 +162,9 @@ MAX_CONTEXT_CHARS = 400  # issue 13: a short context, so the passage's own words
 MAX_QUESTIONS = 3  # per subdivision: one to three questions in users' own words
 MAX_QUESTION_CHARS = 300
 _LABEL_PATH = re.compile(r"^(?:\([A-Za-z0-9]{1,5}\))*$")
+# ... or, in a file whose passages are headed rather than lettered (a report, a note, a case), a
+# heading in square brackets: "[What Nlets is]".
+_HEADING_PATH = re.compile(r"^\[[^\[\]\n]{1,200}\]$")
 
 
 def read_context(meta: dict, rel: str) -> str:
@@ -181,8 +184,9 @@ def read_context(meta: dict, rel: str) -> str:
 
 
 def read_questions(meta: dict, rel: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Front matter `questions:`: label path ("(a)(1)(D)", "" for the section's own text) ->
-    one to three questions. Whether each path names a subdivision is checked when chunking."""
+    """Front matter `questions:`: label path ("(a)(1)(D)", "" for the section's own text, or a
+    heading in brackets, "[What Nlets is]") -> one to three questions. Whether each path names a
+    subdivision or heading of the file is checked when chunking."""
     value = meta.get("questions")
     if value is None:
         return ()
@@ -192,9 +196,10 @@ def read_questions(meta: dict, rel: str) -> tuple[tuple[str, tuple[str, ...]], .
     out = []
     for path, items in value.items():
         path = "" if path is None else path
-        if not isinstance(path, str) or not _LABEL_PATH.match(path.strip()):
+        if not isinstance(path, str) or not (_LABEL_PATH.match(path.strip()) or _HEADING_PATH.match(path.strip())):
             raise CorpusError(f"{rel}: questions: {quoted(str(path))} is not a label path "
-                              "(write it like \"(a)(1)(D)\", or \"\" for the section's own text)")
+                              "(write it like \"(a)(1)(D)\", \"\" for the section's own text, or a "
+                              "heading of the file in brackets, like \"[What Nlets is]\")")
         shown = quoted(path) if path else '""'
         if isinstance(items, str):
             items = [items]

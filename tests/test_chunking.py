@@ -1,4 +1,4 @@
-from conftest import STATUTE, write_corpus
+from conftest import CASE_FRONT_MATTER, STATUTE, write_corpus
 from kb.chunking import ChunkerSettings, chunk_file
 from kb.corpus import load_corpus
 
@@ -116,6 +116,31 @@ def test_questions_become_search_keys_of_their_subdivision(tmp_path):
     }
     a1 = next(c for c in chunks if c.citation == "Cal. Veh. Code § 9999.1(a)(1)")
     assert "can the police get my address?" in a1.lexical_text and "can the police" not in a1.embed_text
+
+
+HEADED_CASE = CASE_FRONT_MATTER.replace(
+    "verified: official\n---",
+    "verified: official\nquestions:\n  \"[Holding]\": [\"did the court let the state keep its law?\"]\n---",
+) + """
+The court of appeals left the test state's law in force.
+
+## Background
+
+The United States sued the test state in 2029.
+
+## Holding
+
+The panel affirmed the denial of a preliminary injunction.
+"""
+
+
+def test_a_heading_in_brackets_names_the_passage_under_it(tmp_path):
+    # A report, a note or a case is divided by headings, not lettered subdivisions: its questions
+    # are keyed by the heading ("[What Nlets is]").
+    chunks = _chunks(tmp_path, {"cases/c.md": HEADED_CASE})
+    keys = {c.citation: c.keys for c in chunks if c.keys}
+    assert keys == {"United States v. Testland, 999 F.3d 1 (9th Cir. 2030) [Holding]":
+                    ("did the court let the state keep its law?",)}
 
 
 def test_a_sentence_longer_than_a_window_is_kept_whole(tmp_path):

@@ -51,6 +51,7 @@ def _with_front_matter(extra: str) -> str:
     ("context: [a, b]\n", "s.md: context must be one line of text"),
     ("questions: [\"is it public?\"]\n", "s.md: questions must map a label path"),
     ("questions:\n  \"a(1)\": [\"q?\"]\n", "s.md: questions: 'a(1)' is not a label path"),
+    ("questions:\n  \"[Holding\": [\"q?\"]\n", "s.md: questions: '[Holding' is not a label path"),
     ("questions:\n  \"(a)\": []\n", "s.md: questions: '(a)' needs a list of 1 to 3 one-line questions"),
     ("questions:\n  \"(a)\": [\"1?\", \"2?\", \"3?\", \"4?\"]\n", "s.md: questions: '(a)' needs a list of 1 to 3"),
 ])
@@ -67,6 +68,16 @@ def test_a_question_label_path_must_name_a_subdivision_of_the_file(tmp_path):
         chunk_file(doc, lambda text: len(text.split()), ChunkerSettings())
     assert str(exc.value).startswith("s.md: questions: (a)(9) names no subdivision in the file "
                                      "(its label paths: (a), (a)(1), (a)(1)(A), (a)(2), (b))")
+
+
+def test_a_question_heading_must_name_a_heading_of_the_file(tmp_path):
+    from kb.chunking import ChunkerSettings, chunk_file
+
+    root = write_corpus(tmp_path / "corpus", {"s.md": _with_front_matter("questions:\n  \"[Nowhere]\": [\"q?\"]\n")})
+    (doc,) = load_corpus(root)
+    with pytest.raises(CorpusError) as exc:
+        chunk_file(doc, lambda text: len(text.split()), ChunkerSettings())
+    assert str(exc.value).startswith("s.md: questions: [Nowhere] names no heading of the file (its headings: ")
 
 
 def test_missing_citation(tmp_path):
