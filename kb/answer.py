@@ -29,7 +29,7 @@ from kb.retrieval import Retriever
 from kb.jurisdictions import is_home, state_name, states_named
 from kb.search import OTHERS_KEY_NEAR, Ranked, Ranking, best_first
 from kb.subject import (ACT_BILLS, REPORTED_ONLY, acts_named, asks_errand, holders_named, holds_against,
-                        license_held_against, names_government, on_subject, others_asked, outside_holders,
+                        license_held_against, names_government, on_subject, others_asked, outside_holders, party_asked_of,
                         outside_sharer, parties_named,
                         agents_at_home, asks_of_unnamed, parties_asked, police_asked, policy_place, records_named,
                         subject_groups)
@@ -675,7 +675,11 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
     if (_ABOUT_IMMIGRATION.search(_IMMIGRATION_SETTING().sub(" ", words)) and not _NOTICE_ASKED().search(words)
             and (records or _asks_to_hold_or_help(words)) and not _CRIMINAL_RECORD().search(words)
             and not _NAMES_A_LAW.search(query.text) and not query.bills_asked
-            and not (states_named(query.text) and not states_named_home(query.text))):
+            and not (states_named(query.text) and not states_named_home(query.text))
+            # asked of an employer, a business or a landlord, not of DMV records in its hands: the
+            # rule binding it decides ("can my boss give my license info to immigration": Veh. Code
+            # § 12801.9(h), not § 1808.48; "can a company sell DMV data to ICE" is § 1808.48's)
+            and not (party_asked_of(query.text) in _OTHER_HOLDERS and not _NAMES_DMV().search(query.text))):
         # Asked whether immigration enforcement may have the DMV's records: the best-ranked rule
         # that forbids it for immigration enforcement comes before general permissions ("to a
         # court, a law enforcement agency or another government agency"), which it limits.
@@ -713,6 +717,10 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
                        everything[0][1] if everything else 0.0, named=bool(first), law_top=natural_top,
                        immigration_first=immigration_first)
 
+
+# Parties asked of (kb.subject.party_asked_of) who hold no DMV or police records: no limit on
+# immigration enforcement's use of those records binds them.
+_OTHER_HOLDERS = ("employer", "business", "landlord")
 
 # A question about immigration enforcement: the agencies, or the word.
 _ABOUT_IMMIGRATION = re.compile(r"\b(?:ice|immigration|287\s?\(?g\)?|inmigraci[oó]n|la migra|migra|deport\w*|dhs|hsi|cbp|"

@@ -463,6 +463,11 @@ def asks_of_unnamed(key: str, named: frozenset[str]) -> bool:
     return party not in (None, "place") and party not in named
 
 
+def party_asked_of(question: str) -> str | None:
+    """The party a question asks something of, read through the glossary (_party_asked_of)."""
+    return _party_asked_of(translate_query(question))
+
+
 def _party_asked_of(text: str) -> str | None:
     """The party the question asks something of (_ASKED_OF: "can my employer …"): "employer",
     "business", "landlord" or "place" (one of § 7284.8(a)'s); None if it asks of none of them."""

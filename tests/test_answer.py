@@ -2188,3 +2188,24 @@ def test_asked_whether_a_law_it_names_is_valid_the_decision_leads(tmp_path):
     for asks_what_it_allows in ("is it legal for my boss to ask for my license", "is my AB 60 license valid",
                                 "is SB 54 legal in texas"):
         assert not _ASKS_VALIDITY().search(asks_what_it_allows), asks_what_it_allows
+
+
+EMPLOYER_CONFIDENTIAL = _statute("9999.77", "Employers and license information", """\
+Section 9999.77 binds employers that obtain license information.
+
+## (a)
+
+An employer that obtains license information must keep it confidential and may not disclose it to anyone unauthorized.
+""")
+
+
+def test_asked_of_an_employer_the_departments_ban_on_immigration_use_does_not_lead(tmp_path):
+    # "can my boss give my license info to immigration" led with Veh. Code § 1808.48, the ban on
+    # anyone using the DMV's records for immigration enforcement; an employer holds no DMV record,
+    # and § 12801.9(h), binding employers, decides it.
+    r = _corpus(tmp_path, **{"ca/veh-9999.48.md": NONCRIMINAL_BAN, "ca/veh-9999.77.md": EMPLOYER_CONFIDENTIAL})
+    asked = "can my employer disclose my license information to ICE"
+    assert _texts(r, asked)[0].startswith("An employer that obtains license information must keep it confidential")
+    # Asked of the department, the ban leads as before.
+    dmv = _texts(r, "can the department give ICE my license information")
+    assert dmv[0].startswith("No law enforcement agency or other person may obtain noncriminal history information")
