@@ -249,6 +249,14 @@ _WHEN_CLAUSE = compiled_on_use(
     re.IGNORECASE)
 
 
+# Asked who wrote or carried a bill ("who wrote SB 54", "who was the author of the TRUTH Act"):
+# the History line adding a section names the bill's author.
+_ASKS_AUTHOR = compiled_on_use(
+    r"\bwho\s+(?:wrote|authored|introduced|sponsored|carried|proposed)\b|"
+    r"\bwho\s+(?:was|is|were)\s+(?:the\s+)?(?:authors?|sponsors?)\b|\b(?:authors?|sponsors?)\s+of\b|"
+    r"\bqui[eé]n\s+(?:escribi[oó]|propuso|present[oó])\b", re.IGNORECASE)
+
+
 def asks_when(text: str) -> bool:
     """Whether a question asks for a date ("when did AB 60 take effect", "what year…")."""
     return bool(_WHEN.search(text)) and not _WHEN_CLAUSE().search(text)
@@ -384,6 +392,10 @@ def answer_question(
             history = _history_row(retriever, found.law, settings)
             if history is not None:
                 composer.add_closest(history, dated=True, earliest=began)
+    elif _ASKS_AUTHOR().search(query.text):  # "who wrote SB 54": the History event names its author
+        event = _bill_event(retriever, query, table, found.law, query.bills_asked | acts_named(query.dense))
+        if event is not None:
+            composer.add_sentence(*event)
     # A question about immigration enforcement and DMV records: the rule limiting immigration
     # enforcement leads even over a passage answering the question without those words.
     exact = None if found.immigration_first else _exact_law(query, found.law, table, settings)

@@ -415,6 +415,16 @@ def test_a_when_question_about_a_bill_is_answered_by_the_history_naming_that_bil
     assert _texts(r, "when did AB 77 become law")[0] == "Amended by Stats. 2024, ch. 9 (AB 77), effective Jan. 1, 2025"
 
 
+def test_asked_who_wrote_a_bill_the_history_naming_it_answers(tmp_path):
+    # "who wrote SB 54" led with Gov. Code § 7284.2(f), the Legislature's findings; the History
+    # line "Added by SB 54 (De León) …" names the author.
+    photos = PHOTOS.replace('history: ["Added by a test act, effective Jan. 1, 2023"]',
+                            'history: ["Added by Stats. 2022, ch. 1 (AB 55, Smith), effective Jan. 1, 2023"]')
+    r = _corpus(tmp_path, **{"ca/veh-9999.3.md": photos})
+    for asked in ("who wrote AB 55", "who was the author of AB 55?"):
+        assert _texts(r, asked)[0] == "Added by Stats. 2022, ch. 1 (AB 55, Smith), effective Jan. 1, 2023", asked
+
+
 # --- a question naming something the corpus seldom mentions gets a sentence that names it -----
 
 NETWORKS = """\
