@@ -999,7 +999,10 @@ _AGENCY_ITSELF = (r"(?:the\s+)?(?:dmv|department of motor vehicles|state(?:\s+ag
                   r"(?!\s+(?:worker|employee|clerk|officer|staff)s?\b)")
 _SUES_AGENCY = compiled_on_use(
     rf"\b(?:(?:sue|suing|lawsuit against)\s+(?:to\s+)?{_AGENCY_ITSELF}|"
-    rf"(?:take|taking)\s+{_AGENCY_ITSELF}\s+to\s+court)",  # not "taking the DMV written test"
+    rf"(?:take|taking)\s+{_AGENCY_ITSELF}\s+to\s+court|"  # not "taking the DMV written test"
+    # money asked for what the agency did ("can I get money if the DMV leaked my address")
+    rf"(?:get|recover|receive|collect|owed?)\s+(?:any\s+|some\s+)?(?:money|paid|compensat\w*|damages)\b"
+    rf"[^?.!]{{0,30}}?\b(?:if|when|because|since|after|from)\s+{_AGENCY_ITSELF})",
     re.IGNORECASE)
 _SUIT_AGAINST_AGENCY = compiled_on_use(
     r"\b(?:action\s+against|sue)\s+(?:a|an|the|any)\s+(?:california\s+)?(?:state\s+)?agency\b", re.IGNORECASE)
@@ -1013,7 +1016,10 @@ def _suit_against_agency(retriever: Retriever, query: Query, table: "_SentenceTa
     DPPA's suit lies against a "person", which excludes a state agency (18 U.S.C. § 2725(2))."""
     if not _SUES_AGENCY().search(f"{query.text} {query.dense}"):
         return []
-    return _first_rule_opening(retriever, table, law, settings, _SUIT_AGAINST_AGENCY().search)
+    # (Such rules are few, and ranked by the conduct asked about: "can I get money if the DMV
+    # leaked my address" ranks Civ. Code § 1798.45(c) 82nd, under the criminal rules on leaks.)
+    return _first_rule_opening(retriever, table, law, settings, _SUIT_AGAINST_AGENCY().search,
+                               depth=settings.ban_depth)
 
 
 # An official asking a person about status or origin ("asked where im from", "asked if he's here

@@ -1758,6 +1758,19 @@ def test_a_question_on_suing_the_dmv_itself_is_answered_by_the_suit_against_an_a
     assert not _SUES_AGENCY().search("can I sue my neighbor for leaking my information")
     assert _SUES_AGENCY().search("can I take the DMV to court over it")
     assert not _SUES_AGENCY().search("does the DMV share my info when taking the DMV written test")
+    # Money asked for what the agency did is a suit against it ("can I get money if the DMV leaked
+    # my address" had led with Veh. Code § 1808.45's misdemeanor).
+    assert _SUES_AGENCY().search("can I get money if the DMV leaked my address")
+    assert _SUES_AGENCY().search("can I get compensation from the DMV for sharing my info")
+    assert not _SUES_AGENCY().search("can I get money if someone misused my DMV record")  # a person's act
+    # Such rules are few and ranked by the conduct asked about: one far down still answers.
+    from kb.answer import _suit_against_agency
+
+    rows = _rows_by_citation(r)
+    other, suit = rows["Cal. Veh. Code § 9999.53"], rows["Cal. Veh. Code § 9999.45(c)"]
+    deep = Ranking(np.asarray([other] * 60 + [suit], dtype=np.int64), np.linspace(2.0, 1.0, 61))
+    query = parse_query("can I get money if the DMV leaked my address")
+    assert _suit_against_agency(r, query, _SentenceTable(r, query), deep, AnswerSettings()) == [suit]
 
 
 CLERK_RULE = _statute("9999.21", "Home addresses are confidential", """\
