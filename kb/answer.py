@@ -1062,6 +1062,14 @@ _JOB_ASKED = compiled_on_use(
     r"\b(?:workers?|employees?|clerks?|officers?|officials?|staff(?:ers?)?)\b[^?.!]*?"
     r"\b(?:fired|disciplin\w*|terminat\w*|los[et] (?:his|her|their) jobs?)\b", re.IGNORECASE)
 _SETS_DISCIPLINE = compiled_on_use(r"\bdisciplin\w*", re.IGNORECASE)
+_WHAT_HAPPENS_TO_WORKER = compiled_on_use(
+    r"\bwhat happens to (?:a|an|the|that|this)\s+(?:[\w-]+\s+)?(?:workers?|employees?|clerks?|officers?|officials?|"
+    r"staff(?:ers?)?)\b", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1)
+def _SETS_PENALTY_OR_DISCIPLINE() -> "re.Pattern[str]":
+    return re.compile(f"(?:{_SETS_PENALTY().pattern})|(?:{_SETS_DISCIPLINE().pattern})", re.IGNORECASE)
 
 
 def _penalty_asked(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranking,
@@ -1075,6 +1083,10 @@ def _penalty_asked(retriever: Retriever, query: Query, table: "_SentenceTable", 
     if not job and not _PENALTY_ASKED().search(words):
         return []
     sets = _SETS_DISCIPLINE() if job else _SETS_PENALTY()
+    if not job and _WHAT_HAPPENS_TO_WORKER().search(words):
+        # "what happens to a DMV employee who gives my info to ICE": discipline as well as a
+        # penalty (Civ. Code § 1798.55 binds state agencies' employees), whichever ranks first.
+        sets = _SETS_PENALTY_OR_DISCIPLINE()
     # A penalty for breaking one subdivision's rules ("a knowing violation of paragraph (1) … of
     # subdivision (d)": an attorney's use of an address) answers only when the best-ranked rule is
     # that subdivision's: a DMV clerk selling an address is punished by another section.

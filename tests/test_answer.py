@@ -1822,6 +1822,25 @@ def test_a_question_on_whether_conduct_is_a_crime_is_answered_by_the_rule_settin
     assert _PENALTY_ASKED().search("is sharing DMV data with ICE a crime?")
 
 
+WORKER_DISCIPLINE = _statute("9999.55", "Discipline of agency employees", """Section 9999.55 sets the discipline for agency employees who break the privacy act.
+
+## Text
+
+An intentional violation of the privacy act by an employee of any agency is a cause for discipline, including termination.
+""", code="GOV")
+
+
+def test_asked_what_happens_to_a_worker_discipline_answers_as_well_as_a_penalty(tmp_path):
+    # "what happens to a DMV employee who gives my info to ICE": Civ. Code § 1798.55's discipline,
+    # ranked second, was passed over for a subpoena rule's contempt ("may be punished").
+    r = _corpus(tmp_path, **{"ca/veh-9999.21.md": CLERK_RULE, "ca/gov-9999.55.md": WORKER_DISCIPLINE})
+    texts = _texts(r, "what happens to a department employee who gives out my home address")
+    assert texts[0].startswith("An intentional violation of the privacy act by an employee of any agency")
+    # Not asked of a worker, discipline is no penalty: the rule on the conduct leads.
+    other = _texts(r, "what happens to a department that gives out my home address")
+    assert not other[0].startswith("An intentional violation of the privacy act")
+
+
 def test_a_penalty_or_suit_question_whose_law_sets_none_says_so(tmp_path):
     r = _corpus(tmp_path, **{"ca/veh-9999.21.md": CLERK_RULE, "ca/veh-9999.46.md": MISUSE_PENALTY})
     unpunished = answer_question(r, "is there a penalty for violating section 9999.21", settings=OPEN)
