@@ -7,6 +7,7 @@ every one of them to its own passage.
 
 from __future__ import annotations
 
+import re
 import string
 
 import pytest
@@ -121,8 +122,9 @@ def _front_matter(f) -> dict:
 
 
 def test_context_and_questions_front_matter_point_at_real_subdivisions():
-    """`context:` is one short string and every `questions:` key is "" (the whole document) or a
-    label path the file has, so the questions can be attached to the passage they were written for."""
+    """`context:` is one short string and every `questions:` key is "" (the whole document), a
+    label path the file has or one of its headings in brackets, so the questions can be attached
+    to the passage they were written for."""
     from kb.corpus import load_corpus
 
     seen = 0
@@ -132,6 +134,7 @@ def test_context_and_questions_front_matter_point_at_real_subdivisions():
             assert isinstance(meta["context"], str) and len(meta["context"]) <= 400, f.source.path
         questions = meta.get("questions") or {}
         paths = {"".join(f"({x})" for x in path) for path in label_paths(f)} | {""}
+        paths |= {f"[{m}]" for m in re.findall(r"(?m)^#{2,6} (.+?)\s*$", f.abspath.read_text(encoding="utf-8"))}
         for key, asked in questions.items():
             assert key in paths, f"{f.source.path}: questions key {key!r} names no subdivision"
             assert isinstance(asked, list) and 1 <= len(asked) <= 3, f"{f.source.path}: {key!r}"
