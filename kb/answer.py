@@ -1187,8 +1187,9 @@ def _rule_before_summary(retriever: Retriever, table: "_SentenceTable", law: Ran
     rules = _first_rules(retriever, law, settings)
     if len(rules) < 2 or not _describes_only(retriever, table, rules[0]):
         return law
-    if _ASKS_MEANING().search(table.text) or _ASKS_MEANING().search(translate_query(table.text)):
-        return law  # as typed ("what is CLETS"), or in English ("¿qué es CLETS?")
+    if (_ASKS_MEANING().search(table.text) or _ASKS_MEANING().search(translate_query(table.text))
+            or _ASKS_MEANING_ES().search(table.text)):
+        return law  # as typed ("what is CLETS", "¿qué es CLETS?"), or in English
     rule = next((row for row in rules[1:] if not retriever.index.chunks[row].chunk.is_summary), None)
     return law if rule is None else law.first([rule], law[0][1])
 
@@ -1483,6 +1484,11 @@ def _distinct_ranking(retriever: Retriever, ranking: Ranking) -> Ranking:
 _DEFINES = compiled_on_use(
     r'^(?:an?\s+|the\s+)?["“]([^"”]{3,60})["”](?:\s+under\s+[^,;]{0,80}?)?\s+'
     r"(?:means|is|are|includes?|has the meaning|refers? to)\b", re.IGNORECASE)
+
+
+# ... in Spanish as typed ("¿qué es CLETS?": the glossary spells CLETS out past four words).
+_ASKS_MEANING_ES = compiled_on_use(r"^\W*qu[eé]\s+(?:es|son|significa)\s+(?:una?\s+|el\s+|la\s+|los\s+|las\s+)?"
+                                   r"[\w.'-]+(?:\s+[\w.'-]+){0,3}\W*$", re.IGNORECASE)
 
 
 def _asks_meaning(text: str, term: str) -> bool:

@@ -1263,6 +1263,7 @@ def test_a_rule_leads_a_summary_that_only_says_what_its_section_is(tmp_path):
     # with the Attorney General's policies for CLETS, not the summary saying what CLETS is).
     assert lead([about, rule], "what is the test fair employment act") == about
     assert lead([about, rule], "what is FEHA") == about
+    assert lead([about, rule], "¿qué es el test fair employment act?") == about  # in Spanish, as typed
 
 
 def test_a_rule_leads_a_definition_the_question_does_not_ask_about(tmp_path):
