@@ -31,7 +31,7 @@ from kb.search import OTHERS_KEY_NEAR, Ranked, Ranking, best_first
 from kb.subject import (ACT_BILLS, REPORTED_ONLY, acts_named, asks_errand, holders_named, holds_against,
                         license_held_against, names_government, on_subject, others_asked, outside_holders, party_asked_of,
                         outside_sharer, parties_named,
-                        agents_at_home, asks_of_unnamed, parties_asked, police_asked, policy_place, records_named,
+                        agents_at_home, agents_at_place, asks_of_unnamed, parties_asked, police_asked, policy_place, records_named,
                         subject_groups)
 from kb.text import compiled_on_use
 
@@ -360,6 +360,15 @@ def answer_question(
                         "DMV and police records and how far California agencies help immigration enforcement "
                         "(8 U.S.C. § 1357(a), on their powers without a warrant, gives none to enter a home: "
                         "its access to private land near the border excludes dwellings)")
+    place = None if query.citations else agents_at_place(query.text)
+    if place is not None:  # "can ICE arrest me at my kid's school": no law here says where they may
+        everything = _naming_first(retriever, _SentenceTable(retriever, query), everything, place, settings)
+        return _refused(retriever, query, everything,
+                        f"the corpus holds no law on what immigration agents may do at a {place}, beyond the "
+                        "model policies Gov. Code § 7284.8(a) has such places adopt or encourages; the one place "
+                        "it protects is a courthouse, where Civ. Code § 43.54 bars the civil arrest of a person "
+                        "attending a court proceeding or having legal business there: it covers DMV and police "
+                        "records and how far California agencies help immigration enforcement")
     closest = not exempt and best < settings.abstain_below
     table = _SentenceTable(retriever, query)
     found = _candidates(retriever, query, everything, table, settings)

@@ -527,6 +527,20 @@ def agents_at_home(question: str) -> bool:
     return _agents_asked(text) and bool(_HOME().search(text)) and bool(_ENTERS().search(text))
 
 
+def agents_at_place(question: str) -> str | None:
+    """The place of Gov. Code § 7284.8(a) (PLACES) at which the question asks what immigration
+    agents may do (_agents_asked: "can ICE arrest me at my kid's school"), in § 7284.8(a)'s words
+    (policy_place); None otherwise, and for a courthouse, where Civ. Code § 43.54 bars civil
+    arrests of people at court."""
+    text = translate_query(question)
+    found = _PLACES().search(text) if _agents_asked(text) else None
+    if found is None or re.match(r"court|clerk", found.group(0), re.IGNORECASE):
+        return None
+    if _GROUPS["records"]().search(text):
+        return None  # "does a vaccine at a county clinic put my name in a database ICE can search": records
+    return policy_place(found.group(0))
+
+
 def police_asked(question: str) -> bool:
     """Whether the question asks something of the police ("can police search my car"), not of
     federal immigration agents, read through the glossary."""

@@ -2252,3 +2252,11 @@ def test_asked_of_an_employer_the_departments_ban_on_immigration_use_does_not_le
     # Asked of the department, the ban leads as before.
     dmv = _texts(r, "can the department give ICE my license information")
     assert dmv[0].startswith("No law enforcement agency or other person may obtain noncriminal history information")
+
+
+def test_what_immigration_agents_may_do_at_a_school_or_hospital_is_declined_naming_the_closest_law(tmp_path):
+    r = _corpus(tmp_path)
+    answer = answer_question(r, "can ICE arrest me at my kid's school", settings=OPEN)
+    assert answer.abstained and "Gov. Code § 7284.8(a)" in answer.reason and "Civ. Code § 43.54" in answer.reason
+    assert not answer_question(r, "can ICE arrest me at the courthouse", settings=OPEN).reason.startswith(
+        "the corpus holds no law on what immigration agents may do")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kb.subject import (acts_named, agents_at_home, asks_errand, asks_of_unnamed, holders_named,
+from kb.subject import (acts_named, agents_at_home, agents_at_place, asks_errand, asks_of_unnamed, holders_named,
                         license_held_against, on_subject, others_asked, outside_holders, outside_sharer, parties_asked,
                         parties_named, police_asked, policy_place, subject_groups)
 
@@ -273,6 +273,14 @@ def test_what_immigration_agents_may_do_is_told_from_what_they_may_obtain():
     assert agents_at_home("¿la migra puede entrar a mi casa?")
     assert not agents_at_home("can ICE arrest me at home")  # an arrest: 8 U.S.C. § 1357(a) speaks to it
     assert not agents_at_home("can ICE get my home address from the DMV")
+    # At one of Gov. Code § 7284.8(a)'s places: no law here says what the agents may do there (the
+    # place's model policy aside), but at a courthouse (Civ. Code § 43.54). Nineteenth session:
+    # "can ICE arrest me at a hospital" had been answered from § 1357(a)(1), questioning.
+    assert agents_at_place("can ICE arrest me at my kid's school") == "school"
+    assert agents_at_place("can ICE agents arrest someone at a hospital") == "health facility"
+    assert agents_at_place("can ICE arrest me at the courthouse") is None  # § 43.54 decides it
+    assert agents_at_place("can the school give ICE my kid's records") is None  # the school asked of
+    assert agents_at_place("does a vaccine at a county clinic put my name in a database ICE can search") is None
 
 
 def test_a_key_asking_of_a_party_the_question_does_not_name_is_told_apart():
