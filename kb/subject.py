@@ -179,6 +179,10 @@ OUTSIDE_HOLDERS = {
         r"assessors?|assessor'?s office|county recorders?|recorder'?s office|property tax records?|"
         r"property records?|property tax rolls?",
     "city permit offices": r"(?:street )?vendor permits?|business permits?|building permits?",
+    # Licensing and labor bodies that are not law enforcement (the Labor Commissioner's offices are
+    # one of § 7284.8(a)'s places, answered from its model policies: kb.subject.PLACES).
+    "the State Bar": r"state bar",
+    "the U.S. Department of Labor": r"(?:u\.?s\.? |federal )?department of labor|labor department",
 }
 _OUTSIDE = _whole_words(OUTSIDE_HOLDERS, word=r"\w-")  # "Medi-Cal" whole, "e-verify" too
 

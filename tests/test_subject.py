@@ -79,6 +79,9 @@ def test_questions_off_the_corpus_subject(question):
     ("will ICE see my name if I get a street vendor permit from the city", ["city permit offices"]),
     ("are census answers shared with ICE", ["the Census Bureau"]),
     ("can the sheriff give ICE the property records he pulled on me", []),  # the police named
+    ("does the state bar share info with immigration", ["the State Bar"]),
+    ("does the department of labor report workers to ICE", ["the U.S. Department of Labor"]),
+    ("can the labor commissioner tell ICE about my wage claim", []),  # § 7284.8(a)'s place: its policy
 ])
 def test_holders_of_records_the_corpus_holds_no_law_on(question, named):
     assert sorted(outside_holders(question)) == sorted(named)
