@@ -414,10 +414,18 @@ def holders_named(text: str) -> frozenset[str]:
     return frozenset(_names_found(_HOLDERS, translate_query(text)))
 
 
+# Filming someone is no record of theirs ("can I record the police", "is it legal to record ICE
+# agents"): the verb is set aside before the question's groups are read.
+_FILMING = compiled_on_use(
+    r"\b(?:record|recording|recorded|film|filming|filmed|videotap\w*)\s+(?:the\s+|a\s+|an\s+)?"
+    r"(?:police|cops?|officers?|deput(?:y|ies)|sheriffs?|ice|agents?|immigration agents?|them|him|her|it|"
+    r"arrests?|raids?|stops?|videos?)\b", re.IGNORECASE)
+
+
 def subject_groups(question: str) -> frozenset[str]:
     """The groups of the corpus's subject a question's words fall in ("named" for a named law,
     "terms" for one of the corpus's own terms, _TERMS)."""
-    text = translate_query(question)
+    text = _FILMING().sub(" ", translate_query(question))  # "can I record the police": no record
     found = set(_names_found(_GROUPS, text))
     if _NAMED().search(text):
         found.add("named")

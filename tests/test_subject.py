@@ -315,3 +315,11 @@ def test_a_board_of_supervisors_the_ninth_circuits_case_and_the_cjis_bulletin_ar
     assert "holders" in subject_groups("does the board of supervisors have to hold a forum")
     assert "named" in subject_groups("does the ninth circuit case still stand")
     assert "named" in subject_groups("what did the 2019 CJIS bulletin say")
+
+
+def test_filming_someone_is_no_record_of_theirs():
+    # "can I record the police" had been answered from Gov. Code § 7284.6(a)(1)(A) (nineteenth session).
+    assert "records" not in subject_groups("can I record the police")
+    assert "records" not in subject_groups("is it legal to record ICE agents")
+    assert "records" in subject_groups("can the police record my immigration status")  # a record kept
+    assert "records" in subject_groups("can ICE see my record")
