@@ -415,6 +415,8 @@ def answer_question(
         law = _rows_cited_by(retriever, lead, found.law)
     elif exact is not None:
         law = _rule_before_exception(retriever, table, found.law.first([exact]), settings)
+        # (A key about the state prisons matches a question about a county jail word for word.)
+        law = _local_before_state_prisons(retriever, query, table, law, settings)
         # A federal permission answering exactly ("can local police be deputized to enforce
         # immigration law": 8 U.S.C. § 1357(g)) still follows California's rule limiting it.
         law = _home_rule_before_federal_permission(retriever, query, table, law, settings, bans_only=True)
@@ -422,6 +424,7 @@ def answer_question(
         law = found.law
         if not found.named:  # passages ranked for the question, not a section it cites: which leads
             law = _holder_first(retriever, query, table, law, settings)
+            law = _local_before_state_prisons(retriever, query, table, law, settings)
             law = _own_record_first(retriever, query, table, law, settings)
             law = _rule_before_item(retriever, query, table, law, settings)
             law = _rule_before_summary(retriever, table, law, settings)
@@ -922,6 +925,39 @@ def _first_rules(retriever: Retriever, law: Ranking, settings: AnswerSettings) -
     """The first law_passages passages of law that give rules (not our Notes or History)."""
     rules = (row for row, _score in law if not retriever.index.is_commentary(row))  # read as far as needed
     return list(itertools.islice(rules, settings.law_passages))
+
+
+# A county jail or a city's police (the TRUTH Act's "local law enforcement agency", Gov. Code
+# § 7283.1) as against the state prisons (the Department of Corrections and Rehabilitation, whose
+# parallel duties are Gov. Code § 7284.10).
+_LOCAL_CUSTODY = compiled_on_use(r"\b(?:jails?|sheriffs?|county|counties|city|police|cops?|local)\b", re.IGNORECASE)
+_STATE_PRISONS = compiled_on_use(r"\b(?:prisons?|cdcr|corrections|penitentiar\w*)\b", re.IGNORECASE)
+# A rule binding the state prisons names their department (not "a felony punishable by
+# imprisonment in the state prison", a kind of crime).
+_BINDS_CDCR = compiled_on_use(r"\b(?:department of corrections and rehabilitation|cdcr)\b", re.IGNORECASE)
+
+
+def _local_before_state_prisons(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranking,
+                                settings: AnswerSettings) -> Ranking:
+    """When the question names a jail, a sheriff or the police and no state prison, and the best
+    rule binds the Department of Corrections and Rehabilitation ("does the jail have to give me a
+    copy of the ICE detainer": Gov. Code § 7284.10(a)(2), CDCR's duty), its counterpart among the
+    first rerank_depth rules binding the police instead leads (§ 7283.1(b), the local agency's)."""
+    english = translate_query(query.text)
+    rules = _first_rules(retriever, law, settings)
+    if (not rules or not _LOCAL_CUSTODY().search(english) or _STATE_PRISONS().search(english)
+            or not _BINDS_CDCR().search(_opening(table, rules[0]))):
+        return law
+    local = [row for row, _score in law[: settings.rerank_depth]
+             if not retriever.index.is_commentary(row) and table.quotable(row)
+             and not _BINDS_CDCR().search(_opening(table, row)) and "police" in _binds(table, row)]
+    if not local or not table.quotable(rules[0]):
+        return law
+    # The local agency's counterpart: the rule whose opening sentence is closest to the prisons'
+    # (§ 7283.1(b) for § 7284.10(a)(2), word for word but for who is bound).
+    prisons = table.vectors[table.quotable(rules[0])[0]]
+    twin = max(local, key=lambda row: float(table.vectors[table.quotable(row)[0]] @ prisons))
+    return law.first([twin], law[0][1])
 
 
 def _holder_first(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranking,

@@ -2260,3 +2260,22 @@ def test_what_immigration_agents_may_do_at_a_school_or_hospital_is_declined_nami
     assert answer.abstained and "Gov. Code § 7284.8(a)" in answer.reason and "Civ. Code § 43.54" in answer.reason
     assert not answer_question(r, "can ICE arrest me at the courthouse", settings=OPEN).reason.startswith(
         "the corpus holds no law on what immigration agents may do")
+
+
+PRISON_NOTICE = _statute("9999.80", "State prisons and hold requests", """\
+Section 9999.80 sets what the Department of Corrections and Rehabilitation tells a person about hold requests.
+
+## (a)
+
+When the Department of Corrections and Rehabilitation receives a hold request, it must give the person a copy of the request.
+""", code="GOV", extra='questions:\n  "(a)": ["does the jail have to give me a copy of the hold request"]\n')
+
+
+def test_asked_about_a_county_jail_the_local_agencys_duty_leads_over_the_state_prisons(tmp_path):
+    # "does the jail have to give me a copy of the ICE detainer" led with Gov. Code § 7284.10(a)(2),
+    # the state prisons' duty, its key matching word for word; § 7283.1(b) binds the county jail.
+    r = _corpus(tmp_path, **{"ca/gov-9999.35.md": JAIL_NOTICE, "ca/gov-9999.80.md": PRISON_NOTICE})
+    texts = _texts(r, "does the jail have to give me a copy of the hold request")
+    assert texts[0].startswith("A local law enforcement agency that receives a hold request must give the person a copy")
+    prison = _texts(r, "does the state prison have to give me a copy of the hold request")
+    assert prison[0].startswith("When the Department of Corrections and Rehabilitation receives a hold request")
