@@ -375,6 +375,7 @@ SPANISH_WORDS: dict[str, str] = {
     "mandó": "sent", "mandaron": "sent", "manda": "sends", "petición": "request", "peticiones": "requests",
     "decirle": "tell him", "decirme": "tell me", "decirles": "tell them", "va a": "will", "van a": "will",
     "viajar": "travel", "avión": "airplane", "volar": "fly", "dentro de": "within",
+    "votar": "vote", "voto": "vote",
     # "¿me pueden pedir papeles en una parada de tráfico?", "¿la licencia sirve para volar?"
     "parada de tráfico": "traffic stop", "parada de trafico": "traffic stop", "retén": "checkpoint",
     "sirve para": "can be used to", "necesito": "I need", "necesita": "needs",

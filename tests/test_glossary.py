@@ -17,6 +17,12 @@ def test_translation_replaces_words_for_the_english_encoder():
         "need social security number to obtain the license AB 60?")
 
 
+def test_voting_is_translated():
+    # "¿la licencia AB 60 sirve para votar?" had kept "votar" and led with § 12801.9(g)(1) (a
+    # business may not discriminate) instead of the card's notice that it is no proof for voting.
+    assert translate_query("¿la licencia AB 60 sirve para votar?") == "the license AB 60 can be used to vote?"
+
+
 def test_english_questions_are_untouched_by_translation():
     question = "can a landlord get my address from the DMV in LA"
     assert translate_query(question) == question
