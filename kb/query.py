@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from kb.citations import CitationRef, find_citations
-from kb.glossary import expand_query, plain_terms, translate_query
+from kb.glossary import expand_query, plain_terms, reads_as_spanish, translate_query
 from kb.text import compiled_on_use, require_text
 
 _BILL = re.compile(r"\b(AB|SB)\s?-?(\d{1,4})\b", re.IGNORECASE)
@@ -64,10 +64,14 @@ def parse_query(text: str, what: str = "question") -> Query:
     """The record every retrieval step reads; InputError when `text` is empty."""
     text = require_text(text, what)
     found = find_citations(text)
+    english = translate_query(text)
+    lexical = expand_query(text)
+    if english != text and reads_as_spanish(text):
+        lexical = f"{lexical} {english}"
     return Query(
         text=text,
-        lexical=expand_query(text),
-        dense=plain_terms(translate_query(text)),
+        lexical=lexical,
+        dense=plain_terms(english),
         citations=tuple(ref for ref, _span in found) + tuple(bare_sections(text, tuple(span for _r, span in found))),
         bills=bills_in(text),
         bills_asked=frozenset(

@@ -253,6 +253,19 @@ def test_a_spanish_questions_everyday_phrasing_reaches_bm25_through_its_english_
     assert "individual inspect own record" not in expand_query("¿el DMV tiene un archivo sobre mi hermano?")
 
 
+def test_a_spanish_question_reaches_bm25_in_english_too():
+    # "¿me pueden deportar por manejar sin licencia?" matched a Spanish key of Veh. Code
+    # § 12801.9(g)(2)(A) ("mi jefe me pide licencia de manejar …") on its Spanish words alone and
+    # led with the employer rule; with its English form the unlicensed-driving rule, (e), leads.
+    from kb.query import parse_query
+
+    spanish = parse_query("¿me pueden deportar por manejar sin licencia?")
+    assert spanish.lexical.startswith("¿me pueden deportar por manejar sin licencia?")
+    assert "deport for driving without a license" in spanish.lexical
+    english = "can they deport me for driving without a license?"
+    assert parse_query(english).lexical == expand_query(english)  # an English question as before
+
+
 def test_spanish_questions_are_on_the_corpus_subject():
     from kb.subject import on_subject
 
