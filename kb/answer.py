@@ -28,11 +28,10 @@ from kb.records import COMMENTARY, CORRECTED
 from kb.retrieval import Retriever
 from kb.jurisdictions import is_home, state_name, states_named
 from kb.search import OTHERS_KEY_NEAR, Ranked, Ranking, best_first
-from kb.subject import (ACT_BILLS, REPORTED_ONLY, acts_named, asks_errand, holders_named, holds_against,
-                        license_held_against, names_government, on_subject, others_asked, outside_holders, party_asked_of,
-                        outside_sharer, parties_named,
-                        agents_at_home, agents_at_place, asks_of_unnamed, parties_asked, police_asked, policy_place, records_named,
-                        subject_groups)
+from kb.subject import (ACT_BILLS, REPORTED_ONLY, acts_named, agents_at_home, agents_at_place, asks_errand,
+                        asks_of_unnamed, holders_named, holds_against, license_held_against, names_government,
+                        on_subject, others_asked, outside_holders, outside_sharer, parties_asked, parties_named,
+                        party_asked_of, police_asked, policy_place, records_named, subject_groups)
 from kb.text import compiled_on_use
 
 
@@ -1112,11 +1111,6 @@ _WHAT_HAPPENS_TO_WORKER = compiled_on_use(
     r"staff(?:ers?)?)\b", re.IGNORECASE)
 
 
-@functools.lru_cache(maxsize=1)
-def _SETS_PENALTY_OR_DISCIPLINE() -> "re.Pattern[str]":
-    return re.compile(f"(?:{_SETS_PENALTY().pattern})|(?:{_SETS_DISCIPLINE().pattern})", re.IGNORECASE)
-
-
 def _penalty_asked(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranking,
                    settings: AnswerSettings) -> list[int]:
     """For a question on whether or how conduct is punished (_PENALTY_ASKED), or whether a worker
@@ -1127,11 +1121,11 @@ def _penalty_asked(retriever: Retriever, query: Query, table: "_SentenceTable", 
     job = _JOB_ASKED().search(words)
     if not job and not _PENALTY_ASKED().search(words):
         return []
-    sets = _SETS_DISCIPLINE() if job else _SETS_PENALTY()
+    sets = [_SETS_DISCIPLINE()] if job else [_SETS_PENALTY()]
     if not job and _WHAT_HAPPENS_TO_WORKER().search(words):
         # "what happens to a DMV employee who gives my info to ICE": discipline as well as a
         # penalty (Civ. Code § 1798.55 binds state agencies' employees), whichever ranks first.
-        sets = _SETS_PENALTY_OR_DISCIPLINE()
+        sets.append(_SETS_DISCIPLINE())
     # A penalty for breaking one subdivision's rules ("a knowing violation of paragraph (1) … of
     # subdivision (d)": an attorney's use of an address) answers only when the best-ranked rule is
     # that subdivision's: a DMV clerk selling an address is punished by another section.
@@ -1142,7 +1136,8 @@ def _penalty_asked(retriever: Retriever, query: Query, table: "_SentenceTable", 
         return listed is None or top_citation.startswith(f"{retriever.source_of(row).citation}({listed.group(1)})")
 
     return _first_rule_opening(retriever, table, [rs for rs in law[: settings.penalty_depth] if applies(rs[0])],
-                               settings, sets.search, depth=settings.penalty_depth)
+                               settings, lambda opening: any(p.search(opening) for p in sets),
+                               depth=settings.penalty_depth)
 
 
 _OF_SUBDIVISION = compiled_on_use(r"\bviolation of (?:paragraphs?\b[^.;]*?\bof\s+)?subdivision \((\w+)\)", re.IGNORECASE)
@@ -1333,9 +1328,9 @@ _EXCEPTS = compiled_on_use(
     r"(?:apply|prevent|prohibit|restrict|limit|bar|forbid)\b|"
     # what does not break the section's rule: "An employer does not violate the law by …"
     r"^(?:an?|the)\s+[\w\s'-]{1,40}?\s+does not violate\b|"
-    # an exception to a rule of the same section it names by its label (group 2): "The
+    # an exception to a rule of the same section it names by its label (group "labels"): "The
     # procedures required by paragraph (1) do not apply to a governmental entity …", "The no-SSN
-    # route in (c) does not apply …" (group 3: "paragraph" when the label is a sibling's)
+    # route in (c) does not apply …" (group "sibling": "paragraph", when the label is a sibling's)
     r"^the\s+[^.]{1,80}?\b(?:required by|in|of|under)\s+(?:(?P<sibling>paragraph)\s+|(?:subdivision|subsection)\s+)?"
     r"(?P<labels>(?:\([0-9a-zA-Z]+\))+)\s+(?:does|do|shall) not\s+(?:apply|prevent|prohibit|restrict|limit|bar|forbid)\b",
     re.IGNORECASE)
