@@ -214,6 +214,8 @@ GLOSSARY: dict[str, str] = {
     # spelling variants and shorthand
     "papers": "documents", "photo": "photograph", "photos": "photographs", "pic": "photograph",
     "picture": "photograph", "sell": "sale", "home address": "residence address",
+    # (the program's name, kept whole: "my safe at home address" is not a residence address)
+    "safe at home address": "Safe at Home address",
     "licence": "license", "licences": "licenses", "lisence": "license", "liscense": "license",
     "lisense": "license", "licsense": "license", "lincense": "license", "adress": "address", "addres": "address",
     "info": "information", "bank": "financial institution", "banks": "financial institutions", "ssn": "social security number", "dl": "driver's license",

@@ -99,7 +99,10 @@ GROUPS = {
         r"law enforcement|lapd|chp|highway patrol|agenc\w*|government|"
         r"state|county|city|courts?|judges?|boards? of supervisors|"
         r"employers?|boss|landlords?|business\w*|stores?|insurers?|insurance|attorneys?|lawyers?|"
-        r"banks?|financial institutions?|schools?|hospitals?|attorney general|doj|task forces?"
+        r"banks?|financial institutions?|schools?|hospitals?|attorney general|doj|task forces?|"
+        # those who seek DMV records under the DMV's and the DPPA's rules
+        r"private investigat\w*|investigators?|process servers?|bail (?:bond\w*|agents?)|"
+        r"tow(?:ing)? compan(?:y|ies)|repo(?:ssession)? (?:compan(?:y|ies)|agents?|m[ae]n)|journalists?|reporters?"
     ),
 }
 
@@ -283,6 +286,10 @@ _NOT_A_NAME = compiled_on_use(
     r"get|got|do|does|did)\b", re.IGNORECASE)
 
 
+# ... nor a document, which shares nothing ("can ICE get my address from a traffic ticket": whoever
+# holds the ticket does).
+_A_DOCUMENT = compiled_on_use(r"\b(?:tickets?|citations?|forms?|applications?|records?|files?|documents?|"
+                              r"licen[cs]es?|cards?|papers?|reports?|receipts?|bills?)$", re.IGNORECASE)
 # ... nor does one ending in a joining word: the clause went on ("a guy ran my plate and passed my
 # info to ICE"), while "uber or lyft" names two.
 _ENDS_JOINED = compiled_on_use(r"\b(?:and|or|but)$", re.IGNORECASE)
@@ -298,7 +305,7 @@ def _sharer(text: str) -> str | None:
         phrase = match.group(group)
         place = _PLACES().search(phrase)  # run by a government ("the county hospital"), yet no law here binds it
         if (_NOT_A_NAME().search(phrase) or (_BOUND().search(translate_query(phrase)) and not place)
-                or _ENDS_JOINED().search(phrase)):
+                or _ENDS_JOINED().search(phrase) or _A_DOCUMENT().search(phrase)):
             continue  # "eligible for release", "did AB 2156 pass", "ran my plate and passed": no one named
         if place:  # named up to the place: "hospital" of "hospital county me" (the glossary's "hospital del condado me")
             phrase = phrase[:place.end()]

@@ -23,6 +23,13 @@ def test_voting_is_translated():
     assert translate_query("¿la licencia AB 60 sirve para votar?") == "the license AB 60 can be used to vote?"
 
 
+def test_the_safe_at_home_program_is_not_a_residence_address():
+    # "can ICE see my safe at home address" read "safe at residence address", lost the program's
+    # name and was declined as "no law on what home address may share".
+    assert translate_query("can ICE see my safe at home address").endswith("my Safe at Home address")
+    assert translate_query("can ICE get my home address").endswith("my residence address")
+
+
 def test_english_questions_are_untouched_by_translation():
     question = "can a landlord get my address from the DMV in LA"
     assert translate_query(question) == question

@@ -323,3 +323,12 @@ def test_filming_someone_is_no_record_of_theirs():
     assert "records" not in subject_groups("is it legal to record ICE agents")
     assert "records" in subject_groups("can the police record my immigration status")  # a record kept
     assert "records" in subject_groups("can ICE see my record")
+
+
+def test_a_document_shares_nothing_and_those_who_seek_dmv_records_are_of_the_subject():
+    # Nineteenth session: "can ICE get my address from a traffic ticket" was declined as "no law on
+    # what a traffic ticket may share"; "can a private investigator find my address" as off the subject.
+    assert outside_sharer("can ICE get my address from a traffic ticket") is None
+    assert outside_sharer("can the post office give ICE my address") == "the post office"
+    assert "holders" in subject_groups("can a private investigator find my address")
+    assert on_subject("can a private investigator find my address")
