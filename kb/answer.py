@@ -1389,7 +1389,7 @@ def _rule_before_exception(retriever: Retriever, table: "_SentenceTable", law: R
     # one ban of it: the ban ranked right behind it leads, if one does; another section's, the
     # best-ranked ban of that section.
     own = rules[0] in excepted
-    near = rules[1:2] if own else [row for row, _score in law[: settings.rerank_depth]]
+    near = rules[1:2] if own else [row for row, _score in law[: settings.ban_depth]]
     # One named by its label ("paragraph (1)") is the rule excepted, whatever it says: a duty
     # ("the DMV must establish procedures … notice") as well as a ban.
     labelled = bool(excepted) and _EXCEPTS().match(table.first(rules[0])).group("labels")

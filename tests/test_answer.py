@@ -2279,3 +2279,24 @@ def test_asked_about_a_county_jail_the_local_agencys_duty_leads_over_the_state_p
     assert texts[0].startswith("A local law enforcement agency that receives a hold request must give the person a copy")
     prison = _texts(r, "does the state prison have to give me a copy of the hold request")
     assert prison[0].startswith("When the Department of Corrections and Rehabilitation receives a hold request")
+
+
+BANK_EXCEPTION = _statute("9999.22", "Banks and home addresses", """\
+Section 9999.22 lets banks with a waiver have home addresses.
+
+## (a)
+
+Section 9999.21 does not apply to a bank that holds a waiver the person signed.
+""")
+
+
+def test_an_exception_to_another_section_follows_that_sections_rule_ranked_far_behind(tmp_path):
+    # "can a reporter get my address from the DMV" led with Veh. Code § 1808.22(a) (a bank with a
+    # waiver): § 1808.21(a), the rule it excepts, ranked 21st, just past rerank_depth.
+    r = _corpus(tmp_path, **{"ca/veh-9999.21.md": CLERK_RULE, "ca/veh-9999.22.md": BANK_EXCEPTION})
+    rows = _rows_by_citation(r)
+    exception, ban = rows["Cal. Veh. Code § 9999.22(a)"], rows["Cal. Veh. Code § 9999.21(a)"]
+    filler = rows["Cal. Veh. Code § 9999.1"]
+    ranked = Ranking(np.asarray([exception] + [filler] * 30 + [ban], dtype=np.int64), np.linspace(2.0, 1.0, 32))
+    query = parse_query("can a reporter get my home address from the department")
+    assert _rule_before_exception(r, _SentenceTable(r, query), ranked, AnswerSettings())[0][0] == ban
