@@ -550,7 +550,8 @@ _ASKS_FIGURE = compiled_on_use(
     # AG supposed to publish numbers on how many people task forces arrested?")
     r"(?:^|[.?!,;:]\s*|\b(?:and|but|so|also|exactly)\s+)[¿\s]*(?:how many|how much|"
     r"what (?:is|was|are) the (?:number|count|total|fee|cost|price))\b|"
-    r"\b(?:(?:what(?:'s| is)?|whats) the (?:tele)?phone number|vote count|what colou?r)\b", re.IGNORECASE)
+    r"\b(?:(?:what(?:'s| is)?|whats) (?:the |their |its |(?:the )?[\w-]+'s )?(?:tele)?phone number|vote count|"
+    r"what colou?r|how long (?:does|will|did) it take)\b", re.IGNORECASE)
 # Asked for a sum of money: how much, or what a fine, fee, cost, price or damages come to.
 _ASKS_AMOUNT = compiled_on_use(r"\bhow much\b|\bwhat(?:'s| is| are)? the (?:fine|fee|cost|price|penalty|damages)\b",
                                re.IGNORECASE)

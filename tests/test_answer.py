@@ -1337,8 +1337,11 @@ def test_how_many_asks_for_a_figure_only_when_it_opens_the_question_or_a_clause(
 
     for asked in ("how much does a real id cost", "of the 292,000 lookups last year, how many were ours",
                   "is there a fee, and how much is it", "what was the assembly vote count on AB 60",
-                  "whats the phone number for the help line", "what color is the card"):
+                  "whats the phone number for the help line", "what color is the card",
+                  "what is the DMV's phone number for privacy complaints",
+                  "how long does it take to get an AB 60 license"):  # a duration (nineteenth session)
         assert _ASKS_FIGURE().search(asked), asked
+    assert not _ASKS_FIGURE().search("can the DMV give out my phone number")  # personal information, no figure
     # A yes-or-no question about a duty to publish counts asks for no count itself.
     assert not _ASKS_FIGURE().search("is the attorney general supposed to publish numbers on how many people "
                                      "task forces arrested")
