@@ -1024,13 +1024,22 @@ _ASKS_VALIDITY = compiled_on_use(
     re.IGNORECASE)
 
 
+_A_SUIT = compiled_on_use(r"lawsuits?|sued|suing", re.IGNORECASE)
+
+
 def _decision_asked(retriever: Retriever, query: Query, law: Ranking, settings: AnswerSettings) -> list[int]:
     """For a question asking what a court decided (_ASKS_DECISION), or whether a law it names is
     valid (_ASKS_VALIDITY), the best-ranked passage of a court decision among the first
     rerank_depth passages of law, else nothing."""
     words = f"{query.text} {query.dense}"
     validity = bool(query.bills_asked or acts_named(words)) and bool(_ASKS_VALIDITY().search(query.text))
-    if not (validity or _ASKS_DECISION().search(words)):
+    decision = _ASKS_DECISION().search(words)
+    if decision and _A_SUIT().fullmatch(decision.group(0)) and "named" not in subject_groups(query.text):
+        # A suit asked about that names no law or case ("did the DMV ever get sued for sharing
+        # data with ICE"): no decision here is on it (ICE v. Gomez is a Colorado sheriff's), and
+        # our note on the claimed challenges answers.
+        decision = None
+    if not (validity or decision):
         return []
     index = retriever.index  # authorities from the build's tables: no source record is parsed
     case = AUTHORITIES.index("case")

@@ -1523,6 +1523,11 @@ def test_a_question_on_what_a_court_decided_leads_with_the_decision(tmp_path):
     assert not _ASKS_DECISION().search("do I need a court order to see my file")
     assert _ASKS_DECISION().search("what did the ninth circuit say about SB 54")
     assert _ASKS_DECISION().search("was SB 54 upheld")
+    # A suit asked about that names no law or case is not answered by a decision on another
+    # subject ("did the DMV ever get sued for sharing data with ICE" led with ICE v. Gomez).
+    suit = "did the department ever get sued for giving information to immigration enforcement"
+    assert not _texts(r, suit)[0].startswith(("The court of appeals", "The panel affirmed"))
+    assert _texts(r, "did the feds sue over SB 54, the test act")[0].startswith(("The court of appeals", "The panel affirmed"))
 
 
 JAIL_NOTICE = _statute("9999.35", "Notice of hold requests", """\
