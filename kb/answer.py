@@ -1957,7 +1957,6 @@ class _SentenceTable:
         self.qv = np.asarray(retriever.searcher.vector(query), dtype=np.float32)
         self.question = query.dense  # in the corpus's words ("the FBI": "a government agency (the FBI)")
         self.text = query.text  # the question as asked
-        self._asked = None  # the parties the question names (parties_asked), read on first use
         self._of_others: dict[int, bool] = {}
 
     def _of(self, row: int, kind: str) -> list[int]:
@@ -1988,10 +1987,9 @@ class _SentenceTable:
         if i not in self._of_others:
             # Only a key near the question is read (OTHERS_KEY_NEAR, as the search does): no record
             # is parsed for the rest.
+            # (parties_asked keeps its answer for the last questions: the search read it too.)
             near = float(self.vectors[i] @ self.qv) >= OTHERS_KEY_NEAR
-            if near and self._asked is None:
-                self._asked = parties_asked(self.text)
-            self._of_others[i] = near and asks_of_unnamed(self.items[i].text, self._asked)
+            self._of_others[i] = near and asks_of_unnamed(self.items[i].text, parties_asked(self.text))
         return self._of_others[i]
 
     def first(self, row: int) -> str:
