@@ -16,7 +16,7 @@ import datetime
 import functools
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from kb.citations import CitationRef, parse_citation
@@ -217,7 +217,8 @@ FEDERAL_WEIGHT = 1.15
 # "Does New York …": a question naming another state (and not California) is about that state's
 # law, which then ranks first among passages of similar relevance.
 STATE_WEIGHT = 1.3
-_HOME_NAMED = compiled_on_use(r"\b(?:california|calif\.|cal\.)(?!\w)", re.IGNORECASE)
+# "California", "Calif.", "Cal.", and "CA" in capitals ("a violent felony in CA"), not "ca" in a word.
+_HOME_NAMED = compiled_on_use(r"\b(?:california|calif\.|cal\.|(?-i:CA))(?!\w)", re.IGNORECASE)
 
 
 def states_named_home(text: str) -> bool:
@@ -335,6 +336,17 @@ def answer_question(
                f"closest section topic {context:.3f}, needed {settings.context_floor:.3f}")
         return _refused(retriever, query, everything,
                         f"the question does not seem to be about what the corpus covers ({why})")
+    # "does Texas DPS share license records with ICE": California's law is no answer, and the
+    # closest it comes would read as if it were; federal law, which binds every state, is listed first.
+    elsewhere = [] if exempt else _state_not_held(retriever, query)
+    if elsewhere:
+        places = retriever.index.jurisdictions()[0]
+        compared = sorted(state_name(j) for j in places if not is_home(j))
+        federal = _law_first(retriever, everything, lambda row: retriever.source_of(row).jurisdiction == "US", settings)
+        return _refused(retriever, query, federal,
+                        f"the corpus holds no law of {_joined([state_name(j) for j in elsewhere])}: it holds "
+                        "California's law, federal law, which binds every state"
+                        + (f", and for comparison the law of {_joined(compared, 'and')}" if compared else ""))
     # "does USCIS share my DACA file", "can the post office tell ICE where I live": no law here
     # binds the body asked about (said after the reasons above, which are more telling when they
     # apply: "how do I apply for Medi-Cal" is off the subject).
@@ -495,11 +507,28 @@ def _naming_first(retriever: Retriever, table: "_SentenceTable", ranked: Ranked,
     schools) first, if there is one."""
     stem = re.sub(r"(?:ies|y|es|s)$", "", place.lower())  # "library", "libraries": "librar"
     naming = re.compile(rf"\b{re.escape(stem)}\w*", re.IGNORECASE)
+    return _law_first(retriever, ranked, lambda row: bool(naming.search(_opening(table, row))), settings)
+
+
+def _law_first(retriever: Retriever, ranked: Ranked, keep: Callable[[int], bool], settings: AnswerSettings) -> Ranked:
+    """`ranked` with its best-ranked passage of primary law among the first rerank_depth that
+    `keep` takes first, if there is one."""
     for n, (row, score) in enumerate(ranked[: settings.rerank_depth]):
-        if (retriever.source_of(row).is_primary and not retriever.index.is_commentary(row)
-                and naming.search(_opening(table, row))):
+        if retriever.source_of(row).is_primary and not retriever.index.is_commentary(row) and keep(row):
             return [(row, score)] + list(ranked[:n]) + list(ranked[n + 1:])
     return ranked
+
+
+def _state_not_held(retriever: Retriever, query: Query) -> list[str]:
+    """The states a question asks about whose law the corpus does not hold ("does Texas DPS share
+    license records with ICE"), when it names no state whose law it holds, not California, and no
+    law that reaches every state (a federal law, a bill or section the corpus holds, Nlets)."""
+    if (query.citations or states_named_home(query.text) or retriever.resolver.names_known_law(query)
+            or _ONLY_REPORTED().search(query.text) or _BINDS_EVERY_STATE().search(query.text)):
+        return []
+    named = states_named(query.text)
+    held = set(retriever.index.jurisdictions()[0])
+    return [] if named & held else sorted(named - held)
 
 
 def _refused(retriever: Retriever, query: Query, everything: Ranked, reason: str) -> Answer:
@@ -598,8 +627,8 @@ def _named_document(retriever: Retriever, query: Query, agency: Ranked) -> list[
     return [r for r, _s in agency if retriever.source_of(r).id == source_id]
 
 
-def _joined(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+def _joined(names: list[str], conjunction: str = "or") -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" {conjunction} " + names[-1]
 
 
 _NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]{2,}")  # a word that may be a name (kb/tables.py)
@@ -1924,6 +1953,9 @@ _ASKS_MEANING = compiled_on_use(r"^\W*(?:what(?:'s| is| are)\s+(?:an?\s+|the\s+)
                                 r"what does\b.*\bmean\b|what significa\b|defin(?:e|ition of)\b|meaning of\b)",
                                 re.IGNORECASE)
 _ONLY_REPORTED = compiled_on_use(rf"\b(?:{REPORTED_ONLY})\b", re.IGNORECASE)
+# Laws that bind every state ("does Texas follow the DPPA", "is Florida REAL ID compliant").
+_BINDS_EVERY_STATE = compiled_on_use(
+    r"\b(?:federal|dppa|driver'?s privacy|real ?id|u\.?s\.?c|c\.?f\.?r|287 ?\(?g\)?|1373|1644|ley federal)\b", re.IGNORECASE)
 
 
 def _rows_cited_by(retriever: Retriever, note_id: str, law: Ranking) -> Ranked:

@@ -13,19 +13,33 @@ HOME = frozenset({"CA", "US"})
 STATE_NAMES = {
     "NY": "New York", "WA": "Washington", "OR": "Oregon", "CO": "Colorado", "IL": "Illinois",
     "NJ": "New Jersey", "TX": "Texas", "FL": "Florida", "NV": "Nevada", "AZ": "Arizona",
+    "AL": "Alabama", "AK": "Alaska", "AR": "Arkansas", "CT": "Connecticut", "DE": "Delaware",
+    "DC": "District of Columbia", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IN": "Indiana",
+    "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland",
+    "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri",
+    "MT": "Montana", "NE": "Nebraska", "NH": "New Hampshire", "NM": "New Mexico",
+    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "PA": "Pennsylvania",
+    "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota", "TN": "Tennessee", "UT": "Utah",
+    "VT": "Vermont", "VA": "Virginia", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
 }
 # Names in Spanish that differ from the English ("en Nueva York, ¿el DMV puede …?").
-SPANISH_NAMES = {"NY": "Nueva York", "NJ": "Nueva Jersey", "OR": "Oregón"}
-# A state's law by its popular name, which names the state as surely ("what is the Green Light
-# law": New York's Driver's License Access and Privacy Act).
-LAW_NAMES = {"NY": r"green light(?: law| act)?|driver'?s license access and privacy act"}
-# How a question names a state: its name, in English or Spanish, the abbreviations people type
-# for the ones the corpus holds ("NY", "N.Y.", "NJ"), and its laws' popular names.
+SPANISH_NAMES = {"NY": "Nueva York", "NJ": "Nueva Jersey", "OR": "Oregón", "NM": "Nuevo México",
+                 "NC": "Carolina del Norte", "SC": "Carolina del Sur", "ND": "Dakota del Norte",
+                 "SD": "Dakota del Sur", "LA": "Luisiana", "PA": "Pensilvania", "HI": "Hawái",
+                 "MO": "Misuri", "WV": "Virginia Occidental", "MI": "Míchigan"}
+# Other ways a question names a state as surely: a popular name of its law ("what is the Green
+# Light law": New York's Driver's License Access and Privacy Act), the abbreviations people type
+# for the ones the corpus holds ("NY", "N.Y.", "NJ") and for the capital ("D.C.").
+OTHER_NAMES = {"NY": r"green light(?: law| act)?|driver'?s license access and privacy act|n\.?\s?y\.?",
+               "NJ": r"n\.?\s?j\.?", "DC": r"washington,?\s+d\.?\s?c\.?|d\.c\."}
+# "Washington" before "D.C." is the capital, not the state.
+NOT_THE_STATE = {"WA": r"(?!,?\s+d\.?\s?c\b)"}
+# A state's name inside another's is not that state: "West Virginia", "Virginia Occidental".
 _NAMED = {
     code: re.compile(
-        rf"(?<!\w)(?:{'|'.join(re.escape(n) for n in dict.fromkeys((name, SPANISH_NAMES.get(code, name))))}"
-        + (rf"|{code[0]}\.?\s?{code[1]}\.?" if code in ("NY", "NJ") else "")
-        + (f"|{LAW_NAMES[code]}" if code in LAW_NAMES else "") + r")(?!\w)", re.IGNORECASE)
+        rf"(?<!\w)(?<!west )(?:(?:{'|'.join(re.escape(n) for n in dict.fromkeys((name, SPANISH_NAMES.get(code, name))))})"
+        rf"{NOT_THE_STATE.get(code, '')}"
+        + (f"|{OTHER_NAMES[code]}" if code in OTHER_NAMES else "") + r")(?!\w)(?! occidental)", re.IGNORECASE)
     for code, name in STATE_NAMES.items()
 }
 

@@ -255,14 +255,33 @@ def test_a_question_naming_a_state_the_corpus_holds_no_law_of_gets_only_the_clos
     from kb.render import answer_json, answer_markdown, answer_text
 
     r = _corpus(tmp_path, **{"ny/ny-test-1.md": NEW_YORK})
-    answer = answer_question(r, "in Nevada or Arizona must the commissioner notify the person when records are "
-                                "requested", settings=OPEN)
+    # Asked of California too, its law is the closest the corpus comes.
+    answer = answer_question(r, "in Nevada or Arizona, as in California, must the commissioner notify the person "
+                                "when records are requested", settings=OPEN)
     assert answer.sentences and answer.closest
     assert answer.reason == "the corpus holds no law of Arizona or Nevada"
     assert answer_text(answer).startswith("No passage decides this exactly (the corpus holds no law of Arizona or "
                                           "Nevada);")
     assert "No passage decides this exactly (the corpus holds no law of Arizona or Nevada)" in answer_markdown(answer)
     assert answer_json(answer)["closest"] is True and "Nevada" in answer_json(answer)["reason"]
+
+
+def test_a_question_only_about_a_state_the_corpus_holds_no_law_of_is_declined(tmp_path):
+    # Twentieth session: "does the Texas DMV give ICE my address" was answered, as the closest,
+    # with California's Values Act, which reads as if it bound Texas.
+    r = _corpus(tmp_path, **{"ny/ny-test-1.md": NEW_YORK})
+    for question in ("in Nevada or Arizona must the commissioner notify the person when records are requested",
+                     "en Carolina del Norte, ¿el commissioner tiene que notify the person when records are requested?"):
+        answer = answer_question(r, question, settings=OPEN)
+        assert answer.abstained and not answer.sentences, question
+        assert answer.reason.startswith("the corpus holds no law of "), answer.reason
+        assert "federal law, which binds every state, and for comparison the law of New York" in answer.reason
+    assert "North Carolina" in answer_question(r, "en Carolina del Norte, ¿el commissioner tiene que notify the "
+                                                  "person?", settings=OPEN).reason
+    # Not when it names a law that reaches every state, or the state is asked about beside one held.
+    for question in ("in Nevada does federal law make the commissioner notify the person when records are requested",
+                     "in Nevada or New York must the commissioner notify the person when records are requested"):
+        assert not answer_question(r, question, settings=OPEN).abstained, question
 
 
 # --- issue 13, second session: limits that travel with a rule; the immigration limit first ----
@@ -2221,7 +2240,7 @@ def test_a_note_whose_own_question_is_asked_leads(tmp_path):
     texts = _texts(r, "Can an agency subpoena the department's records?")
     assert texts[0] == "Nothing is settled: no court has ruled on it yet."
     # Our notes are on California's law: asked about another state's, the note does not lead.
-    other = _texts(r, "Can an agency subpoena the department's records in Nevada?")
+    other = _texts(r, "Can an agency subpoena the department's records in Nevada, as in California?")
     assert other[0] != "Nothing is settled: no court has ruled on it yet."
 
 

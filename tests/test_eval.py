@@ -118,10 +118,11 @@ def test_shipped_question_set_is_well_formed():
 
 
 def test_a_near_miss_answered_as_closest_is_reported_apart_from_abstention(built, tmp_path):
-    # Nevada is a state whose law the corpus does not hold: kb answers, marked closest (kb/answer.py).
+    # Nevada is a state whose law the corpus does not hold: asked of California too, kb answers,
+    # marked closest (kb/answer.py).
     items = [
         {"id": "n1", "split": "tune", "kind": "unanswerable",
-         "question": "in Nevada can a government agency receive personal information"},
+         "question": "in Nevada, as in California, can a government agency receive personal information"},
         {"id": "a1", "split": "tune", "kind": "answerable", "question": "government agency personal information",
          "expect": ["18 U.S.C. § 9721"]},
     ]

@@ -332,3 +332,33 @@ def test_a_document_shares_nothing_and_those_who_seek_dmv_records_are_of_the_sub
     assert outside_sharer("can the post office give ICE my address") == "the post office"
     assert "holders" in subject_groups("can a private investigator find my address")
     assert on_subject("can a private investigator find my address")
+
+
+@pytest.mark.parametrize("text, states", [
+    # Twentieth session: every state, not only those the corpus or its questions had named, so
+    # that "does Texas DPS share …" and "the Georgia DMV" are known as another state's law.
+    ("does Texas DPS share driver license records with ICE", {"TX"}),
+    ("the Georgia DMV", {"GA"}),
+    ("en Carolina del Norte", {"NC"}),
+    ("west virginia law", {"WV"}),  # not Virginia
+    ("en Virginia Occidental", {"WV"}),
+    ("in Washington D.C.", {"DC"}),  # the capital, not the state
+    ("washington state law", {"WA"}),
+    ("a new mexico license", {"NM"}),
+    ("my mexican license", set()),
+    ("in California", set()),  # home: its law answers
+])
+def test_states_named(text, states):
+    from kb.jurisdictions import states_named
+
+    assert states_named(text) == states
+
+
+def test_california_is_named_by_its_abbreviation_in_capitals_only():
+    # "would be a violent felony in CA" asks of California's law too: it is not declined as a
+    # question only about Arizona (twentieth session).
+    from kb.answer import states_named_home
+
+    assert states_named_home("would be a violent felony in CA")
+    assert states_named_home("under Cal. Veh. Code") and states_named_home("in california")
+    assert not states_named_home("¿la ca de mi casa?") and not states_named_home("cat")
