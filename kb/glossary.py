@@ -428,6 +428,15 @@ SPANISH_WORDS: dict[str, str] = {
     # A law named after "ley", as Spanish orders it: "la ley TRUTH" is the TRUTH Act.
     "ley truth": "TRUTH Act", "ley trust": "TRUST Act", "ley de privacidad": "privacy law",
     "cobrar": "charge", "tarifa": "fee", "cuota": "fee",
+    # Twentieth session, from Spanish questions of our own: an interview in jail (the TRUTH Act's
+    # consent form), documents handed in for a license, and a person handed over to immigration.
+    "entrevista": "interview", "entrevistar": "interview", "entreviste": "interview",
+    "entrevisten": "interview", "entrevistarla": "interview her", "entrevistarlo": "interview him",
+    "entrevistaron": "interviewed", "entregué": "submitted", "entregamos": "submitted",
+    "lo pueden entregar": "can they hand him over", "la pueden entregar": "can they hand her over",
+    "lo van a entregar": "will they hand him over", "la van a entregar": "will they hand her over",
+    "entregarlo": "hand him over", "entregarla": "hand her over", "lo entregan": "they hand him over",
+    "la entregan": "they hand her over",
     # Twelfth session: everyday words of the subject's questions that were left in Spanish, from
     # general usage (personal details, proofs of identity and residence, travel, schools and
     # research, learning of something, warrants), not from any one question.

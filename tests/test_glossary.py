@@ -315,3 +315,12 @@ def test_plate_reader_cameras_read_as_the_civil_codes_automated_license_plate_re
     # A plate run through the DMV's records is not a plate-reader camera.
     assert alpr not in expand_query("a deputy ran my plate and passed my address to ICE")
     assert alpr not in plain_terms("can ICE find me through my license plate")
+
+
+def test_spanish_words_for_an_interview_a_document_handed_in_and_a_person_handed_over_are_translated():
+    # Twentieth session: "¿lo pueden entregar a inmigración cuando salga?" read as "can give to
+    # immigration" and led with an exception of Gov. Code § 7282.5, not the transfer limit;
+    # "que ICE la entreviste en la cárcel" kept "entreviste" and missed the TRUTH Act's consent form.
+    assert "can they hand him over to immigration" in translate_query("¿lo pueden entregar a inmigración cuando salga?")
+    assert "interview in the jail" in translate_query("¿tiene que firmar algo para que ICE la entreviste en la cárcel?")
+    assert "the documents that submitted" in translate_query("¿Qué pasa con los documentos que entregué?")
