@@ -906,6 +906,11 @@ def _leading_ban(retriever: Retriever, query: Query, table: "_SentenceTable", la
                     if holders <= _binds(table, row)), None)
     if ban is None:
         binding = [row for row in near if holders & _binds(table, row)]
+        if holders and "dmv" not in holders:
+            # Asked of the police, not of DMV records ("does LAPD share information with
+            # immigration"): a limit binding them on their own records before the DMV's ban,
+            # which binds any law enforcement agency that obtains the DMV's (stable: by rank within each).
+            binding.sort(key=lambda row: "dmv" in _binds(table, row))
         # Among those, one on the act asked about ("can the jail keep him till monday so ICE can
         # come get him": the hold, § 7284.6(a)(1)(B), not the release date, (a)(1)(C)).
         acts = {act for act, pattern in _ACTS.items() if pattern().search(f"{query.text} {query.dense}")}

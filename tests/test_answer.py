@@ -1967,6 +1967,43 @@ def test_among_the_police_limits_the_one_on_the_act_asked_about_leads(tmp_path):
     assert ban("will the county jail tell ICE his release date") == release
 
 
+DMV_RECORDS_BAN = _statute("9999.48", "Test ban on the DMV's records for immigration enforcement", """\
+Section 9999.48 bars using the DMV's records for immigration enforcement.
+
+## (a)
+
+No government agency, law enforcement agency or other person may obtain, use or disclose information the DMV keeps for the purpose of immigration enforcement.
+""")
+
+POLICE_INFORMATION_BAN = VALUES_ACT_BANS + """
+## (e)
+
+A California law enforcement agency may not provide personal information about a person to immigration authorities for immigration enforcement.
+"""
+
+
+def test_asked_of_the_police_not_of_dmv_records_their_own_limit_leads(tmp_path):
+    # "does LAPD share information with immigration" led with Veh. Code § 1808.48, the DMV's ban,
+    # which binds any law enforcement agency obtaining the DMV's information; the Values Act's limit
+    # on the police's own information, § 7284.6(a)(1)(D), answers it (twentieth session).
+    from kb.answer import _leading_ban
+
+    r = _corpus(tmp_path, **{"ca/gov-9284.6.md": POLICE_INFORMATION_BAN, "ca/veh-9999.48.md": DMV_RECORDS_BAN})
+    dmv = next(row for row in r.resolver.source_rows("ca-veh-9999.48") if r.index.chunks[row].chunk.labels == ("a",))
+    police = next(row for row in r.resolver.source_rows("ca-gov-9284.6") if r.index.chunks[row].chunk.labels == ("e",))
+
+    def ban(question):
+        query = parse_query(question)
+        ranked = Ranking(np.asarray([dmv, police], dtype=np.int64), np.asarray([2.0, 1.9]))
+        return _leading_ban(r, query, _SentenceTable(r, query), ranked, set(), AnswerSettings())
+
+    assert ban("does LAPD share information with immigration") == police
+    assert ban("can the sheriff give ICE my information") == police
+    # A DMV record named (a license), or the DMV: its ban leads, as ranked.
+    assert ban("can police give ICE my license info") == dmv
+    assert ban("can the DMV give ICE my information") == dmv
+
+
 def test_the_kind_of_card_named_is_a_license_or_an_id_card():
     from kb.answer import _cards_named
 
