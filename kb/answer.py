@@ -1577,10 +1577,12 @@ _ASKS_MEANING_ES = compiled_on_use(r"^\W*qu[eé]\s+(?:es|son|significa)\s+(?:una
 
 def _asks_meaning(text: str, term: str) -> bool:
     """Whether `text` asks what `term` means or covers: the term in quotation marks, "what is a
-    T", "does T include", "is Y a T", "count as T"."""
+    T", "T includes", "is Y a T", "count as T"."""
     t = re.escape(term.lower()) + r"s?"
+    # "what records" alone asks which ("how do I see what records an agency has about me"), unless
+    # the term ends the question ("what personal information?").
     return bool(re.search(
-        rf"['\"‘’“”]{t}['\"‘’“”]|\bwhat(?:'s| is| are| does| do| counts as)?(?: an?| the)? {t}\b|"
+        rf"['\"‘’“”]{t}['\"‘’“”]|\bwhat(?:'s| is| are| counts as)(?: an?| the)? {t}\b|\bwhat {t}\W*$|"
         rf"\b{t}(?: under [\w\s.'§()-]{{0,40}}?)? (?:mean|means|include|includes|cover|covers)\b|"
         rf"\b(?:is|are|be|count as|counts as|considered|qualify as|qualifies as|treated as|defined as|definition of)"
         rf"(?: an?| the)? {t}\b", text.lower()))

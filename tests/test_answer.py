@@ -2364,3 +2364,20 @@ def test_an_exception_to_another_section_follows_that_sections_rule_ranked_far_b
     ranked = Ranking(np.asarray([exception] + [filler] * 30 + [ban], dtype=np.int64), np.linspace(2.0, 1.0, 32))
     query = parse_query("can a reporter get my home address from the department")
     assert _rule_before_exception(r, _SentenceTable(r, query), ranked, AnswerSettings())[0][0] == ban
+
+
+@pytest.mark.parametrize("question, term, asks", [
+    # Twentieth session: "how do i see what records a state agency has about me" led with the IPA's
+    # definition of "record" (Civ. Code § 1798.3(g)) as if asked what a record is; § 1798.32 answers.
+    ("how do i see what records a state agency has about me", "record", False),
+    ("what personal information can the police share", "personal information", False),
+    ("what is a record", "record", True),
+    ("what records?", "record", True),
+    ("what counts as a record under the IPA", "record", True),
+    ("does a record include my photo", "record", True),
+    ("is my license file a 'record'", "record", True),
+])
+def test_what_a_term_means_is_asked_with_a_verb_or_alone(question, term, asks):
+    from kb.answer import _asks_meaning
+
+    assert _asks_meaning(question, term) == asks
