@@ -844,8 +844,11 @@ def _asks_to_hold_or_help(words: str) -> bool:
     # which asks whether § 7282.5's exception for it applies ("he has a felony DUI, can the jail
     # notify ICE about his release").
     tells_release = police and _ACTS["release date"]().search(words) and not _CONVICTED().search(words)
+    # "can local cops arrest him for an old deportation order": the police arresting for it (not
+    # ICE, whose own powers of arrest 8 U.S.C. § 1357(a) sets).
+    arrests = police and _ACTS["arrest"]().search(words)
     acts = _HELD_FOR_ICE().search(words) or (
-        _WORKS_WITH_ICE().search(words) and (_LOCAL_GOVERNMENT().search(words) or police)) or tells_release
+        _WORKS_WITH_ICE().search(words) and (_LOCAL_GOVERNMENT().search(words) or police)) or tells_release or arrests
     return bool(acts and _ASKS_IF_ALLOWED().search(words))
 
 
@@ -939,6 +942,8 @@ _ACTS = {
                                     r"(?:when|before|once) (?:\w+ ){0,3}(?:am|is|are|gets?) released|"
                                     r"notif\w*|emails? ice|call\w* ice before)\b", re.IGNORECASE),
     "transfer": compiled_on_use(rf"\b(?:transfer\w*|{_HANDING_OVER})\b", re.IGNORECASE),
+    # (the act asked about, not "if I get arrested for shoplifting, can police call ICE")
+    "arrest": compiled_on_use(r"\barrest(?:s|ing)?\b|\barrests? based\b", re.IGNORECASE),
 }
 
 

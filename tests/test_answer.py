@@ -2004,6 +2004,30 @@ def test_asked_of_the_police_not_of_dmv_records_their_own_limit_leads(tmp_path):
     assert ban("can the DMV give ICE my information") == dmv
 
 
+ARREST_BANS = VALUES_ACT_BANS + """
+## (f)
+
+A California law enforcement agency may not make arrests based on civil immigration warrants for immigration enforcement.
+"""
+
+
+def test_asked_whether_the_police_may_arrest_for_immigration_their_limit_on_arrests_leads(tmp_path):
+    # "¿la policía puede arrestar a alguien nomás porque tiene una orden de deportación?" led with
+    # Gov. Code § 7284.6(b)(1), the exception for reentry after an aggravated felony, as if the
+    # answer were yes; the limit on arrests on civil immigration warrants, (a)(1)(E), answers it.
+    from kb.answer import _asks_to_hold_or_help, _leading_ban
+
+    assert _asks_to_hold_or_help("my brother has an old deportation order, can local cops arrest him for that")
+    assert not _asks_to_hold_or_help("can ICE arrest me without a warrant")  # ICE's own powers: 8 U.S.C. § 1357
+    assert not _asks_to_hold_or_help("can police call ICE if I get arrested for shoplifting")  # not the act asked
+    r = _corpus(tmp_path, **{"ca/gov-9284.6.md": ARREST_BANS})
+    rows = {r.index.chunks[row].chunk.citation: row for row in r.resolver.source_rows("ca-gov-9284.6")}
+    release, arrest = rows["Cal. Gov. Code § 9284.6(c)"], rows["Cal. Gov. Code § 9284.6(f)"]
+    query = parse_query("can the police arrest someone for an old deportation order")
+    ranked = Ranking(np.asarray([release, arrest], dtype=np.int64), np.asarray([2.0, 1.9]))
+    assert _leading_ban(r, query, _SentenceTable(r, query), ranked, set(), AnswerSettings()) == arrest
+
+
 def test_the_kind_of_card_named_is_a_license_or_an_id_card():
     from kb.answer import _cards_named
 
