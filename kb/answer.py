@@ -650,8 +650,11 @@ def _naming_sentence(retriever: Retriever, query: Query, table: "_SentenceTable"
         return None
     found = []
     answering = _answering_rows(retriever, query)
+    # What only reports tell of (Nlets, the State-to-State system): a report's sentence, as reported.
+    reported = bool(_ONLY_REPORTED().search(query.text))
     for row, _score in everything[: settings.named_depth]:
-        if group_of(retriever.source_of(row), retriever.index.chunks[row].chunk) not in ("law", "note"):
+        if group_of(retriever.source_of(row), retriever.index.chunks[row].chunk) not in ("law", "note") and not (
+                reported and retriever.source_of(row).is_report):
             continue  # an answer's sentences are the law's and our notes' (agency and guides are listed)
         if not answering[row]:
             continue  # another state's law ("tail light" is no question about New York's Green Light law)

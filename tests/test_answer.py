@@ -486,6 +486,36 @@ def test_a_question_naming_a_network_gets_the_sentence_that_names_it_second(tmp_
     assert not any("Nlets" in t for t in plain[:2])
 
 
+NLETS_REPORT = """\
+---
+id: us-dev-test-nlets
+title: "Reports on Nlets queries of the department's records"
+citation: "Test reports on Nlets (2025)"
+jurisdiction: US
+authority: secondary
+label: "news and letters: reported, not law"
+url: https://example.test/nlets
+as_of: 2025-11-12
+verified: secondary
+---
+
+Letters to governors reported that immigration agents ran Nlets queries against the department's records. The letters asked each governor to limit what Nlets carries.
+"""
+
+
+def test_a_question_naming_what_only_reports_tell_of_gets_their_sentence_second(tmp_path):
+    # Twentieth session: "can ICE use Nlets to get California DMV data" quoted the DMV's ban and
+    # then our note; what is reported of Nlets (a report we digested) is quoted second, as reported.
+    # Only for what only reports tell of (REPORTED_ONLY): otherwise reports are listed, not quoted.
+    law = NETWORKS[:NETWORKS.index("## Notes")]
+    r = _corpus(tmp_path, **{"ca/veh-9999.5.md": law, "ca/veh-9999.4.md": BAN,
+                             "developments/us-dev-test-nlets.md": NLETS_REPORT})
+    answer = answer_question(r, "can immigration agents get the department's records through Nlets",
+                             settings=AnswerSettings(abstain_below=0.0, context_floor=0.0, rare_share=0.5))
+    assert answer.sentences[0].text.startswith("No agency or person may obtain or use information")
+    assert answer.sentences[1].text.startswith("Letters to governors reported") and answer.sentences[1].authority == "secondary"
+
+
 def test_content_words_keep_section_numbers():
     """A note restating § 1808.48 is recognised by its words and section number (restated):
     a later module-level regex once shadowed the one that keeps numbers, silently."""
