@@ -29,6 +29,7 @@ from kb.retrieval import Retriever
 from kb.jurisdictions import is_home, state_name, states_named
 from kb.search import OTHERS_KEY_NEAR, Ranked, Ranking, best_first
 from kb.subject import (ACT_BILLS, REPORTED_ONLY, acts_named, agents_at_home, agents_at_place, asks_errand,
+                        asks_immigration_case,
                         asks_of_unnamed, holders_named, holds_against, license_held_against, names_government,
                         on_subject, others_asked, outside_holders, outside_sharer, parties_asked, parties_named,
                         party_asked_of, police_asked, policy_place, records_named, subject_groups)
@@ -312,7 +313,8 @@ def answer_question(
                         "records and how far agencies help immigration enforcement")
     # Naming a law the corpus holds, or what only its reports tell of ("what is the state to state
     # system", "who owns nlets"), a question is on its subject whatever its cosine.
-    exempt = retriever.resolver.names_known_law(query) or bool(_ONLY_REPORTED().search(query.text)) or (
+    named_law = retriever.resolver.names_known_law(query)
+    exempt = named_law or bool(_ONLY_REPORTED().search(query.text)) or (
         searcher.lexical_strength(query) >= settings.lexical_rescue
         and (bool(subject_groups(query.text)) or license_held_against(query.text)  # what on_subject reads
              or bool(_ASKS_MEANING().search(translate_query(query.text))))  # "¿qué es un detainer?" too
@@ -379,6 +381,12 @@ def answer_question(
                         "model policies Gov. Code § 7284.8(a) has such places adopt or encourages; the one place "
                         "it protects is a courthouse, where Civ. Code § 43.54 bars the civil arrest of a person "
                         "attending a court proceeding or having legal business there: it covers DMV and police "
+                        "records and how far California agencies help immigration enforcement")
+    # (Whatever its words' BM25 strength: "visa" is held by a passage on U visa certifications.)
+    if not query.citations and not named_law and asks_immigration_case(query.text):  # "how do I renew DACA"
+        return _refused(retriever, query, everything,
+                        "the corpus holds no law on a person's own immigration case (visas, asylum, green "
+                        "cards, DACA, citizenship, check-ins with ICE, bond hearings): it covers DMV and police "
                         "records and how far California agencies help immigration enforcement")
     closest = not exempt and best < settings.abstain_below
     table = _SentenceTable(retriever, query)

@@ -416,6 +416,35 @@ def asks_errand(question: str) -> bool:
     return bool(_ERRAND().search(text)) and not _SUBJECT_WORDS().search(text)
 
 
+# A person's own immigration case (a visa, asylum, a green card, DACA, citizenship, an ICE check-in,
+# a bond hearing): no law here decides it, unless the question asks about records or their
+# sharing, the DMV or the police, or a law the corpus holds ("can I use my asylum application to
+# get a license": § 12801.9(c)(5); "can police ask about status for a U visa certification":
+# Gov. Code § 7284.6(b)(4)).
+IMMIGRATION_CASES = (
+    r"[ut][- ]?visas?|visas?|asylum|green cards?|work permits?|daca|citizenship|naturaliz\w*|check-?ins?|"
+    r"bond hearings?|immigration bonds?|immigration courts?|immigration judges?|h-?1b|f-?1|"
+    r"temporary protected status|tps|removal proceedings|deportation (?:case|proceeding|hearing)s?|"
+    r"immigration (?:case|hearing|interview|application|petition)s?|adjust\w* (?:my |his |her |their )?status|"
+    r"notice to appear|fee waivers?"
+)
+_IMMIGRATION_CASE = _whole_words({"case": IMMIGRATION_CASES}, word=r"\w-")["case"]
+_RECORDS_OR_SHARING = _whole_words({"records": (
+    r"records?|information|info|data|address\w*|photo\w*|pictures?|files?|databases?|documents?|"
+    r"licen[cs]es?|ids?|id cards?|shar\w*|give|gives|gave|giv\w*|tell|tells|told|report\w*|send\w*|"
+    r"notif\w*|certif\w*|lists?|disclos\w*|releas\w*|access\w*")})["records"]
+
+
+def asks_immigration_case(question: str) -> bool:
+    """Whether a question asks about a person's own immigration case (IMMIGRATION_CASES) and about
+    nothing the corpus's law governs: no records or their sharing, no holder of them (the DMV,
+    the police), no government body and no law the corpus is built around."""
+    text = translate_query(question)
+    return bool(_IMMIGRATION_CASE().search(text)) and not (
+        _RECORDS_OR_SHARING().search(text) or _names_found(_HOLDERS, text)
+        or _names_found(_GOVERNMENT_NAMED, text) or _NAMED().search(text))
+
+
 def holders_named(text: str) -> frozenset[str]:
     """The holders of records (HOLDERS) that `text` names, read through the glossary."""
     return frozenset(_names_found(_HOLDERS, translate_query(text)))

@@ -2435,3 +2435,12 @@ def test_what_a_term_means_is_asked_with_a_verb_or_alone(question, term, asks):
     from kb.answer import _asks_meaning
 
     assert _asks_meaning(question, term) == asks
+
+
+def test_a_question_on_a_persons_own_immigration_case_is_declined_saying_so(tmp_path):
+    r = _corpus(tmp_path)
+    answer = answer_question(r, "how do I apply for asylum", settings=OPEN)
+    assert answer.abstained and not answer.sentences
+    assert answer.reason.startswith("the corpus holds no law on a person's own immigration case")
+    # A question citing a section asks about that law.
+    assert not answer_question(r, "does § 9999.1 say anything about asylum", settings=OPEN).abstained

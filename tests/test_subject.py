@@ -362,3 +362,25 @@ def test_california_is_named_by_its_abbreviation_in_capitals_only():
     assert states_named_home("would be a violent felony in CA")
     assert states_named_home("under Cal. Veh. Code") and states_named_home("in california")
     assert not states_named_home("¿la ca de mi casa?") and not states_named_home("cat")
+
+
+@pytest.mark.parametrize("question, asks", [
+    # Twentieth session: a person's own immigration case is no question of the corpus's law
+    # ("how do I apply for a U visa" had led with Gov. Code § 7284.6(b)(4), whose words are on U
+    # visa certifications; "can ICE deport me if I have a pending asylum case" with § 12801.9(c)(5)).
+    ("how do I apply for a U visa", True),
+    ("can ICE deport me if I have a pending asylum case", True),
+    ("My dad has an ICE check-in next week, should he bring a lawyer with him?", True),
+    ("¿cómo pido asilo si ya llevo más de un año aquí?", True),
+    ("Can I switch from an F-1 student visa to an H-1B work visa?", True),
+    # ... but not when it asks about records, the DMV or the police, or a law the corpus holds.
+    ("can I use my asylum application to get a license", False),
+    ("can police ask about my immigration status to sign a U visa certification", False),
+    ("does the DMV share my green card number with ICE", False),
+    ("does AB 60 help me with DACA", False),
+    ("what does eligible for release from custody mean, does posting bond count", False),  # bail
+])
+def test_a_persons_own_immigration_case(question, asks):
+    from kb.subject import asks_immigration_case
+
+    assert asks_immigration_case(question) == asks
