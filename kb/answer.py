@@ -1373,9 +1373,18 @@ def _home_rule_before_federal_permission(retriever: Retriever, query: Query, tab
     # representations, before the DPPA's consent use), and a rule limiting immigration
     # enforcement only for a question about it (that question is none on § 1808.48).
     immigration = bool(_ABOUT_IMMIGRATION.search(f"{query.text} {query.dense}"))
+    # ... and one about what was asked: a limit on immigration enforcement asked about, or a rule
+    # nearly as close to the question as the federal permission ("can a private investigator get
+    # my DMV record": not Veh. Code § 12800.7(b), on the documents an applicant gives, before the
+    # DPPA's use for licensed investigators).
+    near = table.closest(rules[0]) - EXCEPTION_MARGIN
+
+    def about_it(row: int) -> bool:
+        limits_immigration = bool(_ABOUT_IMMIGRATION.search(table.first(row)))
+        return immigration and limits_immigration or not limits_immigration and table.closest(row) >= near
+
     home = next((row for row in rules[1:]
-                 if place(row) == "CA" and (not bans_only or _forbids(retriever, table, row))
-                 and (immigration or not _ABOUT_IMMIGRATION.search(table.first(row)))), None)
+                 if place(row) == "CA" and (not bans_only or _forbids(retriever, table, row)) and about_it(row)), None)
     return law if home is None else law.first([home, rules[0]], law[0][1])
 
 

@@ -860,6 +860,28 @@ def test_californias_rule_leads_a_federal_permission_ranked_just_above_it(tmp_pa
                        "department", [federal, summary, california]) == california
 
 
+UNRELATED_BAN = _statute("9999.75", "Applicants' papers", """\
+Section 9999.75 keeps applicants' papers confidential.
+
+## (a)
+
+The department shall not disclose the identity papers an applicant hands in.
+""")
+
+
+def test_a_california_ban_on_something_else_does_not_lead_a_federal_permission(tmp_path):
+    # "can a private investigator get my DMV record" led with Veh. Code § 12800.7(b), on the
+    # documents applicants give the DMV, before the DPPA's use for licensed investigators: a ban,
+    # but not on what was asked (twentieth session).
+    permission = FEDERAL.replace("Any government agency may receive personal information to carry out its functions.",
+                                 "A state DMV may disclose personal information to a licensed private investigator.")
+    r = _corpus(tmp_path, **{"us/usc-18-9721.md": permission, "ca/veh-9999.75.md": UNRELATED_BAN})
+    cites = _rows_by_citation(r)
+    ranked = [cites["18 U.S.C. § 9721(b)(1)"], cites["Cal. Veh. Code § 9999.75(a)"]]
+    question = "can a licensed private investigator get personal information from the DMV"
+    assert _lead_after(_home_rule_before_federal_permission, r, question, ranked) == ranked[0]
+
+
 IMMIGRATION_BAN = _statute("9999.74", "No records for immigration enforcement", """\
 Section 9999.74 bars using department records for immigration enforcement.
 
