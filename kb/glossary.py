@@ -437,6 +437,12 @@ SPANISH_WORDS: dict[str, str] = {
     "lo van a entregar": "will they hand him over", "la van a entregar": "will they hand her over",
     "entregarlo": "hand him over", "entregarla": "hand her over", "lo entregan": "they hand him over",
     "la entregan": "they hand her over",
+    # ... a release from jail or prison and a sentence served, a state prison, and a court visited.
+    "el día que sale": "the day he is released", "el día que salga": "the day he is released",
+    "cuando sale": "when he is released", "prisión estatal": "state prison", "prisiones estatales": "state prisons",
+    "termine su condena": "finishes his sentence", "cumpla su condena": "serves his sentence",
+    "tribunal": "courthouse", "corte familiar": "family court", "cita en la corte": "court date",
+    "dentro": "inside", "afuera": "outside",
     # Twelfth session: everyday words of the subject's questions that were left in Spanish, from
     # general usage (personal details, proofs of identity and residence, travel, schools and
     # research, learning of something, warrants), not from any one question.

@@ -324,3 +324,13 @@ def test_spanish_words_for_an_interview_a_document_handed_in_and_a_person_handed
     assert "can they hand him over to immigration" in translate_query("¿lo pueden entregar a inmigración cuando salga?")
     assert "interview in the jail" in translate_query("¿tiene que firmar algo para que ICE la entreviste en la cárcel?")
     assert "the documents that submitted" in translate_query("¿Qué pasa con los documentos que entregué?")
+
+
+def test_spanish_for_a_release_day_a_state_prison_and_a_courthouse_is_translated():
+    # Twentieth session: "¿lo pueden entregar a inmigración cuando termine su condena?" of a man in
+    # "una prisión estatal" led with Gov. Code § 7282.5(a)(2), not § 7284.10 (the state prisons);
+    # "¿me puede arrestar inmigración dentro o afuera del tribunal?" missed Civ. Code § 43.54.
+    assert "the day he is released" in translate_query("¿el sheriff le puede avisar a ICE el día que sale?")
+    assert "a state prison" in translate_query("mi esposo está en una prisión estatal")
+    assert "when finishes his sentence" in translate_query("cuando termine su condena")
+    assert "inside or outside of the courthouse" in translate_query("dentro o afuera del tribunal")
