@@ -927,7 +927,11 @@ def _leading_ban(retriever: Retriever, query: Query, table: "_SentenceTable", la
             binding.sort(key=lambda row: "dmv" in _binds(table, row))
         # Among those, one on the act asked about ("can the jail keep him till monday so ICE can
         # come get him": the hold, § 7284.6(a)(1)(B), not the release date, (a)(1)(C)).
-        acts = {act for act, pattern in _ACTS.items() if pattern().search(f"{query.text} {query.dense}")}
+        # The act the question asks about, after its asking verb, before one its situation names
+        # ("mi hermano está detenido …, ¿el sheriff le puede avisar a ICE el día que sale?": the
+        # release date, not the hold "detenido" reads as).
+        acts = _acts_asked(query.dense) or _acts_asked(query.text) or {
+            act for act, pattern in _ACTS.items() if pattern().search(f"{query.text} {query.dense}")}
         ban = next((row for row in binding if any(_ACTS[act]().search(_opening(table, row)) for act in acts)),
                    binding[0] if binding else None)
     if ban is not None:
@@ -956,6 +960,17 @@ _ACTS = {
     # (the act asked about, not "if I get arrested for shoplifting, can police call ICE")
     "arrest": compiled_on_use(r"\barrest(?:s|ing)?\b|\barrests? based\b", re.IGNORECASE),
 }
+
+
+# Where a question asks ("… can the sheriff tell ICE …"): what follows is the act asked about.
+_ASKING_VERB = compiled_on_use(r"\b(?:can|could|may|might|will|would|does|do|is it|are they|puede|pueden)\b", re.IGNORECASE)
+
+
+def _acts_asked(text: str) -> set[str]:
+    """The acts of _ACTS named after the question's first asking verb, when one is."""
+    asking = _ASKING_VERB().search(text)
+    asked = text[asking.end():] if asking else ""
+    return {act for act, pattern in _ACTS.items() if pattern().search(asked)}
 
 
 def _parent_row(retriever: Retriever, row: int) -> int | None:

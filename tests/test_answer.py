@@ -2466,3 +2466,14 @@ def test_a_question_on_a_persons_own_immigration_case_is_declined_saying_so(tmp_
     assert answer.reason.startswith("the corpus holds no law on a person's own immigration case")
     # A question citing a section asks about that law.
     assert not answer_question(r, "does § 9999.1 say anything about asylum", settings=OPEN).abstained
+
+
+def test_the_act_asked_about_is_the_one_after_the_asking_verb():
+    # "mi hermano está detenido …, ¿el sheriff le puede avisar a ICE el día que sale?" led with the
+    # hold limit ("detenido" read as a hold); the release date is what it asks about.
+    from kb.answer import _acts_asked
+
+    assert _acts_asked("my brother is detained in the county jail, can the sheriff notify ICE the day he is released") == {
+        "release date"}
+    assert _acts_asked("can the county jail keep my husband till monday so ICE can come get him") == {"hold"}
+    assert _acts_asked("my brother is detained in the county jail") == set()  # nothing asked: the whole text decides
