@@ -434,6 +434,7 @@ def answer_question(
         law = _rows_cited_by(retriever, lead, found.law)
     elif exact is not None:
         law = _rule_before_exception(retriever, table, found.law.first([exact]), settings)
+        law = _conviction_before_charge(retriever, query, table, law, settings)  # a key on charges, asked of a conviction
         # (A key about the state prisons matches a question about a county jail word for word.)
         law = _local_before_state_prisons(retriever, query, table, law, settings)
         # A federal permission answering exactly ("can local police be deputized to enforce
@@ -450,6 +451,7 @@ def answer_question(
             law = _rule_before_definition(retriever, query, law, settings)
             law = _home_rule_before_federal_permission(retriever, query, table, law, settings)
             law = _rule_before_exception(retriever, table, law, settings)
+            law = _conviction_before_charge(retriever, query, table, law, settings)
     # Our Notes and History on a section give no sentences of law: they take no place here.
     # (`law` is read only as far as the first law_passages rules: it may rank every row.)
     rules = (rs for rs in law if not retriever.index.is_commentary(rs[0]))
@@ -971,6 +973,32 @@ def _acts_asked(text: str) -> set[str]:
     asking = _ASKING_VERB().search(text)
     asked = text[asking.end():] if asking else ""
     return {act for act, pattern in _ACTS.items() if pattern().search(asked)}
+
+
+# A conviction told of ("my brother has a felony DUI conviction, can the jail notify ICE"), and
+# no charge still pending ("held to answer", "no conviction yet")...
+_CONVICTION = compiled_on_use(r"\b(?:convict\w*|condena\w*|prior (?:felony|felonies|record)|(?:pled|pleaded|found) guilty)\b",
+                              re.IGNORECASE)
+_PENDING = compiled_on_use(r"\b(?:charg\w*|probable cause|held to answer|prelim\w*|magistrate|arraign\w*|pending|"
+                           r"no conviction|not (?:yet )?convicted|awaiting trial|acusad\w*)\b", re.IGNORECASE)
+# ... is answered by the rules on convictions (Gov. Code § 7282.5(a)), not the one on charges a
+# magistrate has found probable cause for (§ 7282.5(b)).
+_ON_CHARGES = compiled_on_use(r"\b(?:charge|charged|charges|magistrate|probable cause|held to answer)\b", re.IGNORECASE)
+
+
+def _conviction_before_charge(retriever: Retriever, query: Query, table: "_SentenceTable", law: Ranking,
+                              settings: AnswerSettings) -> Ranking:
+    """When the question tells of a conviction and of no pending charge, and the best rule of law
+    is one on pending charges, the next rule leads and it follows ("if someone has a prior felony
+    conviction for residential burglary can the jail tell ICE what day he gets released" led with
+    Gov. Code § 7282.5(b), on charges held to answer)."""
+    words = f"{query.text} {query.dense}"
+    if not _CONVICTION().search(words) or _PENDING().search(words):
+        return law
+    rules = _first_rules(retriever, law, settings)
+    if len(rules) < 2 or not _ON_CHARGES().search(table.first(rules[0])) or _ON_CHARGES().search(table.first(rules[1])):
+        return law
+    return law.first([rules[1], rules[0]], law[0][1])
 
 
 def _parent_row(retriever: Retriever, row: int) -> int | None:

@@ -2477,3 +2477,33 @@ def test_the_act_asked_about_is_the_one_after_the_asking_verb():
         "release date"}
     assert _acts_asked("can the county jail keep my husband till monday so ICE can come get him") == {"hold"}
     assert _acts_asked("my brother is detained in the county jail") == set()  # nothing asked: the whole text decides
+
+
+CONVICTIONS_AND_CHARGES = _statute("9282.5", "Test exceptions for convictions and charges", """\
+Section 9282.5 lets the jail tell immigration authorities of a release in two cases.
+
+## (a)
+
+The jail may tell immigration authorities of a release date when the person has been convicted of a serious felony.
+
+## (b)
+
+The jail may tell immigration authorities of a release date when a magistrate has found probable cause on a felony charge.
+""", code="GOV")
+
+
+def test_asked_of_a_conviction_the_rule_on_pending_charges_does_not_lead(tmp_path):
+    # "if someone has a prior felony conviction for residential burglary can the jail tell ICE what
+    # day he gets released" led with Gov. Code § 7282.5(b), on charges a magistrate held to answer.
+    from kb.answer import _conviction_before_charge
+
+    r = _corpus(tmp_path, **{"ca/gov-9282.5.md": CONVICTIONS_AND_CHARGES})
+    cites = _rows_by_citation(r)
+    charges, convictions = cites["Cal. Gov. Code § 9282.5(b)"], cites["Cal. Gov. Code § 9282.5(a)"]
+    ranked = [charges, convictions]
+    assert _lead_after(_conviction_before_charge, r, "he has a felony conviction, can the jail tell ICE his release date",
+                       ranked) == convictions
+    # A charge still pending, or no conviction told of: as ranked.
+    assert _lead_after(_conviction_before_charge, r, "he was held to answer on a felony charge but has no conviction "
+                       "yet, can the jail tell ICE his release date", ranked) == charges
+    assert _lead_after(_conviction_before_charge, r, "can the jail tell ICE his release date", ranked) == charges
