@@ -2167,8 +2167,9 @@ The department must accept an asylum application form as proof of identity.
      "no rule deciding this for the police: the rule quoted binds federal immigration officers",
      "can immigration officers search my vehicle near the border without a warrant"),
     # "can ICE deport me if I have a pending asylum case" had led with Veh. Code § 12801.9(c)(5),
-    # the DMV's acceptance of Form I-589.
-    ({"ca/veh-9999.76.md": DOCUMENTS_ACCEPTED}, "can ICE deport me if I filed an asylum application form",
+    # the DMV's acceptance of Form I-589. (Since the twentieth session a question on one's own
+    # immigration case alone is declined: this one tells of a form given to the department.)
+    ({"ca/veh-9999.76.md": DOCUMENTS_ACCEPTED}, "can ICE deport me if I gave the department an asylum application form",
      "The department must accept an asylum application form",
      "no rule deciding this for federal immigration agents: the rule quoted binds the DMV",
      "does the department accept an asylum application form as proof of identity"),
