@@ -2199,8 +2199,8 @@ def test_rare_words_alone_answer_only_a_question_with_a_word_of_the_subject(tmp_
     r = _corpus(tmp_path, **{"ca/veh-9999.70.md": RARE_WORDS})
     strict = AnswerSettings(abstain_below=0.99, on_subject_floor=0.99, context_floor=0.0, lexical_rescue=0.25)
     refused = "how do I fill in a zygote application"
-    answered = ("what is a zygote visa", "¿qué es una zygote visa?", "what is 9999.79",  # a term asked about
-                "how do I apply for a zygote visa",  # "visa": a word of immigration
+    answered = ("what is a zygote certification", "¿qué es la zygote application?", "what is 9999.79",  # a term asked about
+                "how does an undocumented crime victim apply for a zygote",  # "undocumented": a word of immigration
                 "can the county give out my zygote",  # a government body
                 "how do I opt out of zygotes")  # a word of records ("how do I opt out?")
     for question in (refused, *answered):
@@ -2208,6 +2208,9 @@ def test_rare_words_alone_answer_only_a_question_with_a_word_of_the_subject(tmp_
     assert answer_question(r, refused, settings=strict).abstained
     for question in answered:
         assert not answer_question(r, question, settings=strict).abstained, question
+    # A visa is one's own immigration case (twentieth session): declined whatever the words' strength.
+    visa = answer_question(r, "how do I apply for a zygote visa", settings=strict)
+    assert visa.abstained and visa.reason.startswith("the corpus holds no law on a person's own immigration case")
 
 
 PARTY_KEY = _statute("9999.71", "Holders of the card", """\
