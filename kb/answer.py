@@ -817,6 +817,7 @@ _ACCESS_ASKED = re.compile(r"\b(?:get|gets|getting|see|access\w*|obtain\w*|recei
                            r"safe|protected|secure|private|confidential|kept from|hidden)\b", re.IGNORECASE)
 _NETWORK = compiled_on_use(r"\b(?:clets|nlets)\b", re.IGNORECASE)
 _NAMES_DMV = compiled_on_use(r"\b(?:dmv|department of motor vehicles)\b", re.IGNORECASE)
+_LICENSE_PHOTOS = compiled_on_use(r"\b(?:driver'?s?\s+)?licen[cs]e (?:photo|picture)s\b", re.IGNORECASE)
 # ... or, of the DMV, whether it tells them ("does the DMV tell ICE where I live": whether it
 # discloses). Of the police, "tell ICE about my record" is as often answered by an exception
 # (criminal history may be shared), which the ban would push down; "tell me" asks for notice.
@@ -938,8 +939,9 @@ def _leading_ban(retriever: Retriever, query: Query, table: "_SentenceTable", la
                    binding[0] if binding else None)
     if ban is not None:
         return ban
-    # Named as a body, not a card someone else holds ("HR kept a copy of my AB 60 license").
-    bodies = holders - (set() if _NAMES_DMV().search(query.text) else {"dmv"})
+    # Named as a body, not a card someone else holds ("HR kept a copy of my AB 60 license"); the
+    # photos on licenses are the DMV's own ("does ICE run facial recognition on driver license photos").
+    bodies = holders - (set() if _NAMES_DMV().search(query.text) or _LICENSE_PHOTOS().search(query.text) else {"dmv"})
     further = bans(settings.rerank_depth, settings.ban_depth) if bodies else ()
     return next((row for row in further if bodies & _binds(table, row)), near[0] if near else None)
 

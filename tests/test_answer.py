@@ -2511,3 +2511,23 @@ def test_asked_of_a_conviction_the_rule_on_pending_charges_does_not_lead(tmp_pat
     assert _lead_after(_conviction_before_charge, r, "he was held to answer on a felony charge but has no conviction "
                        "yet, can the jail tell ICE his release date", ranked) == charges
     assert _lead_after(_conviction_before_charge, r, "can the jail tell ICE his release date", ranked) == charges
+
+
+def test_license_photos_asked_about_are_the_dmvs_records_for_its_ban(tmp_path):
+    # "does ICE run facial recognition searches on california driver license photos" led with
+    # 8 U.S.C. § 1357(f)(2) (ICE's own photographs of those it arrests): the DMV's ban, ranked below
+    # the first rerank_depth, was looked for further down only when the DMV was named.
+    from kb.answer import _leading_ban
+
+    r = _corpus(tmp_path, **{"ca/veh-9999.48.md": DMV_RECORDS_BAN})
+    cites = _rows_by_citation(r)
+    other, ban = cites["Cal. Veh. Code § 9999.1(a)"], cites["Cal. Veh. Code § 9999.48(a)"]
+    shallow = dataclasses.replace(AnswerSettings(), rerank_depth=1)
+
+    def lead(question):
+        query = parse_query(question)
+        ranked = Ranking(np.asarray([other, ban], dtype=np.int64), np.asarray([2.0, 1.9]))
+        return _leading_ban(r, query, _SentenceTable(r, query), ranked, set(), shallow)
+
+    assert lead("does ICE run facial recognition searches on driver license photos") == ban
+    assert lead("can ICE get a copy of my driver license from my boss") is None  # a card someone else holds
