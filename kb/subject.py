@@ -231,10 +231,12 @@ _SHARE = (r"give|gives|gave|share|shares|shared|send|sends|sent|report|reports|r
 _DET = r"the|my|a|an|our|his|her|their|your|this|that|its"
 _PHRASE = r"((?:[\w'&-]+ ){0,3}?[\w'&-]+)"  # one to four words, the fewest that reach the verb
 # ... with what may stand between the one named and the verb: "is the gas company allowed to sell",
-# "my landlord says he'll call ICE", "my boss threatened to report me".
+# "my landlord says he'll call ICE", "my boss threatened to report me", "my landlord is threatening
+# to report me".
 _BETWEEN = (r"(?:\w+ly\s+|still\s+|just\s+|even\s+|ever\s+|legally\s+)?"
             r"(?:(?:have|has|need|needs|got|allowed|able|permitted|supposed|going) to\s+)?"
-            r"(?:(?:says?|said|threaten\w*)\s+(?:(?:he|she|they)(?:'ll|'d|\s+will|\s+would|\s+is going to)?\s+|to\s+))?")
+            r"(?:(?:(?:is|are|was|were|keeps?|kept|has been|have been)\s+)?(?:says?|said|saying|threaten\w*)\s+"
+            r"(?:(?:he|she|they)(?:'ll|'d|\s+will|\s+would|\s+is going to)?\s+|to\s+))?")
 _SHARER = compiled_on_use(
     rf"\b(?:can|could|does|do|did|will|would|may|might|is|are|should|has|have)\s+(?:(?:{_DET})\s+)?{_PHRASE}"
     rf"\s+{_BETWEEN}(?:{_SHARE})\b"

@@ -114,6 +114,10 @@ def test_holders_of_records_the_corpus_holds_no_law_on(question, named):
     ("is my landlord supposed to report me to immigration", "your landlord"),
     ("my landlord says he'll call ICE on us if we complain. is that legal?", "your landlord"),
     ("my boss threatened to report me to ICE", "your boss"),
+    # Twentieth session: a threat still being made ("is threatening to report me"), which had been
+    # answered with the Values Act's reporting duty, Gov. Code § 7284.6(c).
+    ("My landlord is threatening to report me to immigration so I'll move out, what can I do?", "your landlord"),
+    ("my ex keeps saying she will call ICE on me", "your ex"),
     ("can ICE buy my address from a data broker without a warrant?", "a data broker"),
     ("is the DMV allowed to sell my address to ICE", None),  # the DMV: bound
     ("my deputy says he'll call ICE", None),  # the police: bound
