@@ -29,7 +29,7 @@ from kb.retrieval import Retriever
 from kb.jurisdictions import is_home, state_name, states_named
 from kb.search import OTHERS_KEY_NEAR, Ranked, Ranking, best_first
 from kb.subject import (ACT_BILLS, REPORTED_ONLY, acts_named, agents_at_home, agents_at_place, asks_errand,
-                        asks_immigration_case,
+                        asks_own_case,
                         asks_of_unnamed, holders_named, holds_against, license_held_against, names_government,
                         on_subject, others_asked, outside_holders, outside_sharer, parties_asked, parties_named,
                         party_asked_of, police_asked, policy_place, records_named, subject_groups)
@@ -383,11 +383,11 @@ def answer_question(
                         "attending a court proceeding or having legal business there: it covers DMV and police "
                         "records and how far California agencies help immigration enforcement")
     # (Whatever its words' BM25 strength: "visa" is held by a passage on U visa certifications.)
-    if not query.citations and not named_law and asks_immigration_case(query.text):  # "how do I renew DACA"
+    case = None if query.citations or named_law else asks_own_case(query.text)  # "how do I renew DACA"
+    if case is not None:
         return _refused(retriever, query, everything,
-                        "the corpus holds no law on a person's own immigration case (visas, asylum, green "
-                        "cards, DACA, citizenship, check-ins with ICE, bond hearings): it covers DMV and police "
-                        "records and how far California agencies help immigration enforcement")
+                        f"the corpus holds no law on a person's own {case} case ({_OWN_CASE_EXAMPLES[case]}): it "
+                        "covers DMV and police records and how far California agencies help immigration enforcement")
     closest = not exempt and best < settings.abstain_below
     table = _SentenceTable(retriever, query)
     found = _candidates(retriever, query, everything, table, settings)
@@ -508,6 +508,10 @@ def answer_question(
     return Answer(query.text, False, tuple(composer.sentences),
                   tuple(_shown(retriever, composer, found, law, k, settings)), reason=reason,
                   closest=closest or bool(gaps))
+
+
+_OWN_CASE_EXAMPLES = {"immigration": "visas, asylum, green cards, DACA, citizenship, check-ins with ICE, bond hearings",
+                      "family": "custody, divorce, child support"}
 
 
 def _naming_first(retriever: Retriever, table: "_SentenceTable", ranked: Ranked, place: str,

@@ -418,33 +418,43 @@ def asks_errand(question: str) -> bool:
     return bool(_ERRAND().search(text)) and not _SUBJECT_WORDS().search(text)
 
 
-# A person's own immigration case (a visa, asylum, a green card, DACA, citizenship, an ICE check-in,
-# a bond hearing): no law here decides it, unless the question asks about records or their
-# sharing, the DMV or the police, or a law the corpus holds ("can I use my asylum application to
-# get a license": § 12801.9(c)(5); "can police ask about status for a U visa certification":
-# Gov. Code § 7284.6(b)(4)).
-IMMIGRATION_CASES = (
-    r"[ut][- ]?visas?|visas?|asylum|green cards?|work permits?|daca|citizenship|naturaliz\w*|check-?ins?|"
-    r"bond hearings?|immigration bonds?|immigration courts?|immigration judges?|h-?1b|f-?1|"
-    r"temporary protected status|tps|removal proceedings|deportation (?:case|proceeding|hearing)s?|"
-    r"immigration (?:case|hearing|interview|application|petition)s?|adjust\w* (?:my |his |her |their )?status|"
-    r"notice to appear|fee waivers?"
-)
-_IMMIGRATION_CASE = _whole_words({"case": IMMIGRATION_CASES}, word=r"\w-")["case"]
+# A person's own case, immigration or family (a visa, asylum, a green card, DACA, citizenship, an
+# ICE check-in, a bond hearing; custody, divorce, child support): no law here decides it, unless
+# the question asks about records or their sharing, the DMV or the police, a government body
+# other than the case's court, or a law the corpus holds ("can I use my asylum application to get
+# a license": § 12801.9(c)(5); "can police ask about status for a U visa certification":
+# Gov. Code § 7284.6(b)(4); "can the child support office get my address from the DMV").
+OWN_CASES = {
+    "immigration": (
+        r"[ut][- ]?visas?|visas?|asylum|green cards?|work permits?|daca|citizenship|naturaliz\w*|check-?ins?|"
+        r"bond hearings?|immigration bonds?|immigration courts?|immigration judges?|h-?1b|f-?1|"
+        r"temporary protected status|tps|removal proceedings|deportation (?:case|proceeding|hearing)s?|"
+        r"immigration (?:case|hearing|interview|application|petition)s?|adjust\w* (?:my |his |her |their )?status|"
+        r"notice to appear|fee waivers?"),
+    "family": (
+        r"custody (?:of|case|cases|battle|hearing|hearings|fight|order|orders)|child custody|custody of (?:my|our|his|her) "
+        r"(?:kids|children|son|daughter)|family court|divorce|child support|visitation|guardianship|adoption"),
+}
+_OWN_CASES = _whole_words(OWN_CASES, word=r"\w-")
 _RECORDS_OR_SHARING = _whole_words({"records": (
     r"records?|information|info|data|address\w*|photo\w*|pictures?|files?|databases?|documents?|"
     r"licen[cs]es?|ids?|id cards?|shar\w*|give|gives|gave|giv\w*|tell|tells|told|report\w*|send\w*|"
     r"notif\w*|certif\w*|lists?|disclos\w*|releas\w*|access\w*")})["records"]
+# The case's own court is no body whose records the question asks about ("will the judge care").
+_CASE_COURT = compiled_on_use(r"\b(?:courts?|judges?|clerks?|courthouses?|hearings?)\b", re.IGNORECASE)
 
 
-def asks_immigration_case(question: str) -> bool:
-    """Whether a question asks about a person's own immigration case (IMMIGRATION_CASES) and about
-    nothing the corpus's law governs: no records or their sharing, no holder of them (the DMV,
-    the police), no government body and no law the corpus is built around."""
+def asks_own_case(question: str) -> str | None:
+    """The kind of a person's own case a question asks about (OWN_CASES: "immigration", "family"),
+    when it asks about nothing the corpus's law governs: no records or their sharing, no holder of
+    them (the DMV, the police), no government body but the case's court, and no law the corpus is
+    built around. None otherwise."""
     text = translate_query(question)
-    return bool(_IMMIGRATION_CASE().search(text)) and not (
-        _RECORDS_OR_SHARING().search(text) or _names_found(_HOLDERS, text)
-        or _names_found(_GOVERNMENT_NAMED, text) or _NAMED().search(text))
+    kind = next((name for name, pattern in _OWN_CASES.items() if pattern().search(text)), None)
+    if kind is None or (_RECORDS_OR_SHARING().search(text) or _names_found(_HOLDERS, text)
+                        or _names_found(_GOVERNMENT_NAMED, _CASE_COURT().sub(" ", text)) or _NAMED().search(text)):
+        return None
+    return kind
 
 
 def holders_named(text: str) -> frozenset[str]:

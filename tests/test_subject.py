@@ -385,6 +385,20 @@ def test_california_is_named_by_its_abbreviation_in_capitals_only():
     ("what does eligible for release from custody mean, does posting bond count", False),  # bail
 ])
 def test_a_persons_own_immigration_case(question, asks):
-    from kb.subject import asks_immigration_case
+    from kb.subject import asks_own_case
 
-    assert asks_immigration_case(question) == asks
+    assert (asks_own_case(question) == "immigration") == asks
+
+
+@pytest.mark.parametrize("question, asks", [
+    # Twentieth session: custody and divorce are no law of the corpus's ("If I get deported who gets
+    # custody of my US citizen children?" was answered, as the closest, with Veh. Code § 1808.48).
+    ("If I get deported who gets custody of my US citizen children?", True),
+    ("My ex is threatening to call ICE on me during our custody case, will the judge care?", True),
+    ("can the child support office get my address from the DMV", False),  # records and the DMV
+    ("the jail has him in custody, can they hold him for ICE", False),  # police custody
+])
+def test_a_persons_own_family_case(question, asks):
+    from kb.subject import asks_own_case
+
+    assert (asks_own_case(question) == "family") == asks
