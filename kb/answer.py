@@ -16,6 +16,7 @@ import datetime
 import functools
 import itertools
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -1454,6 +1455,9 @@ _EXCEPTS = compiled_on_use(
     re.IGNORECASE)
 _FORBIDS = compiled_on_use(r"\b(?:may not|shall not|must not|cannot|confidential|prohibit\w*|unlawful|violates)\b",
                            re.IGNORECASE)
+# A list this long holds items alike enough that the closest by cosine need not be the one asked
+# about (_Composer._add_item): § 7282.5(a)(3) lists 32 offenses; the Values Act's lists hold 3 to 7.
+LONG_LIST = 10
 # How much closer to the question an exception must be than the rule it excepts to lead it.
 EXCEPTION_MARGIN = 0.1
 
@@ -2300,7 +2304,19 @@ class _Composer:
         labels = chunks[row].chunk.labels
         items = [r for r in self.retriever.resolver.source_rows(chunks[row].chunk.source_id)
                  if chunks[r].chunk.part == 0 and not chunks[r].chunk.is_commentary and self._item_of(r, labels)]
-        found = self._closest_opening(items)  # an item the question is about
+        # An item the question is about: close to it, and, in a long list of like items (LONG_LIST:
+        # § 7282.5(a)(3)'s thirty-odd offenses), sharing a word with it beyond the words the items
+        # share ("is a qualifying offense under § 7282.5(a)(3)"): "a misdemeanor conviction from 6
+        # years ago … is there a 5 year lookback" is about no one offense, and had drawn (AB),
+        # offenses committed on bail, at cosine 0.44.
+        keep = lambda text: True  # noqa: E731
+        if len(items) >= LONG_LIST:
+            openings = [self.table.first(r) for r in items]
+            counts = Counter(word for text in openings for word in _content_words(text))
+            listed = {word for word, n in counts.items() if n >= len(openings) / 3}
+            asked = _content_words(f"{self.table.text} {self.table.question}")
+            keep = lambda text: bool((_content_words(text) - listed) & asked)  # noqa: E731
+        found = self._closest_opening(items, keep=keep)
         if found is not None and self._add(*found, room=1):  # with the exception it attaches, as a rule's
             self._add_conditions(found[0], self.table.quotable(found[0]), [found[1]])
 

@@ -2531,3 +2531,33 @@ def test_license_photos_asked_about_are_the_dmvs_records_for_its_ban(tmp_path):
 
     assert lead("does ICE run facial recognition searches on driver license photos") == ban
     assert lead("can ICE get a copy of my driver license from my boss") is None  # a card someone else holds
+
+
+OFFENSES = ["Burglary", "Arson", "Forgery", "Kidnapping", "Robbery", "Extortion", "Perjury", "Bribery",
+            "Carjacking", "Stalking", "Vandalism"]
+LONG_LIST_OF_OFFENSES = _statute("9282.6", "Test qualifying offenses", "Section 9282.6 lists qualifying offenses.\n\n"
+    "## (a)\n\nThe jail may tell immigration authorities of a release when the person was convicted of a qualifying "
+    "offense listed in paragraphs (1) to (11).\n\n" + "".join(
+        f"### ({n})\n\n{name} is a qualifying offense listed in this subdivision.\n\n" for n, name in enumerate(OFFENSES, 1)),
+    code="GOV")
+
+
+def test_in_a_long_list_only_an_item_sharing_a_word_with_the_question_follows_its_rule(tmp_path):
+    # "client has a misdemeanor conviction from 6 years ago, does that still let the jail notify ICE
+    # or is there a 5 year lookback" quoted, second, Gov. Code § 7282.5(a)(3)(AB) (offenses committed
+    # on bail) as the item closest by cosine (0.44), about no offense the question named.
+    from kb.answer import _Composer
+
+    r = _corpus(tmp_path, **{"ca/gov-9282.6.md": LONG_LIST_OF_OFFENSES})
+    rule = _rows_by_citation(r)["Cal. Gov. Code § 9282.6(a)"]
+
+    def quoted(question):
+        query = parse_query(question)
+        composer = _Composer(r, _SentenceTable(r, query), AnswerSettings(item_floor=-1.0))  # any item is close enough
+        composer.add_law(rule)
+        return [s.text for s in composer.sentences]
+
+    assert quoted("he has a burglary conviction, can the jail tell immigration authorities of his release")[1:] == [
+        "Burglary is a qualifying offense listed in this subdivision."]
+    assert len(quoted("he has a conviction from six years ago, can the jail tell immigration authorities of his "
+                      "release")) == 1  # no offense named: no item
