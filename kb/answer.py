@@ -777,6 +777,8 @@ def _candidates(retriever: Retriever, query: Query, everything: Ranked, table: "
             bound = _sibling_card(retriever, table, top, law, _cards_named(query.dense), settings)
         if bound is None and license_held_against(query.text):
             bound = _rule_against_holding(retriever, table, top, law, parties, settings)
+        if bound is None and parties == {"employer"} and _SHARES().search(translate_query(query.text)):
+            bound = _rule_on_sharing(retriever, table, top, law, parties, settings)
         if bound is not None and first:
             first[0] = bound
         elif bound is not None:
@@ -1599,6 +1601,30 @@ def _rule_against_holding(retriever: Retriever, table: "_SentenceTable", top: in
         return None
     found = _first_rule_opening(retriever, table, law, settings,
                                 lambda opening: bool(parties & parties_named(opening)) and holds_against(opening))
+    return found[0] if found else None
+
+
+# Asked whether someone may pass on what they hold ("can my employer tell ICE about my AB 60
+# license"), and a rule that says it may not, or that it is confidential.
+_SHARES = compiled_on_use(r"\b(?:tell|tells|told|share\w*|give|gives|gave|giving|send\w*|pass\w* (?:on|along)|"
+                          r"disclos\w*|report\w*|hand\w* (?:it |them )?over|sell\w*|sold)\b", re.IGNORECASE)
+_KEEPS_CONFIDENTIAL = compiled_on_use(r"\b(?:confidential\w*|(?:may|shall|must) not disclose|not (?:to )?disclose)\b",
+                                      re.IGNORECASE)
+
+
+def _rule_on_sharing(retriever: Retriever, table: "_SentenceTable", top: int, law: Ranking,
+                     parties: frozenset[str], settings: AnswerSettings) -> int | None:
+    """Asked whether an employer may pass on what it holds ("can my employer tell ICE about my AB
+    60 license"), when the passage that would lead binds no employer (§ 12801.9(i), the DMV's):
+    the best-ranked rule, as deep as ban_depth, whose opening binds the party asked and keeps the
+    information confidential (§ 12801.9(h)). None when `top` binds the party already or no such
+    rule is ranked. (Of every party, a business's or a government's "company" and "federal
+    government" drew the DMV's rules on utilities and records: measured, only the employer.)"""
+    if parties & parties_named(_opening(table, top)):
+        return None
+    found = _first_rule_opening(retriever, table, law, settings,
+                                lambda opening: bool(parties & parties_named(opening))
+                                and bool(_KEEPS_CONFIDENTIAL().search(opening)), depth=settings.ban_depth)
     return found[0] if found else None
 
 

@@ -2561,3 +2561,33 @@ def test_in_a_long_list_only_an_item_sharing_a_word_with_the_question_follows_it
         "Burglary is a qualifying offense listed in this subdivision."]
     assert len(quoted("he has a conviction from six years ago, can the jail tell immigration authorities of his "
                       "release")) == 1  # no offense named: no item
+
+
+EMPLOYER_CONFIDENTIALITY = _statute("9801.9", "Test card protections", """\
+Section 9801.9 protects holders of the test card.
+
+## (h)
+
+An employer that obtains information from a test card must keep it confidential and may not disclose it.
+
+## (i)
+
+Information the DMV collects for the test card is not a public record, and the DMV may not disclose it.
+""")
+
+
+def test_asked_whether_an_employer_may_pass_on_a_card_its_confidentiality_rule_leads(tmp_path):
+    # "can my employer tell ICE about my AB 60 license" led with Veh. Code § 12801.9(i), the DMV's
+    # confidentiality rule; (h), binding the employer, decides it (twentieth session).
+    from kb.answer import _rule_on_sharing
+
+    r = _corpus(tmp_path, **{"ca/veh-9801.9.md": EMPLOYER_CONFIDENTIALITY})
+    cites = _rows_by_citation(r)
+    dmv, employer = cites["Cal. Veh. Code § 9801.9(i)"], cites["Cal. Veh. Code § 9801.9(h)"]
+    query = parse_query("can my employer tell ICE about my test card")
+    table = _SentenceTable(r, query)
+    ranked = Ranking(np.asarray([dmv, employer], dtype=np.int64), np.asarray([2.0, 1.9]))
+    assert _rule_on_sharing(r, table, dmv, ranked, frozenset({"employer"}), AnswerSettings()) == employer
+    assert _rule_on_sharing(r, table, employer, ranked, frozenset({"employer"}), AnswerSettings()) is None  # leads already
+    answer = answer_question(r, "can my employer tell ICE about my driver's license", settings=OPEN)
+    assert answer.sentences[0].text.startswith("An employer that obtains information from a test card")
