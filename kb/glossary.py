@@ -443,6 +443,9 @@ SPANISH_WORDS: dict[str, str] = {
     "termine su condena": "finishes his sentence", "cumpla su condena": "serves his sentence",
     "tribunal": "courthouse", "corte familiar": "family court", "cita en la corte": "court date",
     "dentro": "inside", "afuera": "outside",
+    # ... and agents at the door: "¿tengo que abrir la puerta si ICE toca?"
+    "abrir la puerta": "open the door", "abro la puerta": "open the door", "la puerta": "the door",
+    "toca": "knocks", "tocan": "knock", "tocan la puerta": "knock on the door",
     # Twelfth session: everyday words of the subject's questions that were left in Spanish, from
     # general usage (personal details, proofs of identity and residence, travel, schools and
     # research, learning of something, warrants), not from any one question.

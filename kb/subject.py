@@ -554,10 +554,15 @@ _OTHERS = {"employer": "employers", "business": "businesses", "landlord": "landl
 _AGENTS = (r"ice(?: immigration enforcement)?(?: agents?| officers?)?|immigration enforcement ice|"
            r"immigration(?: agents?| officers?| officials?)?|border patrol(?: agents?)?|cbp|"
            r"federal (?:immigration )?agents?")
+_AGENT_ACTS = (r"come|enter|go|get in(?:to|side)?|arrest|detain|stop|question|take|hold|deport|pick|raid|knock|break|"
+               r"search|wait|show up|grab|handcuff|follow|track|watch|monitor|wear|force|make me|make us")
 _AGENTS_ACT = compiled_on_use(
     rf"(?:\b(?:{_ASKING})\s+(?:the\s+)?(?:{_AGENTS})|\b(?:{_AGENTS})\s+(?:{_ASKING}))\s+(?:\w+ly\s+|still\s+|just\s+)?"
-    r"(?:come|enter|go|get in(?:to|side)?|arrest|detain|stop|question|take|hold|deport|pick|raid|knock|break|"
-    r"search|wait|show up|grab|handcuff|follow|track|watch|monitor|wear|force|make me|make us)\b",
+    rf"(?:{_AGENT_ACTS})\b"
+    # "if ICE stops me on the sidewalk, do I have to …", "si ICE toca" (read "if ICE knocks")
+    rf"|\bif\s+(?:the\s+)?(?:{_AGENTS})\s+(?:\w+ly\s+)?(?:{_AGENT_ACTS})(?:e?s|ed)?\b"
+    # Spanish order, read through the glossary: "¿pueden entrar los agentes de ICE …?"
+    rf"|\b(?:can|could|may)\s+(?:{_AGENT_ACTS})\s+(?:in(?:to)?\s+)?(?:the\s+)?(?:{_AGENTS})\b",
     re.IGNORECASE)
 _POLICE_ASKED_OF = compiled_on_use(
     rf"\b(?:{_ASKING})\s+(?:(?:{_DET}|local|california)\s+)?(?:{HOLDERS['police']})\b", re.IGNORECASE)
@@ -575,7 +580,8 @@ def _agents_asked(text: str) -> bool:
 
 # A home entered: when immigration agents may come into one ("can ICE come into my apartment")
 # is no rule here.
-_HOME = compiled_on_use(r"\b(?:house|home|apartment|apt|dwelling|casa|bedroom|front door|my door|yard)\b", re.IGNORECASE)
+_HOME = compiled_on_use(r"\b(?:house|home|apartment|apt|dwelling|casa|bedroom|front door|my door|the door|yard)\b",
+                        re.IGNORECASE)
 _ENTERS = compiled_on_use(r"\b(?:(?:come|comes|go|get|break|force)\s+(?:in|into|inside)|enter\w*|search\w*|knock\w*|"
                           r"open (?:my|the) door|entrar)\b", re.IGNORECASE)
 

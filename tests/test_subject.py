@@ -288,6 +288,13 @@ def test_what_immigration_agents_may_do_is_told_from_what_they_may_obtain():
     assert agents_at_place("can ICE arrest me at the courthouse") is None  # § 43.54 decides it
     assert agents_at_place("can the school give ICE my kid's records") is None  # the school asked of
     assert agents_at_place("does a vaccine at a county clinic put my name in a database ICE can search") is None
+    # Twentieth session: an agents' act told as a condition ("if ICE knocks …") and in Spanish order
+    # ("¿pueden entrar los agentes de ICE …?"), and a door to open.
+    assert agents_at_home("¿Tengo que abrir la puerta si ICE toca y no trae una orden firmada por un juez?")
+    assert agents_at_home("do I have to open the door if immigration agents knock")
+    assert agents_at_place("¿Pueden entrar los agentes de ICE a la escuela primaria de mi hija?") == "school"
+    assert "agents" in parties_asked("If ICE stops me on the sidewalk do I have to tell them where I was born?")
+    assert "agents" not in parties_asked("if ICE asks the DMV for my records will they tell me")  # obtaining
 
 
 def test_a_key_asking_of_a_party_the_question_does_not_name_is_told_apart():
