@@ -446,6 +446,14 @@ SPANISH_WORDS: dict[str, str] = {
     # ... and agents at the door: "¿tengo que abrir la puerta si ICE toca?"
     "abrir la puerta": "open the door", "abro la puerta": "open the door", "la puerta": "the door",
     "toca": "knocks", "tocan": "knock", "tocan la puerta": "knock on the door",
+    # ... and, from a third set of our own questions: a penalty, an employee, drivers, the right to
+    # see one's file, plate-reader cameras, an abuser looking for someone, religion and a list.
+    "castigo": "penalty punishment", "empleado": "employee", "empleada": "employee", "empleados": "employees",
+    "conductor": "driver", "conductores": "drivers", "derecho a ver": "right to inspect",
+    "cámaras lectoras": "license plate reader cameras", "lectoras de placas": "license plate readers",
+    "lector de placas": "license plate reader", "protejo": "protect", "proteger": "protect",
+    "agresor": "abuser", "me está buscando": "is looking for me", "religión": "religion",
+    "lista": "list registry", "cualquier persona": "anyone", "pedirle": "ask", "pedir": "ask request",
     # Twelfth session: everyday words of the subject's questions that were left in Spanish, from
     # general usage (personal details, proofs of identity and residence, travel, schools and
     # research, learning of something, warrants), not from any one question.

@@ -334,3 +334,14 @@ def test_spanish_for_a_release_day_a_state_prison_and_a_courthouse_is_translated
     assert "a state prison" in translate_query("mi esposo está en una prisión estatal")
     assert "when finishes his sentence" in translate_query("cuando termine su condena")
     assert "inside or outside of the courthouse" in translate_query("dentro o afuera del tribunal")
+
+
+def test_spanish_for_a_penalty_an_employee_drivers_a_religion_and_a_list_is_translated():
+    # Twentieth session: "¿Qué castigo hay si un empleado del DMV vende información de los
+    # conductores?" was answered as the closest with Veh. Code § 1811 (now § 1808.45, the
+    # misdemeanor); "… datos sobre mi religión para una lista del gobierno federal" with Civ. Code
+    # § 1798.24 (now Gov. Code § 8310.3(b)(1)).
+    assert translate_query("¿Qué castigo hay si un empleado del DMV vende información de los conductores?") == (
+        "what penalty punishment there is if a employee of the DMV sells information of the drivers?")
+    assert "my religion to a list registry" in translate_query("datos sobre mi religión para una lista")
+    assert "license plate reader cameras" in translate_query("las fotos que toman las cámaras lectoras")
