@@ -261,8 +261,10 @@ ORIGIN = (r"(?:where|what country) (?:i'?m|im|i am|you'?re|you are|are you|he'?s
           r"where (?:i|you|he|she|they|we|(?:my|his|her) \w+) (?:was|were) born")
 PLATE_READERS = (r"a?lprs?|flock(?: safety)?(?: cameras?)?|(?:automated )?(?:license )?plate[- ]?(?:readers?|reader data|"
                  r"scans?|scanners?|scanning|cameras?|recognition)(?: (?:cameras?|data|systems?|database))?|"
-                 # Spanish: "lectores de placas", "cámaras que leen las placas"
-                 r"lector(?:es|as)? de placas|c[aá]maras? (?:que leen (?:las )?|lectoras? de |de )placas")
+                 # plates scanned ("a private company that scans license plates")
+                 r"scan(?:s|ned|ning)? (?:\w+ )?(?:license )?plates|"
+                 # Spanish: "lectores de placas", "cámaras que leen las placas", "cámaras lectoras"
+                 r"lector(?:es|as)? de placas|c[aá]maras? (?:que leen (?:las )?|lectoras? de |de )placas|c[aá]maras? lectoras?")
 # Asked to show proof of status ("asking all the kitchen workers for their green cards", "asked me
 # for my papers"): an inquiry into immigration status (Gov. Code § 7284.6(a)(1)(A)), not a paper
 # given to the DMV.

@@ -409,3 +409,13 @@ def test_a_persons_own_family_case(question, asks):
     from kb.subject import asks_own_case
 
     assert (asks_own_case(question) == "family") == asks
+
+
+def test_plates_scanned_and_reader_cameras_name_the_plate_reader_law():
+    # Twentieth session: "Can a private company that scans license plates sell that data?" left the
+    # ALPR law out (it answers only questions naming plate readers) and led with Veh. Code § 13005.5.
+    from kb.subject import records_named
+
+    assert "plate readers" in records_named("Can a private company that scans license plates sell that data?")
+    assert "plate readers" in records_named("¿comparten las cámaras lectoras mis datos?")
+    assert "plate readers" not in records_named("can the DMV give out my license plate number")
