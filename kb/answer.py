@@ -30,7 +30,7 @@ from kb.retrieval import Retriever
 from kb.jurisdictions import is_home, state_name, states_named
 from kb.search import OTHERS_KEY_NEAR, Ranked, Ranking, best_first
 from kb.subject import (ACT_BILLS, REPORTED_ONLY, acts_named, agents_at_home, agents_at_place, asks_errand,
-                        asks_own_case,
+                        asks_filming, asks_own_case,
                         asks_of_unnamed, holders_named, holds_against, license_held_against, names_government,
                         on_subject, others_asked, outside_holders, outside_sharer, parties_asked, parties_named,
                         party_asked_of, police_asked, policy_place, records_named, subject_groups)
@@ -383,6 +383,10 @@ def answer_question(
                         "it protects is a courthouse, where Civ. Code § 43.54 bars the civil arrest of a person "
                         "attending a court proceeding or having legal business there: it covers DMV and police "
                         "records and how far California agencies help immigration enforcement")
+    if not query.citations and not named_law and asks_filming(query.text):  # "is it legal to record ICE agents"
+        return _refused(retriever, query, everything,
+                        "the corpus holds no law on filming or recording the police or immigration agents: it covers "
+                        "DMV and police records and how far California agencies help immigration enforcement")
     # (Whatever its words' BM25 strength: "visa" is held by a passage on U visa certifications.)
     case = None if query.citations or named_law else asks_own_case(query.text)  # "how do I renew DACA"
     if case is not None:

@@ -470,6 +470,17 @@ _FILMING = compiled_on_use(
     r"arrests?|raids?|stops?|videos?)\b", re.IGNORECASE)
 
 
+def asks_filming(question: str) -> bool:
+    """Whether a question asks about filming or recording the police or immigration agents
+    (_FILMING: "is it legal to record ICE agents") and, that set aside, about no records or their
+    sharing and no law the corpus holds: no law here decides it."""
+    text = translate_query(question)
+    if not _FILMING().search(text):
+        return False
+    rest = _FILMING().sub(" ", text)
+    return not (_RECORDS_OR_SHARING().search(rest) or _NAMED().search(rest))
+
+
 def subject_groups(question: str) -> frozenset[str]:
     """The groups of the corpus's subject a question's words fall in ("named" for a named law,
     "terms" for one of the corpus's own terms, _TERMS)."""

@@ -419,3 +419,18 @@ def test_plates_scanned_and_reader_cameras_name_the_plate_reader_law():
     assert "plate readers" in records_named("Can a private company that scans license plates sell that data?")
     assert "plate readers" in records_named("¿comparten las cámaras lectoras mis datos?")
     assert "plate readers" not in records_named("can the DMV give out my license plate number")
+
+
+@pytest.mark.parametrize("question, filming", [
+    # Twentieth session: "is it legal to record ICE agents" was answered with Gov. Code
+    # § 7284.6(a)(3), on using immigration authorities as interpreters.
+    ("is it legal to record ICE agents", True),
+    ("Is it legal to record ICE agents with my phone while they're arresting someone on the street?", True),
+    ("can I film the police during a traffic stop", True),
+    ("can the police record me and send the video to ICE", False),  # no agent filmed: what is sent
+    ("can I record the police and does the DMV keep my records", False),  # records asked about too
+])
+def test_filming_the_police_or_agents_asks_nothing_of_records(question, filming):
+    from kb.subject import asks_filming
+
+    assert asks_filming(question) == filming
