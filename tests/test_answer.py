@@ -869,15 +869,23 @@ The department shall not disclose the identity papers an applicant hands in.
 """)
 
 
+def _permission_and_ban(tmp_path, permission: str, ban_path: str, ban: str):
+    """A corpus whose federal passage permits `permission` and whose California file `ban_path`
+    holds `ban`; with the federal permission ranked first, California's (a) second."""
+    federal = FEDERAL.replace("Any government agency may receive personal information to carry out its functions.",
+                              permission)
+    r = _corpus(tmp_path, **{"us/usc-18-9721.md": federal, ban_path: ban})
+    cites = _rows_by_citation(r)
+    citation = "Cal. Veh. Code § " + ban_path.removeprefix("ca/veh-").removesuffix(".md") + "(a)"
+    return r, [cites["18 U.S.C. § 9721(b)(1)"], cites[citation]]
+
+
 def test_a_california_ban_on_something_else_does_not_lead_a_federal_permission(tmp_path):
     # "can a private investigator get my DMV record" led with Veh. Code § 12800.7(b), on the
     # documents applicants give the DMV, before the DPPA's use for licensed investigators: a ban,
     # but not on what was asked (twentieth session).
-    permission = FEDERAL.replace("Any government agency may receive personal information to carry out its functions.",
-                                 "A state DMV may disclose personal information to a licensed private investigator.")
-    r = _corpus(tmp_path, **{"us/usc-18-9721.md": permission, "ca/veh-9999.75.md": UNRELATED_BAN})
-    cites = _rows_by_citation(r)
-    ranked = [cites["18 U.S.C. § 9721(b)(1)"], cites["Cal. Veh. Code § 9999.75(a)"]]
+    r, ranked = _permission_and_ban(tmp_path, "A state DMV may disclose personal information to a licensed private "
+                                    "investigator.", "ca/veh-9999.75.md", UNRELATED_BAN)
     question = "can a licensed private investigator get personal information from the DMV"
     assert _lead_after(_home_rule_before_federal_permission, r, question, ranked) == ranked[0]
 
@@ -893,11 +901,8 @@ No person may obtain department records for the purpose of immigration enforceme
 
 def test_a_rule_limiting_immigration_enforcement_leads_a_federal_permission_only_on_that_subject(tmp_path):
     # "can someone get my DMV records with a subpoena" had led with Veh. Code § 1808.48.
-    permission = FEDERAL.replace("Any government agency may receive personal information to carry out its functions.",
-                                 "A state DMV may disclose personal information for use in a court case, by subpoena.")
-    r = _corpus(tmp_path, **{"us/usc-18-9721.md": permission, "ca/veh-9999.74.md": IMMIGRATION_BAN})
-    cites = _rows_by_citation(r)
-    ranked = [cites["18 U.S.C. § 9721(b)(1)"], cites["Cal. Veh. Code § 9999.74(a)"]]
+    r, ranked = _permission_and_ban(tmp_path, "A state DMV may disclose personal information for use in a court case, "
+                                    "by subpoena.", "ca/veh-9999.74.md", IMMIGRATION_BAN)
     for question, leads in (("can someone get my department records with a subpoena", ranked[0]),
                             ("can ICE get my department records with a subpoena", ranked[1])):
         assert _lead_after(_home_rule_before_federal_permission, r, question, ranked) == leads, question
