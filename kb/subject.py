@@ -102,7 +102,9 @@ GROUPS = {
         r"banks?|financial institutions?|schools?|hospitals?|attorney general|doj|task forces?|"
         # those who seek DMV records under the DMV's and the DPPA's rules
         r"private investigat\w*|investigators?|process servers?|bail (?:bond\w*|agents?)|"
-        r"tow(?:ing)? compan(?:y|ies)|repo(?:ssession)? (?:compan(?:y|ies)|agents?|m[ae]n)|journalists?|reporters?"
+        r"tow(?:ing)? compan(?:y|ies)|repo(?:ssession)? (?:compan(?:y|ies)|agents?|m[ae]n)|journalists?|reporters?|"
+        # and those a victim's address is kept from (Safe at Home, Gov. Code § 6205; Veh. Code § 1808.21(d))
+        r"abusers?|stalkers?|ex-?(?:husband|wife|boyfriend|girlfriend|partner)s?|my ex"
     ),
 }
 

@@ -434,3 +434,12 @@ def test_filming_the_police_or_agents_asks_nothing_of_records(question, filming)
     from kb.subject import asks_filming
 
     assert asks_filming(question) == filming
+
+
+def test_an_abuser_or_an_ex_seeking_an_address_is_of_the_subject():
+    # Twentieth session: "how do I protect my address if I am a domestic violence victim and my
+    # abuser is looking for me" was declined at cosine 0.53 (only "address" was of the subject);
+    # Veh. Code § 1808.21(d) and Safe at Home answer it.
+    assert on_subject("how do I protect my address if I am a domestic violence victim and my abuser is looking for me")
+    assert on_subject("¿Cómo protejo mi dirección si mi agresor me está buscando?")
+    assert not on_subject("my abuser keeps calling me")  # no record asked about
