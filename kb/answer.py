@@ -341,7 +341,7 @@ def answer_question(
                         f"the question does not seem to be about what the corpus covers ({why})")
     # "does Texas DPS share license records with ICE": California's law is no answer, and the
     # closest it comes would read as if it were; federal law, which binds every state, is listed first.
-    elsewhere = [] if exempt else _state_not_held(retriever, query)
+    elsewhere = [] if exempt else _state_not_held(retriever, query)  # (exempt: a law or Nlets named, or BM25's rescue)
     if elsewhere:
         places = retriever.index.jurisdictions()[0]
         compared = sorted(state_name(j) for j in places if not is_home(j))
@@ -541,9 +541,9 @@ def _law_first(retriever: Retriever, ranked: Ranked, keep: Callable[[int], bool]
 def _state_not_held(retriever: Retriever, query: Query) -> list[str]:
     """The states a question asks about whose law the corpus does not hold ("does Texas DPS share
     license records with ICE"), when it names no state whose law it holds, not California, and no
-    law that reaches every state (a federal law, a bill or section the corpus holds, Nlets)."""
-    if (query.citations or states_named_home(query.text) or retriever.resolver.names_known_law(query)
-            or _ONLY_REPORTED().search(query.text) or _BINDS_EVERY_STATE().search(query.text)):
+    federal law, which reaches every state (the caller sets aside a question naming a bill or
+    section the corpus holds, or Nlets: `exempt`)."""
+    if query.citations or states_named_home(query.text) or _BINDS_EVERY_STATE().search(query.text):
         return []
     named = states_named(query.text)
     held = set(retriever.index.jurisdictions()[0])
@@ -2334,21 +2334,23 @@ class _Composer:
         labels = chunks[row].chunk.labels
         items = [r for r in self.retriever.resolver.source_rows(chunks[row].chunk.source_id)
                  if chunks[r].chunk.part == 0 and not chunks[r].chunk.is_commentary and self._item_of(r, labels)]
-        # An item the question is about: close to it, and, in a long list of like items (LONG_LIST:
-        # § 7282.5(a)(3)'s thirty-odd offenses), sharing a word with it beyond the words the items
-        # share ("is a qualifying offense under § 7282.5(a)(3)"): "a misdemeanor conviction from 6
-        # years ago … is there a 5 year lookback" is about no one offense, and had drawn (AB),
-        # offenses committed on bail, at cosine 0.44.
-        keep = lambda text: True  # noqa: E731
-        if len(items) >= LONG_LIST:
-            openings = [self.table.first(r) for r in items]
-            counts = Counter(word for text in openings for word in _content_words(text))
-            listed = {word for word, n in counts.items() if n >= len(openings) / 3}
-            asked = _content_words(f"{self.table.text} {self.table.question}")
-            keep = lambda text: bool((_content_words(text) - listed) & asked)  # noqa: E731
-        found = self._closest_opening(items, keep=keep)
+        found = self._closest_opening(items, keep=self._item_asked_about(items))  # an item the question is about
         if found is not None and self._add(*found, room=1):  # with the exception it attaches, as a rule's
             self._add_conditions(found[0], self.table.quotable(found[0]), [found[1]])
+
+    def _item_asked_about(self, items: list[int]) -> Callable[[str], bool]:
+        """Which of a rule's items' openings may be quoted as the one asked about: any, but in a
+        long list of like items (LONG_LIST: § 7282.5(a)(3)'s thirty-odd offenses) only one sharing
+        a word with the question beyond the words the items share ("is a qualifying offense under
+        § 7282.5(a)(3)"): "a misdemeanor conviction from 6 years ago … is there a 5 year lookback"
+        is about no one offense, and had drawn (AB), offenses committed on bail, at cosine 0.44."""
+        if len(items) < LONG_LIST:
+            return lambda text: True
+        openings = [self.table.first(r) for r in items]
+        counts = Counter(word for text in openings for word in _content_words(text))
+        listed = {word for word, n in counts.items() if n >= len(openings) / 3}
+        asked = _content_words(f"{self.table.text} {self.table.question}")
+        return lambda text: bool((_content_words(text) - listed) & asked)
 
     def _closest_opening(self, rows: list[int], keep=lambda text: True) -> tuple[int, int] | None:
         """Of `rows`, (row, sentence) for the opening sentence closest to the question among those
