@@ -339,60 +339,9 @@ def answer_question(
                f"closest section topic {context:.3f}, needed {settings.context_floor:.3f}")
         return _refused(retriever, query, everything,
                         f"the question does not seem to be about what the corpus covers ({why})")
-    # "does Texas DPS share license records with ICE": California's law is no answer, and the
-    # closest it comes would read as if it were; federal law, which binds every state, is listed first.
-    elsewhere = [] if exempt else _state_not_held(retriever, query)  # (exempt: a law or Nlets named, or BM25's rescue)
-    if elsewhere:
-        places = retriever.index.jurisdictions()[0]
-        compared = sorted(state_name(j) for j in places if not is_home(j))
-        federal = _law_first(retriever, everything, lambda row: retriever.source_of(row).jurisdiction == "US", settings)
-        return _refused(retriever, query, federal,
-                        f"the corpus holds no law of {_joined([state_name(j) for j in elsewhere])}: it holds "
-                        "California's law, federal law, which binds every state"
-                        + (f", and for comparison the law of {_joined(compared, 'and')}" if compared else ""))
-    # "does USCIS share my DACA file", "can the post office tell ICE where I live": no law here
-    # binds the body asked about (said after the reasons above, which are more telling when they
-    # apply: "how do I apply for Medi-Cal" is off the subject).
-    outside = [] if query.citations else outside_holders(query.text)
-    sharer = None if query.citations or outside else outside_sharer(query.text)
-    if outside or sharer:
-        about = (f"on the records of {_joined(outside)}" if outside else
-                 f"on what {sharer} may share with immigration enforcement")
-        place = policy_place(sharer) if sharer else None  # "can the school give ICE my kid's records"
-        if place is not None:
-            # A school, hospital, library or shelter: the closest the law comes is the model
-            # policies Gov. Code § 7284.8(a) has the Attorney General publish for such places,
-            # listed first; the eval's writers, asked for off-topic questions, wrote these.
-            about += ", beyond the model policies Gov. Code § 7284.8(a) has such places adopt or encourages"
-            everything = _naming_first(retriever, _SentenceTable(retriever, query), everything, place, settings)
-        return _refused(retriever, query, everything,
-                        f"the corpus holds no law {about}: it covers DMV and police records and how far "
-                        "California agencies help immigration enforcement")
-    if not query.citations and agents_at_home(query.text):  # "can ICE come into my house with their own warrant"
-        return _refused(retriever, query, everything,
-                        "the corpus holds no law on when immigration agents may enter a home: it covers "
-                        "DMV and police records and how far California agencies help immigration enforcement "
-                        "(8 U.S.C. § 1357(a), on their powers without a warrant, gives none to enter a home: "
-                        "its access to private land near the border excludes dwellings)")
-    place = None if query.citations else agents_at_place(query.text)
-    if place is not None:  # "can ICE arrest me at my kid's school": no law here says where they may
-        everything = _naming_first(retriever, _SentenceTable(retriever, query), everything, place, settings)
-        return _refused(retriever, query, everything,
-                        f"the corpus holds no law on what immigration agents may do at a {place}, beyond the "
-                        "model policies Gov. Code § 7284.8(a) has such places adopt or encourages; the one place "
-                        "it protects is a courthouse, where Civ. Code § 43.54 bars the civil arrest of a person "
-                        "attending a court proceeding or having legal business there: it covers DMV and police "
-                        "records and how far California agencies help immigration enforcement")
-    if not query.citations and not named_law and asks_filming(query.text):  # "is it legal to record ICE agents"
-        return _refused(retriever, query, everything,
-                        "the corpus holds no law on filming or recording the police or immigration agents: it covers "
-                        "DMV and police records and how far California agencies help immigration enforcement")
-    # (Whatever its words' BM25 strength: "visa" is held by a passage on U visa certifications.)
-    case = None if query.citations or named_law else asks_own_case(query.text)  # "how do I renew DACA"
-    if case is not None:
-        return _refused(retriever, query, everything,
-                        f"the corpus holds no law on a person's own {case} case ({_OWN_CASE_EXAMPLES[case]}): it "
-                        "covers DMV and police records and how far California agencies help immigration enforcement")
+    declined = _out_of_scope(retriever, query, everything, exempt, named_law, settings)
+    if declined is not None:
+        return declined
     closest = not exempt and best < settings.abstain_below
     table = _SentenceTable(retriever, query)
     found = _candidates(retriever, query, everything, table, settings)
@@ -513,6 +462,73 @@ def answer_question(
     return Answer(query.text, False, tuple(composer.sentences),
                   tuple(_shown(retriever, composer, found, law, k, settings)), reason=reason,
                   closest=closest or bool(gaps))
+
+
+# What every refusal of a question outside the corpus's scope says the corpus covers instead.
+_COVERS = "it covers DMV and police records and how far California agencies help immigration enforcement"
+_MODEL_POLICIES = "the model policies Gov. Code § 7284.8(a) has such places adopt or encourages"
+
+
+def _out_of_scope(retriever: Retriever, query: Query, everything: Ranked, exempt: bool, named_law: bool,
+                  settings: AnswerSettings) -> Answer | None:
+    """The refusal of a question on the corpus's subject by its words but outside its scope, with
+    why and the nearest passages listed; None when the question is within it. `exempt`: it names
+    a law the corpus holds or what only its reports tell of, or BM25 rescues it; `named_law`: it
+    names a bill or section the corpus holds."""
+    # "does Texas DPS share license records with ICE": California's law is no answer, and the
+    # closest it comes would read as if it were; federal law, which binds every state, is listed first.
+    elsewhere = [] if exempt else _state_not_held(retriever, query)
+    if elsewhere:
+        places = retriever.index.jurisdictions()[0]
+        compared = sorted(state_name(j) for j in places if not is_home(j))
+        federal = _law_first(retriever, everything, lambda row: retriever.source_of(row).jurisdiction == "US", settings)
+        return _refused(retriever, query, federal,
+                        f"the corpus holds no law of {_joined([state_name(j) for j in elsewhere])}: it holds "
+                        "California's law, federal law, which binds every state"
+                        + (f", and for comparison the law of {_joined(compared, 'and')}" if compared else ""))
+    if query.citations:  # a question citing a section asks about that law, whatever else it names
+        return None
+    # "does USCIS share my DACA file", "can the post office tell ICE where I live": no law here
+    # binds the body asked about (said after the reasons above, which are more telling when they
+    # apply: "how do I apply for Medi-Cal" is off the subject).
+    outside = outside_holders(query.text)
+    sharer = None if outside else outside_sharer(query.text)
+    if outside or sharer:
+        about = (f"on the records of {_joined(outside)}" if outside else
+                 f"on what {sharer} may share with immigration enforcement")
+        place = policy_place(sharer) if sharer else None  # "can the school give ICE my kid's records"
+        if place is not None:
+            # A school, hospital, library or shelter: the closest the law comes is the model
+            # policies Gov. Code § 7284.8(a) has the Attorney General publish for such places,
+            # listed first; the eval's writers, asked for off-topic questions, wrote these.
+            about += f", beyond {_MODEL_POLICIES}"
+            everything = _naming_first(retriever, _SentenceTable(retriever, query), everything, place, settings)
+        return _refused(retriever, query, everything, f"the corpus holds no law {about}: {_COVERS}")
+    if agents_at_home(query.text):  # "can ICE come into my house with their own warrant"
+        return _refused(retriever, query, everything,
+                        f"the corpus holds no law on when immigration agents may enter a home: {_COVERS} "
+                        "(8 U.S.C. § 1357(a), on their powers without a warrant, gives none to enter a home: "
+                        "its access to private land near the border excludes dwellings)")
+    place = agents_at_place(query.text)
+    if place is not None:  # "can ICE arrest me at my kid's school": no law here says where they may
+        everything = _naming_first(retriever, _SentenceTable(retriever, query), everything, place, settings)
+        return _refused(retriever, query, everything,
+                        f"the corpus holds no law on what immigration agents may do at a {place}, beyond "
+                        f"{_MODEL_POLICIES}; the one place it protects is a courthouse, where Civ. Code § 43.54 "
+                        "bars the civil arrest of a person attending a court proceeding or having legal business "
+                        f"there: {_COVERS}")
+    if named_law:
+        return None
+    if asks_filming(query.text):  # "is it legal to record ICE agents"
+        return _refused(retriever, query, everything,
+                        f"the corpus holds no law on filming or recording the police or immigration agents: {_COVERS}")
+    # (Whatever its words' BM25 strength: "visa" is held by a passage on U visa certifications.)
+    case = asks_own_case(query.text)  # "how do I renew DACA"
+    if case is not None:
+        return _refused(retriever, query, everything,
+                        f"the corpus holds no law on a person's own {case} case ({_OWN_CASE_EXAMPLES[case]}): "
+                        f"{_COVERS}")
+    return None
 
 
 _OWN_CASE_EXAMPLES = {"immigration": "visas, asylum, green cards, DACA, citizenship, check-ins with ICE, bond hearings",
